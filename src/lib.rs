@@ -1,0 +1,105 @@
+//! Async synchronization primitives that run unchanged from a microcontroller
+//! with no heap to a `std` server under tokio, smol or async-std.
+//!
+//! Everything here wakes tasks through [`Waker`](core::task::Waker)s only, so
+//! no executor is assumed.
+//!
+//! # Tiers
+//!
+//! One API in three tiers, chosen with Cargo features. Features are
+//! additive: enabling a higher tier changes no behaviour, it only adds API.
+//!
+//! | Feature            | Default | Adds                                                                 |
+//! |--------------------|---------|----------------------------------------------------------------------|
+//! | `std`              | yes     | blocking `*_blocking` variants for plain threads; implies `alloc`    |
+//! | `alloc`            | via std | `Arc`-owned guards (`*_arc`); wakeups through `event-listener`       |
+//! | `critical-section` | no      | the bare tier's wait-list lock (required when `alloc` is off)        |
+//! | `portable-atomic`  | no      | atomics from `portable-atomic`, for targets without CAS (thumbv6m)   |
+//!
+//! **The bare tier** is `default-features = false, features =
+//! ["critical-section"]`: `#![no_std]`, no allocator. Constructors are `const`,
+//! so primitives live in `static`s; waiters are unbounded and FIFO because each
+//! waiting future carries its own node of the wait list (so those futures are
+//! `!Unpin`: pin them, as `.await` does). The wait list is guarded by
+//! [`critical-section`](https://docs.rs/critical-section), whose
+//! implementation your firmware (or HAL) provides; wakers are never run inside
+//! it. With `portable-atomic`, how portable-atomic emulates atomics
+//! (`critical-section` or `unsafe-assume-single-core`) is also your
+//! firmware's choice: this crate never enables either.
+//!
+//! A build with neither `alloc` nor `critical-section` stops with an error
+//! that says which to choose.
+//!
+//! # Choosing a primitive
+//!
+//! - [`Mutex`]: exclusive access to a value, held across `.await`.
+//!
+//! # Compared with std and tokio
+//!
+//! - `std::sync::Mutex` blocks the thread; hold its guard across `.await` and
+//!   other tasks on that thread stall. [`Mutex::lock`] suspends the task
+//!   instead, and its guard is `Send` (for `T: Send`), so it can be held
+//!   across `.await` on a multi-threaded runtime. There is no poisoning: a
+//!   panic while locked just unlocks.
+//! - tokio's mutex hands the lock from one waiter to the next in strict FIFO
+//!   order, which leaves the lock idle while each waiter is scheduled.
+//!   turnstile lets the lock go to whoever asks first (barging), and bounds how
+//!   often a woken waiter can be passed over (below). It needs no tokio
+//!   runtime.
+//!
+//! # Fairness: bounded barging
+//!
+//! Waiters queue in FIFO order and are woken one at a time. A released lock is
+//! free for anyone, including the task that just released it: that keeps
+//! throughput high. A woken waiter that finds the lock taken again has lost a
+//! race; after four lost races it switches the lock into hand-off mode, where
+//! new callers (and `try_lock`) queue instead of barging and the lock passes
+//! through the queue until that waiter has it. So a waiter waits for at most
+//! four barging acquisitions plus one per waiter ahead of it. The rule counts
+//! events rather than time, so it holds in the bare tier with no clock.
+//!
+//! # Cancellation
+//!
+//! Every future may be dropped at any point. A dropped lock future leaves the
+//! queue; if it had been woken, the wakeup passes to the next waiter, so none
+//! is lost.
+//!
+//! # Wakers
+//!
+//! In the bare tier no waker code runs inside the critical section: a waker
+//! may call back into the primitive. In the `alloc` and `std` tiers,
+//! `event-listener` calls `wake` while it holds its list lock, so a waker's
+//! `wake` must not itself wait on the same primitive (the usual executors'
+//! wakers only schedule a task, which is fine).
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+#[cfg(all(not(feature = "alloc"), not(feature = "critical-section")))]
+compile_error!(
+    "turnstile needs a wait layer: enable `std` (the default) or `alloc` for \
+     event-listener wakeups, or `critical-section` for the bare no-heap tier"
+);
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod shim;
+mod wait;
+
+mod mutex;
+
+pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
+#[cfg(feature = "alloc")]
+pub use mutex::{LockArc, MutexGuardArc};
+
+/// The named futures of every primitive, collected in one place (they are
+/// also exported at the crate root).
+pub mod futures {
+    pub use crate::mutex::Lock;
+    #[cfg(feature = "alloc")]
+    pub use crate::mutex::LockArc;
+}

@@ -1,0 +1,645 @@
+//! [`Mutex`]: an async mutual-exclusion lock for every tier.
+
+mod raw;
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
+use core::ops::{Deref, DerefMut};
+use core::pin::Pin;
+use core::ptr::NonNull;
+use core::task::{Context, Poll};
+
+#[cfg(feature = "alloc")]
+use alloc::sync::Arc;
+
+use crate::shim::{const_fn, UnsafeCell};
+use raw::{Acquire, RawMutex};
+
+/// An async mutual-exclusion lock.
+///
+/// Like [`std::sync::Mutex`], but [`lock`](Self::lock) is a future that
+/// suspends the task instead of blocking the thread, and the guard may be held
+/// across `.await`. It works the same in every tier: `const`-constructible for
+/// a `static`, no heap in the bare tier, blocking variants with `std`,
+/// `Arc`-owned guards with `alloc`.
+///
+/// # Fairness
+///
+/// Bounded barging: a released lock goes to whoever asks next, which keeps
+/// throughput high, but a woken waiter that loses the race four times
+/// switches the mutex into hand-off mode until it is served, so no waiter is
+/// passed over forever — with or without a clock. See the crate docs.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::Mutex;
+///
+/// static COUNTER: Mutex<u32> = Mutex::new(0);
+///
+/// # futures_lite::future::block_on(async {
+/// *COUNTER.lock().await += 1;
+/// assert_eq!(*COUNTER.lock().await, 1);
+/// # });
+/// ```
+pub struct Mutex<T: ?Sized> {
+    raw: RawMutex,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: a `&Mutex<T>` hands out `&mut T` to one holder at a time (the
+// `LOCKED` bit, taken with Acquire and released with Release, makes the
+// critical sections happen one after another), so sharing the mutex between
+// threads moves `T` between them: `T: Send` suffices, as for std's mutex.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+impl<T> Mutex<T> {
+    const_fn! {
+        /// Creates an unlocked mutex holding `value`. `const`, so it can
+        /// initialise a `static`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static LOCK: turnstile::Mutex<Vec<u8>> = turnstile::Mutex::new(Vec::new());
+        /// ```
+        pub const fn new(value: T) -> Self {
+            Self {
+                raw: RawMutex::new(),
+                data: UnsafeCell::new(value),
+            }
+        }
+    }
+
+    /// Consumes the mutex and returns the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = turnstile::Mutex::new(7);
+    /// assert_eq!(mutex.into_inner(), 7);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Locks the mutex, waiting for it if it is held.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future at any point is safe: it leaves the queue, and a
+    /// wakeup it had received goes to the next waiter. Dropping it does not
+    /// unlock a lock it never returned.
+    ///
+    /// # Fairness
+    ///
+    /// Waiters are woken in FIFO order; a woken waiter can lose the lock to a
+    /// caller that arrives while it is being scheduled, at most four times
+    /// before the mutex hands the lock to the queue. See [`Mutex`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let mutex = turnstile::Mutex::new(1);
+    /// *mutex.lock().await += 1;
+    /// assert_eq!(mutex.into_inner(), 2);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn lock(&self) -> Lock<'_, T> {
+        Lock(LockInner::new(self))
+    }
+
+    /// Locks the mutex if it is free right now.
+    ///
+    /// Returns `None` if it is held, and also while a starving waiter is
+    /// being served (see [`Mutex`]'s fairness), so that a loop of `try_lock`
+    /// cannot starve a queued waiter either.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = turnstile::Mutex::new(());
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(mutex.try_lock().is_none());
+    /// drop(guard);
+    /// assert!(mutex.try_lock().is_some());
+    /// ```
+    #[inline]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        self.raw.try_lock().then(|| MutexGuard::new(self))
+    }
+
+    /// Blocks the current thread until the mutex is locked. For code on plain
+    /// threads; in async code use [`lock`](Self::lock). It runs the same state
+    /// machine as `lock`, parking the thread between steps.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`lock`](Self::lock): threads and tasks share one queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(0));
+    /// let m = mutex.clone();
+    /// std::thread::spawn(move || *m.lock_blocking() += 1).join().unwrap();
+    /// assert_eq!(*mutex.lock_blocking(), 1);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
+        crate::wait::block::block_on(self.lock())
+    }
+
+    /// Whether the mutex is locked right now: a snapshot for diagnostics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = turnstile::Mutex::new(());
+    /// let guard = mutex.try_lock();
+    /// assert!(mutex.is_locked());
+    /// ```
+    #[inline]
+    pub fn is_locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    /// A mutable reference to the value: no locking is needed, as the `&mut`
+    /// proves nobody else can reach the mutex.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut mutex = turnstile::Mutex::new(1);
+    /// *mutex.get_mut() = 5;
+    /// assert_eq!(mutex.into_inner(), 5);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        // SAFETY: `&mut self` excludes every guard and every other access.
+        self.data.with_mut(|value| unsafe { &mut *value })
+    }
+}
+
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+impl<T: ?Sized> Mutex<T> {
+    /// Like [`lock`](Self::lock), for a mutex in an `Arc`: the guard owns a
+    /// clone of the `Arc`, so it is `'static` and can move into a spawned task.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`lock`](Self::lock).
+    ///
+    /// # Fairness
+    ///
+    /// As for [`lock`](Self::lock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let mutex = Arc::new(turnstile::Mutex::new(0));
+    /// let mut guard = mutex.lock_arc().await;
+    /// *guard += 1;
+    /// drop(guard);
+    /// assert_eq!(*mutex.lock().await, 1);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn lock_arc(self: &Arc<Self>) -> LockArc<T> {
+        LockArc(LockInner::new(self.clone()))
+    }
+
+    /// Like [`try_lock`](Self::try_lock), returning an `Arc`-owned guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(()));
+    /// let guard = mutex.try_lock_arc().unwrap();
+    /// assert!(mutex.try_lock_arc().is_none());
+    /// ```
+    #[inline]
+    pub fn try_lock_arc(self: &Arc<Self>) -> Option<MutexGuardArc<T>> {
+        self.raw
+            .try_lock()
+            .then(|| MutexGuardArc::new(self.clone()))
+    }
+
+    /// Like [`lock_blocking`](Self::lock_blocking), returning an
+    /// `Arc`-owned guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(1));
+    /// let guard = mutex.lock_arc_blocking();
+    /// assert_eq!(*guard, 1);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn lock_arc_blocking(self: &Arc<Self>) -> MutexGuardArc<T> {
+        crate::wait::block::block_on(self.lock_arc())
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    /// Shows the value if the mutex is free, `<locked>` otherwise.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.try_lock() {
+            Some(guard) => d.field("value", &&*guard),
+            None => d.field("value", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+/// The one implementation behind [`Lock`] and [`LockArc`]: `M` is how the
+/// future reaches the mutex (`&Mutex<T>` or `Arc<Mutex<T>>`).
+struct LockInner<M: Deref<Target = Mutex<T>>, T: ?Sized> {
+    /// `None` once the lock was handed out.
+    mutex: Option<M>,
+    acquire: Acquire,
+}
+
+impl<M: Deref<Target = Mutex<T>>, T: ?Sized> LockInner<M, T> {
+    #[inline]
+    fn new(mutex: M) -> Self {
+        Self {
+            mutex: Some(mutex),
+            acquire: Acquire::new(),
+        }
+    }
+
+    #[inline]
+    fn poll_lock(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M> {
+        // SAFETY: `acquire` is re-pinned at once and never moved; `mutex` is
+        // not structurally pinned (it is only read and finally taken out).
+        let this = unsafe { self.get_unchecked_mut() };
+        let mutex = this
+            .mutex
+            .as_ref()
+            .expect("turnstile: lock future polled after it completed");
+        // SAFETY: `this.acquire` is inside the pinned future.
+        let acquire = unsafe { Pin::new_unchecked(&mut this.acquire) };
+        match acquire.poll(&mutex.raw, cx) {
+            Poll::Ready(()) => Poll::Ready(this.mutex.take().expect("checked above")),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<M: Deref<Target = Mutex<T>>, T: ?Sized> Drop for LockInner<M, T> {
+    fn drop(&mut self) {
+        if let Some(mutex) = &self.mutex {
+            // SAFETY: `drop` is the last use of the future, which was pinned
+            // if it was ever polled; `acquire` is not moved.
+            let acquire = unsafe { Pin::new_unchecked(&mut self.acquire) };
+            acquire.cancel(&mutex.raw);
+        }
+    }
+}
+
+/// The future returned by [`Mutex::lock`].
+#[must_use = "futures do nothing unless .awaited or polled"]
+pub struct Lock<'a, T: ?Sized>(LockInner<&'a Mutex<T>, T>);
+
+impl<'a, T: ?Sized> Future for Lock<'a, T> {
+    type Output = MutexGuard<'a, T>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pin projection to the only field.
+        let inner = unsafe { self.map_unchecked_mut(|lock| &mut lock.0) };
+        inner.poll_lock(cx).map(MutexGuard::new)
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Lock { .. }")
+    }
+}
+
+/// The future returned by [`Mutex::lock_arc`].
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[must_use = "futures do nothing unless .awaited or polled"]
+pub struct LockArc<T: ?Sized>(LockInner<Arc<Mutex<T>>, T>);
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Future for LockArc<T> {
+    type Output = MutexGuardArc<T>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pin projection to the only field.
+        let inner = unsafe { self.map_unchecked_mut(|lock| &mut lock.0) };
+        inner.poll_lock(cx).map(MutexGuardArc::new)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> fmt::Debug for LockArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LockArc { .. }")
+    }
+}
+
+/// A locked [`Mutex`]: derefs to the value; dropping it unlocks.
+///
+/// `Send` iff `T: Send`, so it may be held across `.await` in a task on a
+/// multi-threaded runtime; `Sync` iff `T: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let mutex = turnstile::Mutex::new(String::from("a"));
+/// let mut guard = mutex.lock().await;
+/// guard.push('b');
+/// assert_eq!(&*guard, "ab");
+/// # });
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    mutex: &'a Mutex<T>,
+    /// Opts out of the auto traits, which `&Mutex<T>` would give on the wrong
+    /// terms (`Sync` for `T: Send`); the impls below set them.
+    _not_auto: PhantomData<*mut T>,
+}
+
+// SAFETY: moving the guard to another thread moves access to `T` (`&mut T`)
+// there, which `T: Send` allows; the unlock it performs on drop is an atomic
+// operation valid from any thread.
+unsafe impl<T: ?Sized + Send> Send for MutexGuard<'_, T> {}
+// SAFETY: a `&MutexGuard` only gives `&T`, which `T: Sync` allows on any
+// thread.
+unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Made only by code that has just taken the lock.
+    #[inline]
+    fn new(mutex: &'a Mutex<T>) -> Self {
+        Self {
+            mutex,
+            _not_auto: PhantomData,
+        }
+    }
+
+    /// The mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{Mutex, MutexGuard};
+    /// let mutex = Mutex::new(());
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(std::ptr::eq(MutexGuard::source(&guard), &mutex));
+    /// ```
+    pub fn source(guard: &Self) -> &'a Mutex<T> {
+        guard.mutex
+    }
+
+    /// Narrows the guard to a part of the value. The mutex stays locked until
+    /// the mapped guard is dropped. The mapped guard's `Send` and `Sync`
+    /// follow `U`, the part it gives access to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{Mutex, MutexGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let mutex = Mutex::new((1, String::new()));
+    /// let mut name = MutexGuard::map(mutex.lock().await, |pair| &mut pair.1);
+    /// name.push_str("x");
+    /// drop(name);
+    /// assert_eq!(mutex.lock().await.1, "x");
+    /// # });
+    /// ```
+    pub fn map<U: ?Sized>(guard: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(
+            // SAFETY: the guard holds the lock, so this is the only access.
+            guard.mutex.data.with_mut(|value| unsafe { &mut *value }),
+        ));
+        let guard = ManuallyDrop::new(guard);
+        MappedMutexGuard {
+            raw: &guard.mutex.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock; `&self` allows shared access only.
+        self.mutex.data.with(|value| unsafe { &*value })
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds the lock; `&mut self` makes this the only
+        // access through it.
+        self.mutex.data.with_mut(|value| unsafe { &mut *value })
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.mutex.raw.unlock();
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+/// A [`MutexGuard`] narrowed by [`MutexGuard::map`] to a part `U` of the
+/// value. `Send` iff `U: Send`, `Sync` iff `U: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Mutex, MutexGuard, MappedMutexGuard};
+/// let mutex = Mutex::new([1, 2, 3]);
+/// let first: MappedMutexGuard<'_, i32> = MutexGuard::map(mutex.try_lock().unwrap(), |a| &mut a[0]);
+/// assert_eq!(*first, 1);
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MappedMutexGuard<'a, U: ?Sized> {
+    raw: &'a RawMutex,
+    value: NonNull<U>,
+    /// Borrows `U` mutably for `'a`: variance and drop-check as for `&'a mut U`.
+    _borrow: PhantomData<&'a mut U>,
+}
+
+// SAFETY: the guard gives `&mut U` only; moving it to another thread moves
+// that access, which `U: Send` allows. The unlock is atomic, valid anywhere.
+// Nothing else of the original `T` is reachable through it (RUSTSEC-2020-0059
+// was deriving these from `T` instead).
+unsafe impl<U: ?Sized + Send> Send for MappedMutexGuard<'_, U> {}
+// SAFETY: `&MappedMutexGuard` gives `&U` only, which `U: Sync` allows.
+unsafe impl<U: ?Sized + Sync> Sync for MappedMutexGuard<'_, U> {}
+
+impl<U: ?Sized> Deref for MappedMutexGuard<'_, U> {
+    type Target = U;
+
+    #[inline]
+    fn deref(&self) -> &U {
+        // SAFETY: `value` points into the locked mutex's value, and the lock
+        // is held until this guard drops.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+impl<U: ?Sized> DerefMut for MappedMutexGuard<'_, U> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only access.
+        unsafe { self.value.as_mut() }
+    }
+}
+
+impl<U: ?Sized> Drop for MappedMutexGuard<'_, U> {
+    #[inline]
+    fn drop(&mut self) {
+        self.raw.unlock();
+    }
+}
+
+impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A locked [`Mutex`] that owns an `Arc` of it: `'static`, so it can move
+/// into a spawned task. Made by [`Mutex::lock_arc`]. `Send` iff `T: Send`,
+/// `Sync` iff `T: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile::{Mutex, MutexGuardArc};
+/// let mutex = Arc::new(Mutex::new(5));
+/// let guard: MutexGuardArc<i32> = mutex.try_lock_arc().unwrap();
+/// assert!(Arc::ptr_eq(MutexGuardArc::source(&guard), &mutex));
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuardArc<T: ?Sized> {
+    mutex: Arc<Mutex<T>>,
+    /// As in [`MutexGuard`]: the auto traits are set below.
+    _not_auto: PhantomData<*mut T>,
+}
+
+// SAFETY: as for `MutexGuard`; the `Arc` itself is `Send` when `Mutex<T>` is
+// `Send + Sync`, i.e. `T: Send`.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send> Send for MutexGuardArc<T> {}
+// SAFETY: `&MutexGuardArc` gives `&T` only; sharing it needs `T: Sync`.
+// Cloning the `Arc` is not possible through it.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Sync> Sync for MutexGuardArc<T> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> MutexGuardArc<T> {
+    #[inline]
+    fn new(mutex: Arc<Mutex<T>>) -> Self {
+        Self {
+            mutex,
+            _not_auto: PhantomData,
+        }
+    }
+
+    /// The `Arc` of the mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(()));
+    /// let guard = mutex.try_lock_arc().unwrap();
+    /// assert_eq!(std::sync::Arc::strong_count(turnstile::MutexGuardArc::source(&guard)), 2);
+    /// ```
+    pub fn source(guard: &Self) -> &Arc<Mutex<T>> {
+        &guard.mutex
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Deref for MutexGuardArc<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock; `&self` allows shared access only.
+        self.mutex.data.with(|value| unsafe { &*value })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> DerefMut for MutexGuardArc<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds the lock; `&mut self` makes this the only
+        // access through it.
+        self.mutex.data.with_mut(|value| unsafe { &mut *value })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Drop for MutexGuardArc<T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.mutex.raw.unlock();
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuardArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}

@@ -1,0 +1,253 @@
+//! The data-less lock under [`Mutex`](crate::Mutex): its state word, its
+//! fast paths, and the one acquire state machine every lock future (borrowed,
+//! `Arc`, blocking) runs.
+//!
+//! # State word
+//!
+//! | bits        | name          | meaning                                           |
+//! |-------------|---------------|---------------------------------------------------|
+//! | 0           | `LOCKED`      | a guard exists                                    |
+//! | 1           | `CONTENDED`   | a waiter may be queued: the releaser must notify  |
+//! | 2..         | starving      | number of waiters that lost [`HANDOFF_AFTER`] races |
+//!
+//! `0` is unlocked and quiet: uncontended `lock` is one compare-exchange
+//! `0 → LOCKED` and uncontended unlock one compare-exchange `LOCKED → 0`.
+//! Neither touches the wait queue.
+//!
+//! # Fairness: bounded barging
+//!
+//! A released lock is not handed to the queue: whoever asks next takes it,
+//! including the releasing task coming straight back ("barging"). That keeps
+//! throughput high, since the lock is never idle while a woken waiter is being
+//! scheduled. A woken waiter that finds the lock taken again has *lost a
+//! race*; it queues again at the tail. Once it has lost [`HANDOFF_AFTER`]
+//! races it counts itself in the starving field, and while that field is
+//! non-zero nobody barges: new callers queue, and the lock goes only to a
+//! waiter that was notified or is itself starving. The waiters ahead of a
+//! starving one are served in FIFO order and it is served next, so it waits
+//! for at most [`HANDOFF_AFTER`] barging acquisitions plus one per waiter
+//! ahead of it. The rule counts events, not time, so it holds without a clock.
+
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::shim::{const_fn, AtomicUsize, Ordering::*};
+use crate::wait::{WaitQueue, Waiter};
+
+const LOCKED: usize = 1;
+const CONTENDED: usize = 1 << 1;
+const STARVING_ONE: usize = 1 << 2;
+
+/// How many races a woken waiter may lose to barging callers before the
+/// mutex stops barging for it.
+pub(crate) const HANDOFF_AFTER: u8 = 4;
+
+pub(crate) struct RawMutex {
+    state: AtomicUsize,
+    queue: WaitQueue,
+}
+
+impl RawMutex {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self {
+                state: AtomicUsize::new(0),
+                queue: WaitQueue::new(),
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_locked(&self) -> bool {
+        // Relaxed: a snapshot for diagnostics; it orders nothing.
+        self.state.load(Relaxed) & LOCKED != 0
+    }
+
+    /// Takes the lock if it is free and nobody is starving.
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        // Acquire on success: pairs with the Release of the unlock that freed
+        // the lock, so the critical section sees the previous one's writes.
+        // Relaxed on failure: nothing is read through a failed attempt.
+        match self.state.compare_exchange(0, LOCKED, Acquire, Relaxed) {
+            Ok(_) => true,
+            Err(state) => self.try_lock_slow(state),
+        }
+    }
+
+    #[cold]
+    fn try_lock_slow(&self, mut state: usize) -> bool {
+        // The lock may be free with CONTENDED set (waiters queued but none
+        // woken yet, or a woken one not yet running): barge, unless someone
+        // is starving.
+        while state & LOCKED == 0 && state < STARVING_ONE {
+            // Orderings as in `try_lock`.
+            match self
+                .state
+                .compare_exchange_weak(state, state | LOCKED, Acquire, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        false
+    }
+
+    /// Releases the lock.
+    ///
+    /// # Safety contract (not `unsafe`: the state stays consistent either way)
+    /// Only the holder of the lock calls this, once per acquisition.
+    #[inline]
+    pub(crate) fn unlock(&self) {
+        // Release on success: publishes the critical section's writes to the
+        // next acquirer. Relaxed on failure: we only learn to take the slow
+        // path.
+        if self
+            .state
+            .compare_exchange(LOCKED, 0, Release, Relaxed)
+            .is_err()
+        {
+            self.unlock_slow();
+        }
+    }
+
+    #[cold]
+    fn unlock_slow(&self) {
+        // Release: publishes the critical section. Acquire: a waiter's
+        // registration precedes its (Release) read-modify-write that set
+        // CONTENDED; seeing CONTENDED here makes that registration visible to
+        // the `notify` below, so the notification finds it.
+        let prev = self.state.fetch_and(!(LOCKED | CONTENDED), AcqRel);
+        debug_assert!(prev & LOCKED != 0, "unlocked a mutex that was not locked");
+        if prev & CONTENDED != 0 {
+            self.queue.notify(1);
+        }
+    }
+
+    /// The one read-modify-write of a waiter: take the lock if it is free and
+    /// this waiter may (anyone while nobody starves; a `privileged` one —
+    /// notified or starving — always), else mark the lock CONTENDED so its
+    /// release notifies. `counted` says this waiter is already counted as
+    /// starving; `start_starving` asks to be counted if it cannot take the
+    /// lock now. Returns whether it took the lock.
+    fn waiter_step(&self, privileged: bool, counted: bool, start_starving: bool) -> bool {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let free = state & LOCKED == 0 && (privileged || state < STARVING_ONE);
+            let next = if free {
+                // A waiter that takes the lock sets CONTENDED: others may
+                // still be queued, and its release must look for them.
+                let taken = state | LOCKED | CONTENDED;
+                if counted {
+                    taken - STARVING_ONE
+                } else {
+                    taken
+                }
+            } else if start_starving {
+                // The count cannot overflow: each unit is a live waiting
+                // future, and there is far less memory than 2^(usize bits - 2)
+                // futures would need.
+                (state | CONTENDED) + STARVING_ONE
+            } else {
+                state | CONTENDED
+            };
+            // AcqRel on success. Acquire: if we take the lock, see the
+            // previous holder's writes. Release: our registration in the
+            // queue (done before this call) becomes visible to the releaser
+            // whose `unlock_slow` reads CONTENDED from this write. A write
+            // even when `next == state` keeps the protocol a plain
+            // read-modify-write on one word. Relaxed on failure: we retry.
+            match self
+                .state
+                .compare_exchange_weak(state, next, AcqRel, Relaxed)
+            {
+                Ok(_) => return free,
+                Err(now) => state = now,
+            }
+        }
+    }
+}
+
+/// The acquire state machine shared by every lock future. It lives inside
+/// the future, pinned, because the bare tier's wait-list node lives in it.
+pub(crate) struct Acquire {
+    waiter: Waiter,
+    /// Races lost to barging callers after being woken.
+    lost: u8,
+    /// Counted in the starving field of the state word.
+    starving: bool,
+}
+
+impl Acquire {
+    pub(crate) const fn new() -> Self {
+        Self {
+            waiter: Waiter::new(),
+            lost: 0,
+            starving: false,
+        }
+    }
+
+    /// Polls for the lock; `Ready` means the caller now holds it.
+    pub(crate) fn poll(
+        self: Pin<&mut Self>,
+        raw: &RawMutex,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        // SAFETY: `waiter` is re-pinned at once and never moved; the other
+        // fields are plain data that are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `this.waiter` is inside the pinned `Acquire`.
+        let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+
+        if !waiter.is_registered() && this.lost == 0 && raw.try_lock() {
+            return Poll::Ready(());
+        }
+        loop {
+            if waiter.is_registered() {
+                match waiter.as_mut().poll_notified(&raw.queue, cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(()) => {}
+                }
+                // Notified: the lock is ours if nobody barged in first.
+                if raw.waiter_step(true, this.starving, false) {
+                    this.starving = false;
+                    return Poll::Ready(());
+                }
+                this.lost = this.lost.saturating_add(1);
+            }
+
+            // Queue (again), then re-check: see the protocol in `wait`.
+            waiter.as_mut().register(&raw.queue);
+            let start_starving = !this.starving && this.lost >= HANDOFF_AFTER;
+            let privileged = this.starving || start_starving;
+            if raw.waiter_step(privileged, this.starving, start_starving) {
+                // Took it without a notification. One that arrived meanwhile
+                // was for this release; our own release will notify (we set
+                // CONTENDED), so dropping it loses nothing.
+                waiter.as_mut().withdraw(&raw.queue);
+                this.starving = false;
+                return Poll::Ready(());
+            }
+            this.starving |= start_starving;
+            // Loop to `poll_notified`, which stores the waker (or finds a
+            // notification that raced the re-check).
+        }
+    }
+
+    /// Called by a lock future's `Drop` before it completes: leaves the
+    /// queue, passing on a notification, and stops counting as starving.
+    pub(crate) fn cancel(self: Pin<&mut Self>, raw: &RawMutex) {
+        // SAFETY: as in `poll`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as in `poll`.
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        waiter.cancel(&raw.queue);
+        if this.starving {
+            this.starving = false;
+            // Relaxed: the count only gates barging; no data is published.
+            // Any waiter that could not take the lock because of it holds, or
+            // will receive, a notification (see `unlock_slow`).
+            raw.state.fetch_sub(STARVING_ONE, Relaxed);
+        }
+    }
+}

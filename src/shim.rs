@@ -1,0 +1,68 @@
+//! The one place that chooses where atomics and cells come from.
+//!
+//! Every primitive imports its atomics and `UnsafeCell` from here, never from
+//! `core` directly, so that one switch changes them all:
+//!
+//! - `--cfg loom`: loom's model-checked atomics and cells;
+//! - feature `portable-atomic`: portable-atomic's atomics, for targets without
+//!   compare-and-swap (thumbv6m). How portable-atomic makes them atomic there
+//!   (its `critical-section` or `unsafe-assume-single-core` feature) is the
+//!   firmware's choice; this crate never enables either.
+//! - otherwise: `core`'s.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+
+#[cfg(all(not(loom), feature = "portable-atomic"))]
+pub(crate) use portable_atomic::{AtomicUsize, Ordering};
+
+#[cfg(all(not(loom), not(feature = "portable-atomic")))]
+pub(crate) use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// `UnsafeCell` with loom's closure API, so the same code runs under loom
+/// (which tracks every access) and natively (where the closures compile away).
+#[cfg(not(loom))]
+#[derive(Debug)]
+#[repr(transparent)]
+pub(crate) struct UnsafeCell<T: ?Sized>(core::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(core::cell::UnsafeCell::new(value))
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+}
+
+#[cfg(not(loom))]
+impl<T: ?Sized> UnsafeCell<T> {
+    /// Runs `f` with a shared raw pointer to the value.
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Runs `f` with a mutable raw pointer to the value.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// Makes `const fn` constructors const everywhere except under loom, whose
+/// atomics cannot be built in a const context.
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis const fn $($rest:tt)*) => {
+        #[cfg(not(loom))]
+        $(#[$attr])* $vis const fn $($rest)*
+        #[cfg(loom)]
+        $(#[$attr])* $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;

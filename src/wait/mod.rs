@@ -1,0 +1,67 @@
+//! The wait layer: where a primitive parks a task and where it wakes one.
+//!
+//! Every primitive keeps its own state in an atomic word and comes here only
+//! on its slow paths. The layer has one interface and two implementations:
+//!
+//! - `listener` (tiers `alloc` and `std`): a thin wrapper over
+//!   [`event_listener::Event`];
+//! - `intrusive` (the bare tier): a FIFO list whose nodes live inside the
+//!   pinned futures, guarded by `critical-section`; it never allocates.
+//!
+//! # The interface
+//!
+//! - [`WaitQueue`] is the queue, one per primitive; `const`-constructible.
+//! - [`Waiter`] is one waiter's place in it; it lives inside a future and
+//!   must not move while registered (the futures are pinned before they are
+//!   polled, and every method takes `Pin<&mut Waiter>`).
+//! - `Waiter::register(q)` appends the waiter at the tail of `q`.
+//! - `WaitQueue::notify(n)` makes sure at least `n` registered waiters are
+//!   notified, taking them from the head (FIFO); waiters notified earlier that
+//!   have not yet consumed their notification count toward `n`.
+//!   `notify(usize::MAX)` notifies every waiter.
+//! - `Waiter::poll_notified(q, cx)` is `Ready` once the waiter was notified;
+//!   that consumes the notification and unregisters the waiter. Otherwise it
+//!   stores `cx`'s waker (replacing an older one, so the newest waker is the
+//!   one woken) and is `Pending`.
+//! - `Waiter::cancel(q)` unregisters; a notification it had received and not
+//!   consumed is passed on to the next waiter, so none is lost when a notified
+//!   future is dropped.
+//! - `Waiter::withdraw(q)` unregisters and drops a received notification
+//!   instead of passing it on (returning whether there was one): for a waiter
+//!   that got what it waited for by another route.
+//!
+//! # The protocol every primitive follows
+//!
+//! To wait: `register`, then re-check the primitive's state with a
+//! read-modify-write that also records "there are waiters"; only if the
+//! re-check fails, `poll_notified`. To release: a read-modify-write on the
+//! state that observes "there are waiters", then `notify`. Both sides touch
+//! the same atomic word, so one of the two read-modify-writes comes first:
+//! either the releaser sees the waiter's mark and notifies it (the waiter was
+//! already registered, so the notification finds it), or the waiter's
+//! re-check sees the release. No wakeup is lost.
+//!
+//! # Wakers
+//!
+//! The intrusive list takes a waker out of its node inside the critical
+//! section and wakes (or drops) it after leaving, and clones a new waker
+//! before entering, so no waker code ever runs inside the critical section: a
+//! waker that calls back into the primitive cannot deadlock or corrupt the
+//! list, and interrupt latency does not depend on waker code.
+//! event-listener wakes a listener's waker while holding its own list lock
+//! (`std` tier: a mutex; no_std: a spin-free queue); a waker must therefore
+//! not block on the same primitive's wait queue from inside `wake`. The
+//! primitives add no lock of their own around a wake.
+
+#[cfg(feature = "alloc")]
+mod listener;
+#[cfg(feature = "alloc")]
+pub(crate) use listener::{WaitQueue, Waiter};
+
+#[cfg(not(feature = "alloc"))]
+mod intrusive;
+#[cfg(not(feature = "alloc"))]
+pub(crate) use intrusive::{WaitQueue, Waiter};
+
+#[cfg(feature = "std")]
+pub(crate) mod block;
