@@ -1,0 +1,230 @@
+//! Allocation counting: a `#[global_allocator]` (one per test binary, hence
+//! this file of its own) counts the allocations made by the current thread.
+//!
+//! - Every tier: uncontended `lock`, `try_lock` and release allocate nothing.
+//!   Each check uses a fresh mutex: in the event-listener tiers the queue's
+//!   state is allocated on first use, so a fast path that touched the queue
+//!   (listen or notify) would allocate there.
+//! - Bare tier: a contended wait — queue, be woken, acquire — also allocates
+//!   nothing, and neither do re-polls, cancellation or hand-off. (In the
+//!   `alloc` and `std` tiers a contended wait allocates: event-listener boxes
+//!   each listener. That is reported, not asserted.)
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::pin::pin;
+
+use common::{assert_pending, assert_ready, CountingWaker};
+use turnstile::{Mutex, MutexGuard};
+
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: the allocator may run while this thread's locals are torn
+    // down; those allocations are not ours to count.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments, so
+// the `GlobalAlloc` contract is `System`'s; counting touches only a
+// const-initialised thread-local `Cell`, which does not allocate.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded unchanged.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded unchanged; `ptr` came from this allocator, which
+        // is `System`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged; `ptr` came from `System`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Runs `f` and returns how many allocations this thread made during it.
+fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let result = f();
+    let after = ALLOCATIONS.with(Cell::get);
+    (after - before, result)
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (n, boxed) = allocations_in(|| Box::new(5u64));
+    assert!(n >= 1, "the counting allocator is not in use");
+    drop(boxed);
+}
+
+#[test]
+fn uncontended_lock_and_try_lock_do_not_allocate() {
+    let waker = CountingWaker::new();
+    let mutex = Mutex::new(0u32);
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            let mut lock = pin!(mutex.lock());
+            let mut guard = assert_ready(lock.as_mut(), waker.waker());
+            *guard += 1;
+            drop(guard);
+            let mut guard = mutex.try_lock().unwrap();
+            *guard += 1;
+            assert!(mutex.try_lock().is_none());
+            drop(guard);
+            let mapped = MutexGuard::map(mutex.try_lock().unwrap(), |v| v);
+            drop(mapped);
+        }
+    });
+    assert_eq!(n, 0, "uncontended lock/try_lock/unlock allocated {n} times");
+    assert_eq!(*mutex.try_lock().unwrap(), 6);
+}
+
+#[test]
+fn uncontended_async_block_does_not_allocate() {
+    let mutex = Mutex::new(0u32);
+    let (n, ()) = allocations_in(|| {
+        let waker = std::task::Waker::noop();
+        let mut task = pin!(async {
+            *mutex.lock().await += 1;
+            *mutex.lock().await += 1;
+        });
+        assert!(common::poll_once(task.as_mut(), waker).is_ready());
+    });
+    assert_eq!(n, 0);
+    assert_eq!(mutex.into_inner(), 2);
+}
+
+/// Bare tier: the full contended round trip allocates nothing.
+#[cfg(not(feature = "alloc"))]
+#[test]
+fn contended_wait_does_not_allocate() {
+    let (w1, w2) = (CountingWaker::new(), CountingWaker::new());
+    let mutex = Mutex::new(0u32);
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            let holder = mutex.try_lock().unwrap();
+            let mut lock = pin!(mutex.lock());
+            assert_pending(lock.as_mut(), w1.waker());
+            assert_pending(lock.as_mut(), w2.waker()); // waker replaced
+            drop(holder);
+            assert!(w2.count() > 0);
+            let mut guard = assert_ready(lock.as_mut(), w2.waker());
+            *guard += 1;
+        }
+    });
+    assert_eq!(
+        n, 0,
+        "a contended wait allocated {n} times in the bare tier"
+    );
+}
+
+/// Bare tier: cancelling waiters (queued or already woken) allocates
+/// nothing.
+#[cfg(not(feature = "alloc"))]
+#[test]
+fn cancelled_waits_do_not_allocate() {
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let mutex = Mutex::new(());
+    let (n, ()) = allocations_in(|| {
+        let holder = mutex.try_lock().unwrap();
+        let mut b = pin!(mutex.lock());
+        {
+            let mut a = pin!(mutex.lock());
+            assert_pending(a.as_mut(), wa.waker());
+            assert_pending(b.as_mut(), wb.waker());
+            drop(holder); // wakes A, which is then dropped: B gets it
+        }
+        drop(assert_ready(b.as_mut(), wb.waker()));
+        let holder = mutex.try_lock().unwrap();
+        {
+            let mut c = pin!(mutex.lock());
+            assert_pending(c.as_mut(), wa.waker());
+        }
+        drop(holder);
+    });
+    assert_eq!(n, 0, "cancellation allocated {n} times in the bare tier");
+}
+
+/// Bare tier: losing four races and being handed the lock allocates nothing.
+#[cfg(not(feature = "alloc"))]
+#[test]
+fn handoff_does_not_allocate() {
+    let w = CountingWaker::new();
+    let mutex = Mutex::new(());
+    let (n, ()) = allocations_in(|| {
+        let mut holder = mutex.try_lock().unwrap();
+        let mut lock = pin!(mutex.lock());
+        assert_pending(lock.as_mut(), w.waker());
+        for _ in 0..4 {
+            drop(holder);
+            holder = mutex.try_lock().unwrap();
+            assert_pending(lock.as_mut(), w.waker());
+        }
+        drop(holder);
+        assert!(mutex.try_lock().is_none());
+        drop(assert_ready(lock.as_mut(), w.waker()));
+    });
+    assert_eq!(n, 0);
+}
+
+/// `alloc`/`std` tiers: the contended path goes through event-listener,
+/// which allocates; report how much, for the record.
+#[cfg(feature = "alloc")]
+#[test]
+fn contended_wait_allocations_are_reported() {
+    let w = CountingWaker::new();
+    let mutex = Mutex::new(());
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let (n, ()) = allocations_in(|| {
+            let holder = mutex.try_lock().unwrap();
+            let mut lock = pin!(mutex.lock());
+            assert_pending(lock.as_mut(), w.waker());
+            drop(holder);
+            drop(assert_ready(lock.as_mut(), w.waker()));
+        });
+        counts.push(n);
+    }
+    println!(
+        "tier {}: allocations per contended wait (first, then steady): {counts:?}",
+        common::TIER
+    );
+}
+
+/// `std` tier: `lock_blocking` reuses one waker per thread, so once that is
+/// made, an uncontended blocking lock allocates nothing.
+#[cfg(feature = "std")]
+#[test]
+fn uncontended_lock_blocking_does_not_allocate_after_first_use() {
+    let mutex = Mutex::new(0u32);
+    // The first call may make this thread's waker.
+    *mutex.lock_blocking() += 1;
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            *mutex.lock_blocking() += 1;
+        }
+    });
+    assert_eq!(n, 0, "uncontended lock_blocking allocated {n} times");
+    assert_eq!(mutex.into_inner(), 4);
+}
