@@ -1,1 +1,114 @@
-fn main() {}
+//! A tour of turnstile: the same primitives under smol, under tokio, and on
+//! plain threads, all at once.
+//!
+//! Run it with `cargo run --example tour`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use turnstile::Mutex;
+
+/// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
+static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+async fn note(line: String) {
+    LOG.lock().await.push(line);
+}
+
+/// Check-then-insert under one lock: two sign-ups with the same e-mail cannot
+/// both pass, however their awaits interleave.
+async fn sign_up(users: &Mutex<Vec<String>>, email: &str) -> bool {
+    let mut users = users.lock().await;
+    if users.iter().any(|u| u == email) {
+        return false;
+    }
+    // Simulate a slow database round trip while holding the lock: the guard
+    // is held across an await, which std's mutex would not allow on a
+    // multi-threaded runtime.
+    futures_lite::future::yield_now().await;
+    users.push(email.to_owned());
+    true
+}
+
+fn main() {
+    // 1. smol: tasks race to sign up the same address; exactly one wins.
+    let users = Arc::new(Mutex::new(Vec::new()));
+    let wins = smol::block_on(async {
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let users = users.clone();
+                smol::spawn(async move {
+                    let ok = sign_up(&users, "ada@example.com").await;
+                    note(format!("smol task {i}: sign-up {}", if ok { "accepted" } else { "refused" })).await;
+                    ok
+                })
+            })
+            .collect();
+        let mut wins = 0;
+        for t in tasks {
+            wins += t.await as usize;
+        }
+        wins
+    });
+    println!("smol: 8 concurrent sign-ups of one address, {wins} accepted");
+    assert_eq!(wins, 1);
+
+    // 2. tokio (multi-threaded) and plain threads share one counter: tasks
+    //    lock with `.await`, threads with `lock_blocking`.
+    let counter = Arc::new(Mutex::new(0u64));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("tokio runtime");
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                for _ in 0..1000 {
+                    *counter.lock_blocking() += 1;
+                }
+            })
+        })
+        .collect();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    for n in 0..100 {
+                        // An Arc-owned guard is 'static and Send: it can be
+                        // held across an await in a spawned task.
+                        let mut guard = counter.lock_arc().await;
+                        *guard += 1;
+                        if n % 25 == 0 {
+                            tokio::time::sleep(Duration::from_micros(50)).await;
+                        }
+                    }
+                    note(format!("tokio task {i} done")).await;
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+    for t in threads {
+        t.join().expect("thread");
+    }
+    let total = *counter.lock_blocking();
+    println!("tokio + threads: 16 tasks x 100 and 2 threads x 1000 increments = {total}");
+    assert_eq!(total, 16 * 100 + 2 * 1000);
+
+    // 3. try_lock never waits.
+    let held = counter.try_lock().expect("free");
+    assert!(counter.try_lock().is_none());
+    drop(held);
+
+    // One guard per statement: locking LOG twice in one expression would
+    // wait on itself (there is no reentrancy, as with std's mutex).
+    let log = LOG.lock_blocking();
+    println!("log: {} lines, e.g. {:?}", log.len(), log.first());
+    drop(log);
+    println!("Debug of a free mutex: {:?}", Mutex::new(42));
+}
