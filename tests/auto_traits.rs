@@ -1,0 +1,135 @@
+//! `Send`/`Sync` of every public type, positive and negative, checked at
+//! compile time with `static_assertions` in every tier; compile-fail cases
+//! with trybuild (tests/ui, std tier, not under miri) show the errors users
+//! get for the misuses the negative impls prevent.
+//!
+//! The rules:
+//! - `Mutex<T>`: `Send` and `Sync` iff `T: Send` (like std's mutex).
+//! - `MutexGuard<T>`, `MutexGuardArc<T>`: `Send` iff `T: Send` (a guard may
+//!   be held across `.await` on a multi-threaded runtime), `Sync` iff
+//!   `T: Sync`.
+//! - `MappedMutexGuard<U>`: follows `U`, the part it maps to, not the whole
+//!   `T` (RUSTSEC-2020-0059).
+//! - `Lock<T>`, `LockArc<T>` futures: `Send` iff `T: Send`, so they can be
+//!   spawned.
+//!
+//! Test types: `Cell<u8>` is `Send + !Sync`, `Rc<u8>` is `!Send + !Sync`,
+//! `std::sync::MutexGuard<u8>` is `!Send + Sync`.
+
+use std::cell::Cell;
+use std::fmt::Debug;
+use std::rc::Rc;
+
+use static_assertions::{assert_impl_all, assert_not_impl_any};
+use turnstile::{Lock, MappedMutexGuard, Mutex, MutexGuard};
+
+type SendNotSync = Cell<u8>;
+type NeitherSendNorSync = Rc<u8>;
+type SyncNotSend = std::sync::MutexGuard<'static, u8>;
+
+// Mutex<T>: Send + Sync iff T: Send.
+assert_impl_all!(Mutex<u8>: Send, Sync);
+assert_impl_all!(Mutex<SendNotSync>: Send, Sync);
+assert_not_impl_any!(Mutex<NeitherSendNorSync>: Send, Sync);
+assert_not_impl_any!(Mutex<SyncNotSend>: Send, Sync);
+assert_impl_all!(Mutex<[u8]>: Send, Sync);
+assert_impl_all!(Mutex<dyn Debug + Send>: Send, Sync);
+assert_not_impl_any!(Mutex<dyn Debug>: Send, Sync);
+
+// MutexGuard<T>: Send iff T: Send; Sync iff T: Sync.
+assert_impl_all!(MutexGuard<'static, u8>: Send, Sync);
+assert_impl_all!(MutexGuard<'static, SendNotSync>: Send);
+assert_not_impl_any!(MutexGuard<'static, SendNotSync>: Sync);
+assert_not_impl_any!(MutexGuard<'static, NeitherSendNorSync>: Send, Sync);
+assert_impl_all!(MutexGuard<'static, SyncNotSend>: Sync);
+assert_not_impl_any!(MutexGuard<'static, SyncNotSend>: Send);
+assert_impl_all!(MutexGuard<'static, [u8]>: Send, Sync);
+
+// MappedMutexGuard<U>: follows U.
+assert_impl_all!(MappedMutexGuard<'static, u8>: Send, Sync);
+assert_impl_all!(MappedMutexGuard<'static, SendNotSync>: Send);
+assert_not_impl_any!(MappedMutexGuard<'static, SendNotSync>: Sync);
+assert_not_impl_any!(MappedMutexGuard<'static, NeitherSendNorSync>: Send, Sync);
+assert_impl_all!(MappedMutexGuard<'static, SyncNotSend>: Sync);
+assert_not_impl_any!(MappedMutexGuard<'static, SyncNotSend>: Send);
+assert_impl_all!(MappedMutexGuard<'static, [u8]>: Send, Sync);
+
+// Lock<T>: Send iff T: Send.
+assert_impl_all!(Lock<'static, u8>: Send);
+assert_impl_all!(Lock<'static, SendNotSync>: Send);
+assert_not_impl_any!(Lock<'static, NeitherSendNorSync>: Send);
+assert_not_impl_any!(Lock<'static, SyncNotSend>: Send);
+assert_impl_all!(Lock<'static, [u8]>: Send);
+
+// The wait layer shows through `Unpin`: event-listener keeps its node on the
+// heap, the bare tier's node lives in the future. This also proves the test
+// crate's `cfg(feature = ..)` matches the library's actual tier: were the
+// features not passed to integration tests, one of these would not compile.
+#[cfg(feature = "alloc")]
+assert_impl_all!(Lock<'static, ()>: Unpin);
+#[cfg(not(feature = "alloc"))]
+assert_not_impl_any!(Lock<'static, ()>: Unpin);
+
+#[cfg(feature = "alloc")]
+mod arc {
+    use super::*;
+    use turnstile::{LockArc, MutexGuardArc};
+
+    // MutexGuardArc<T>: as MutexGuard.
+    assert_impl_all!(MutexGuardArc<u8>: Send, Sync);
+    assert_impl_all!(MutexGuardArc<SendNotSync>: Send);
+    assert_not_impl_any!(MutexGuardArc<SendNotSync>: Sync);
+    assert_not_impl_any!(MutexGuardArc<NeitherSendNorSync>: Send, Sync);
+    assert_impl_all!(MutexGuardArc<SyncNotSend>: Sync);
+    assert_not_impl_any!(MutexGuardArc<SyncNotSend>: Send);
+
+    // LockArc<T>: Send iff T: Send.
+    assert_impl_all!(LockArc<u8>: Send);
+    assert_impl_all!(LockArc<SendNotSync>: Send);
+    assert_not_impl_any!(LockArc<NeitherSendNorSync>: Send);
+    assert_not_impl_any!(LockArc<SyncNotSend>: Send);
+}
+
+fn require_send<T: Send>(_: &T) {}
+
+/// Mapping a guard of a `!Send` value to a `Send` part gives a `Send` guard.
+#[test]
+fn mapped_guard_of_a_send_part_is_send() {
+    let mutex = Mutex::new((Rc::new(1u8), 2u8));
+    let mut part = MutexGuard::map(mutex.try_lock().unwrap(), |pair| &mut pair.1);
+    require_send(&part);
+    #[cfg(feature = "std")]
+    std::thread::scope(|s| {
+        s.spawn(|| *part += 1);
+    });
+    #[cfg(not(feature = "std"))]
+    {
+        *part += 1;
+    }
+    drop(part);
+    assert_eq!(mutex.try_lock().unwrap().1, 3);
+}
+
+/// A lock future of a `Send` value can be moved to another thread and
+/// completed there, then its guard moved back.
+#[cfg(feature = "std")]
+#[test]
+fn lock_future_and_guard_move_between_threads() {
+    let mutex = Mutex::new(Cell::new(1u8));
+    let holder = mutex.try_lock().unwrap();
+    let lock = mutex.lock();
+    std::thread::scope(|s| {
+        let waiter = s.spawn(move || futures_lite::future::block_on(lock));
+        drop(holder);
+        let guard = waiter.join().unwrap();
+        guard.set(2);
+    });
+    assert_eq!(mutex.into_inner().get(), 2);
+}
+
+#[cfg(all(feature = "std", not(miri)))]
+#[test]
+fn compile_fail() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/*.rs");
+}

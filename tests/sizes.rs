@@ -1,0 +1,69 @@
+//! Sizes of the mutex, its lock future and its guards, per tier.
+//!
+//! Event-listener tiers, 64-bit: `Mutex<()>` is the state word plus
+//! event-listener's one pointer (≤ 16 bytes); `Lock<'_, ()>` is the mutex
+//! reference, the boxed listener and two bytes of bookkeeping (≤ 32).
+//!
+//! Bare tier: the queue keeps head, tail and a count inline, and each lock
+//! future carries its own list node (two links, a waker, a state) — that is
+//! what makes waiting allocation-free. Bounds, in words: `Mutex<()>` ≤ 4
+//! (state + head + tail + count), `Lock<'_, ()>` ≤ 8 (mutex reference + node
+//! of 2 links + 2-word waker + state + flags, with padding). The measured
+//! values are printed for the README.
+//!
+//! Every tier: a guard is one pointer and `Option<guard>` uses its niche; a
+//! mapped guard of a sized value is two pointers.
+
+use std::mem::size_of;
+
+use turnstile::{Lock, MappedMutexGuard, Mutex, MutexGuard};
+
+const WORD: usize = size_of::<usize>();
+
+#[test]
+fn sizes() {
+    let mutex = size_of::<Mutex<()>>();
+    let lock = size_of::<Lock<'static, ()>>();
+    let guard = size_of::<MutexGuard<'static, ()>>();
+    let mapped = size_of::<MappedMutexGuard<'static, u8>>();
+    println!(
+        "tier {}: Mutex<()> = {mutex} B, Lock<'_, ()> = {lock} B, MutexGuard = {guard} B, \
+         MappedMutexGuard<u8> = {mapped} B ({WORD}-byte words)",
+        if cfg!(feature = "std") {
+            "std"
+        } else if cfg!(feature = "alloc") {
+            "alloc"
+        } else {
+            "bare"
+        }
+    );
+
+    assert_eq!(guard, WORD);
+    assert_eq!(size_of::<Option<MutexGuard<'static, ()>>>(), WORD);
+    assert_eq!(mapped, 2 * WORD);
+    assert_eq!(size_of::<Mutex<u64>>(), size_of::<Mutex<()>>() + 8);
+
+    #[cfg(all(feature = "alloc", target_pointer_width = "64"))]
+    {
+        assert!(mutex <= 16, "Mutex<()> is {mutex} bytes");
+        assert!(lock <= 32, "Lock<'_, ()> is {lock} bytes");
+    }
+    #[cfg(not(feature = "alloc"))]
+    {
+        assert!(mutex <= 4 * WORD, "Mutex<()> is {mutex} bytes");
+        assert!(lock <= 8 * WORD, "Lock<'_, ()> is {lock} bytes");
+    }
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn arc_sizes() {
+    use turnstile::{LockArc, MutexGuardArc};
+    let lock = size_of::<LockArc<()>>();
+    println!(
+        "LockArc<()> = {lock} B, MutexGuardArc = {} B",
+        size_of::<MutexGuardArc<()>>()
+    );
+    assert_eq!(size_of::<MutexGuardArc<()>>(), WORD);
+    assert_eq!(lock, size_of::<Lock<'static, ()>>());
+}
