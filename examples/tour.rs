@@ -39,7 +39,11 @@ fn main() {
                 let users = users.clone();
                 smol::spawn(async move {
                     let ok = sign_up(&users, "ada@example.com").await;
-                    note(format!("smol task {i}: sign-up {}", if ok { "accepted" } else { "refused" })).await;
+                    note(format!(
+                        "smol task {i}: sign-up {}",
+                        if ok { "accepted" } else { "refused" }
+                    ))
+                    .await;
                     ok
                 })
             })

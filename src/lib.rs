@@ -98,6 +98,14 @@ pub use mutex::{LockArc, MutexGuardArc};
 
 /// The named futures of every primitive, collected in one place (they are
 /// also exported at the crate root).
+///
+/// # Examples
+///
+/// ```
+/// let mutex = turnstile::Mutex::new(());
+/// let future: turnstile::futures::Lock<'_, ()> = mutex.lock();
+/// # drop(future);
+/// ```
 pub mod futures {
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]

@@ -117,9 +117,13 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Locks the mutex if it is free right now.
     ///
-    /// Returns `None` if it is held, and also while a starving waiter is
-    /// being served (see [`Mutex`]'s fairness), so that a loop of `try_lock`
-    /// cannot starve a queued waiter either.
+    /// Returns `None` if it is held.
+    ///
+    /// # Fairness
+    ///
+    /// Also `None` while the mutex is in hand-off mode for a starving waiter
+    /// (see [`Mutex`]), even if it is momentarily free, so that a loop of
+    /// `try_lock` cannot starve a queued waiter either.
     ///
     /// # Examples
     ///
@@ -220,6 +224,10 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Like [`try_lock`](Self::try_lock), returning an `Arc`-owned guard.
     ///
+    /// # Fairness
+    ///
+    /// As for [`try_lock`](Self::try_lock).
+    ///
     /// # Examples
     ///
     /// ```
@@ -236,6 +244,10 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Like [`lock_blocking`](Self::lock_blocking), returning an
     /// `Arc`-owned guard.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`lock`](Self::lock).
     ///
     /// # Examples
     ///
@@ -321,7 +333,21 @@ impl<M: Deref<Target = Mutex<T>>, T: ?Sized> Drop for LockInner<M, T> {
     }
 }
 
-/// The future returned by [`Mutex::lock`].
+/// The future returned by [`Mutex::lock`]; resolves to a [`MutexGuard`].
+///
+/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
+/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Lock, Mutex};
+/// # futures_lite::future::block_on(async {
+/// let mutex = Mutex::new(3);
+/// let future: Lock<'_, i32> = mutex.lock();
+/// assert_eq!(*future.await, 3);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless .awaited or polled"]
 pub struct Lock<'a, T: ?Sized>(LockInner<&'a Mutex<T>, T>);
 
@@ -342,7 +368,20 @@ impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
     }
 }
 
-/// The future returned by [`Mutex::lock_arc`].
+/// The future returned by [`Mutex::lock_arc`]; resolves to a
+/// [`MutexGuardArc`]. It owns a clone of the `Arc`, so it is `'static`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile::{LockArc, Mutex};
+/// # futures_lite::future::block_on(async {
+/// let mutex = Arc::new(Mutex::new(3));
+/// let future: LockArc<i32> = mutex.lock_arc();
+/// assert_eq!(*future.await, 3);
+/// # });
+/// ```
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 #[must_use = "futures do nothing unless .awaited or polled"]
@@ -439,7 +478,10 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// assert_eq!(mutex.lock().await.1, "x");
     /// # });
     /// ```
-    pub fn map<U: ?Sized>(guard: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
+    pub fn map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> MappedMutexGuard<'a, U> {
         // If `f` panics, `guard` is dropped normally and unlocks.
         let value = NonNull::from(f(
             // SAFETY: the guard holds the lock, so this is the only access.
