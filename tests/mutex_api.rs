@@ -137,7 +137,10 @@ fn dropping_a_waiting_future_does_not_unlock_the_holder() {
         let mut lock = pin!(mutex.lock());
         assert_pending(lock.as_mut(), waker.waker());
     }
-    assert!(mutex.is_locked(), "dropping the waiter unlocked the holder's lock");
+    assert!(
+        mutex.is_locked(),
+        "dropping the waiter unlocked the holder's lock"
+    );
     assert!(mutex.try_lock().is_none());
     drop(holder);
     assert!(mutex.try_lock().is_some());
@@ -188,7 +191,10 @@ fn map_unlocks_if_the_closure_panics() {
         let _mapped = MutexGuard::map(guard, |_: &mut u8| -> &mut u8 { panic!("in map") });
     }));
     assert!(result.is_err());
-    assert!(!mutex.is_locked(), "a panic inside map left the mutex locked");
+    assert!(
+        !mutex.is_locked(),
+        "a panic inside map left the mutex locked"
+    );
     assert!(mutex.try_lock().is_some());
 }
 
