@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::pin::{pin, Pin};
 
 use common::{assert_pending, assert_ready, CountingWaker};
@@ -195,7 +195,7 @@ fn debug_during_handoff_does_not_barge() {
 fn contend_on_one_thread(tasks: usize, iterations: usize) -> (usize, usize) {
     let mutex = Mutex::new(());
     let log: RefCell<Vec<usize>> = RefCell::new(Vec::new());
-    let longest_wait = RefCell::new(0usize);
+    let longest_wait = Cell::new(0usize);
     let task = |id: usize| {
         let (mutex, log, longest_wait) = (&mutex, &log, &longest_wait);
         async move {
@@ -203,9 +203,7 @@ fn contend_on_one_thread(tasks: usize, iterations: usize) -> (usize, usize) {
                 let asked_at = log.borrow().len();
                 let guard = mutex.lock().await;
                 let waited = log.borrow().len() - asked_at;
-                let mut longest = longest_wait.borrow_mut();
-                *longest = (*longest).max(waited);
-                drop(longest);
+                longest_wait.set(longest_wait.get().max(waited));
                 log.borrow_mut().push(id);
                 yield_now().await;
                 drop(guard);
