@@ -40,7 +40,12 @@ const STARVING_ONE: usize = 1 << 2;
 
 /// How many races a woken waiter may lose to barging callers before the
 /// mutex stops barging for it.
+#[cfg(not(loom))]
 pub(crate) const HANDOFF_AFTER: u8 = 4;
+/// Under loom, one lost race is enough, so the models reach hand-off mode
+/// within a few lock/unlock rounds (see `tests/loom_mutex.rs`).
+#[cfg(loom)]
+pub(crate) const HANDOFF_AFTER: u8 = 1;
 
 pub(crate) struct RawMutex {
     state: AtomicUsize,
