@@ -52,10 +52,12 @@
 //! Waiters queue in FIFO order and are woken one at a time. A released lock is
 //! free for anyone, including the task that just released it: that keeps
 //! throughput high. A woken waiter that finds the lock taken again has lost a
-//! race; after four lost races it switches the lock into hand-off mode, where
-//! new callers (and `try_lock`) queue instead of barging and the lock passes
-//! through the queue until that waiter has it. So a waiter waits for at most
-//! four barging acquisitions plus one per waiter ahead of it. The rule counts
+//! race and queues again at the back. After four lost races it switches the
+//! lock into hand-off mode, where new callers (and `try_lock`) queue instead
+//! of barging and the lock passes down the queue until that waiter has it. So
+//! a waiter is passed over by barging at most four times, and waits for at
+//! most five turns of the queue. With two tasks taking turns, the waiting one
+//! gets the lock after at most five acquisitions by the other. The rule counts
 //! events rather than time, so it holds in the bare tier with no clock.
 //!
 //! # Cancellation

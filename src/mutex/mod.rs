@@ -158,6 +158,10 @@ impl<T: ?Sized> Mutex<T> {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
+        // The uncontended case needs no waker: skip setting up the parking.
+        if let Some(guard) = self.try_lock() {
+            return guard;
+        }
         crate::wait::block::block_on(self.lock())
     }
 
@@ -259,6 +263,9 @@ impl<T: ?Sized> Mutex<T> {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn lock_arc_blocking(self: &Arc<Self>) -> MutexGuardArc<T> {
+        if let Some(guard) = self.try_lock_arc() {
+            return guard;
+        }
         crate::wait::block::block_on(self.lock_arc())
     }
 }

@@ -20,13 +20,15 @@
 //! including the releasing task coming straight back ("barging"). That keeps
 //! throughput high, since the lock is never idle while a woken waiter is being
 //! scheduled. A woken waiter that finds the lock taken again has *lost a
-//! race*; it queues again at the tail. Once it has lost [`HANDOFF_AFTER`]
-//! races it counts itself in the starving field, and while that field is
-//! non-zero nobody barges: new callers queue, and the lock goes only to a
-//! waiter that was notified or is itself starving. The waiters ahead of a
-//! starving one are served in FIFO order and it is served next, so it waits
-//! for at most [`HANDOFF_AFTER`] barging acquisitions plus one per waiter
-//! ahead of it. The rule counts events, not time, so it holds without a clock.
+//! race*; it queues again at the tail (event-listener can only append, and
+//! both wait layers behave alike). Once it has lost [`HANDOFF_AFTER`] races it
+//! counts itself in the starving field, and while that field is non-zero
+//! nobody barges: new callers queue, and the lock goes only to a waiter that
+//! was notified or is itself starving. The waiters ahead of a starving one are
+//! served in FIFO order and then it is. So a waiter is passed over by barging
+//! at most [`HANDOFF_AFTER`] times, and waits for at most
+//! `HANDOFF_AFTER + 1` turns of the queue. The rule counts events, not time,
+//! so it holds without a clock.
 
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -193,20 +195,24 @@ impl Acquire {
     }
 
     /// Polls for the lock; `Ready` means the caller now holds it.
-    pub(crate) fn poll(
-        self: Pin<&mut Self>,
-        raw: &RawMutex,
-        cx: &mut Context<'_>,
-    ) -> Poll<()> {
+    #[inline]
+    pub(crate) fn poll(self: Pin<&mut Self>, raw: &RawMutex, cx: &mut Context<'_>) -> Poll<()> {
+        // The fast path, inlined into the caller: a fresh future on a free
+        // lock is one compare-exchange.
+        if !self.waiter.is_registered() && self.lost == 0 && raw.try_lock() {
+            return Poll::Ready(());
+        }
+        self.poll_slow(raw, cx)
+    }
+
+    #[cold]
+    fn poll_slow(self: Pin<&mut Self>, raw: &RawMutex, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: `waiter` is re-pinned at once and never moved; the other
         // fields are plain data that are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `this.waiter` is inside the pinned `Acquire`.
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
 
-        if !waiter.is_registered() && this.lost == 0 && raw.try_lock() {
-            return Poll::Ready(());
-        }
         loop {
             if waiter.is_registered() {
                 match waiter.as_mut().poll_notified(&raw.queue, cx) {
@@ -244,15 +250,20 @@ impl Acquire {
     pub(crate) fn cancel(self: Pin<&mut Self>, raw: &RawMutex) {
         // SAFETY: as in `poll`.
         let this = unsafe { self.get_unchecked_mut() };
+        // Leave the starving count *before* passing a notification on. In
+        // the other order a caller arriving between the two steps would see
+        // hand-off mode, queue instead of barging, and wait for a wakeup that
+        // the (possibly empty) queue had already swallowed, with the lock
+        // free and nobody left to release it.
+        if this.starving {
+            this.starving = false;
+            // AcqRel: orders this before the pass-on below for a caller that
+            // reads the count in its own read-modify-write; no data is
+            // published through it.
+            raw.state.fetch_sub(STARVING_ONE, AcqRel);
+        }
         // SAFETY: as in `poll`.
         let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         waiter.cancel(&raw.queue);
-        if this.starving {
-            this.starving = false;
-            // Relaxed: the count only gates barging; no data is published.
-            // Any waiter that could not take the lock because of it holds, or
-            // will receive, a notification (see `unlock_slow`).
-            raw.state.fetch_sub(STARVING_ONE, Relaxed);
-        }
     }
 }
