@@ -139,6 +139,13 @@ fn waiter_waits_at_most_five_turns_of_the_queue() {
             let (mut lock, w) = others.remove(i);
             let guard = assert_ready(lock.as_mut(), w.waker());
             queued_turns += 1;
+            // Checked here too: if T is never woken, this loop never ends.
+            assert!(
+                queued_turns <= (HANDOFF_AFTER + 1) * OTHERS,
+                "T waited for {queued_turns} acquisitions by {OTHERS} queued tasks: more \
+                 than {} turns of the queue",
+                HANDOFF_AFTER + 1
+            );
             let w = CountingWaker::new();
             let mut again = Box::pin(mutex.lock());
             assert_pending(again.as_mut(), w.waker());
