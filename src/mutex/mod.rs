@@ -330,6 +330,7 @@ impl<M: Deref<Target = Mutex<T>>, T: ?Sized> LockInner<M, T> {
 }
 
 impl<M: Deref<Target = Mutex<T>>, T: ?Sized> Drop for LockInner<M, T> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(mutex) = &self.mutex {
             // SAFETY: `drop` is the last use of the future, which was pinned
