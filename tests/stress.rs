@@ -235,6 +235,40 @@ mod threads {
         assert_eq!(mutex.into_inner(), 4 * per_thread);
     }
 
+    /// Critical sections of a few instructions: releases come so soon after
+    /// a waiter's failed attempt that they often land between its re-check
+    /// and its sleep, the window a lost wakeup needs. Contention is highest
+    /// right after the threads start together, so there are many short
+    /// rounds, each behind a barrier. A lost wakeup parks a thread for good,
+    /// so it shows as a hang.
+    #[test]
+    fn short_critical_sections_on_threads() {
+        const THREADS: usize = 4;
+        let rounds = common::iters(50, 2);
+        let per_round = common::iters(2000, 10) as u64;
+        let mutex = Mutex::new(0u64);
+        for _ in 0..rounds {
+            let start = std::sync::Barrier::new(THREADS);
+            thread::scope(|s| {
+                for t in 0..THREADS as u64 {
+                    let (mutex, start) = (&mutex, &start);
+                    s.spawn(move || {
+                        start.wait();
+                        for i in 0..per_round {
+                            if (t + i) % 2 == 0 {
+                                *mutex.lock_blocking() += 1;
+                            } else {
+                                *block_on(mutex.lock()) += 1;
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        assert!(!mutex.is_locked());
+        assert_eq!(mutex.into_inner(), (rounds * THREADS) as u64 * per_round);
+    }
+
     #[test]
     fn arc_guards_on_threads() {
         let per_thread = common::iters(5000, 10) as u64;
