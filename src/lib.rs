@@ -68,11 +68,15 @@
 //!
 //! # Wakers
 //!
-//! In the bare tier no waker code runs inside the critical section: a waker
-//! may call back into the primitive. In the `alloc` and `std` tiers,
-//! `event-listener` calls `wake` while it holds its list lock, so a waker's
-//! `wake` must not itself wait on the same primitive (the usual executors'
-//! wakers only schedule a task, which is fine).
+//! In the bare tier no waker code runs inside the critical section: a waker's
+//! `wake`, `clone` or `drop` may call back into the primitive (lock, release,
+//! poll or drop a waiting future). In the `alloc` and `std` tiers,
+//! `event-listener` runs `wake`, and drops replaced wakers, while it holds the
+//! primitive's list lock; from there a waker may use the primitive's fast
+//! paths (`try_lock`, and a release nobody waits for) but nothing that touches
+//! its wait queue: polling or dropping a waiting future, or a release that
+//! must wake someone, deadlocks (`std`) or panics (`alloc` without `std`).
+//! The usual executors' wakers only schedule a task, which is fine.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]

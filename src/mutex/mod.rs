@@ -283,7 +283,8 @@ impl<T> From<T> for Mutex<T> {
 }
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    /// Shows the value if the mutex is free, `<locked>` otherwise.
+    /// Shows the value if [`try_lock`](Mutex::try_lock) succeeds, `<locked>`
+    /// otherwise (also while a free mutex is reserved for a starving waiter).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Mutex");
         match self.try_lock() {

@@ -48,9 +48,10 @@
 //! before entering, so no waker code ever runs inside the critical section: a
 //! waker that calls back into the primitive cannot deadlock or corrupt the
 //! list, and interrupt latency does not depend on waker code.
-//! event-listener wakes a listener's waker while holding its own list lock
-//! (`std` tier: a mutex; no_std: a spin-free queue); a waker must therefore
-//! not block on the same primitive's wait queue from inside `wake`. The
+//! event-listener wakes a listener's waker, and drops a replaced one, while
+//! holding its own list lock (`std`: a mutex; no_std: a `RefCell` under a
+//! critical section); a waker must therefore not touch the same queue from
+//! inside `wake` or `drop` (the crate docs say what that rules out). The
 //! primitives add no lock of their own around a wake.
 
 #[cfg(feature = "alloc")]
