@@ -83,13 +83,21 @@ fn dropped_arrival_is_withdrawn() {
         let mut dropped = Box::pin(barrier.wait());
         assert_pending(dropped.as_mut(), wc.waker());
     }
-    assert_eq!(wc.outstanding_clones(), 0, "the dropped waiter's waker kept");
+    assert_eq!(
+        wc.outstanding_clones(),
+        0,
+        "the dropped waiter's waker kept"
+    );
     // Two live arrivals; the third poll below would complete the
     // generation only if the dropped arrival still counted.
     assert_pending(b.as_mut(), wb.waker());
     assert_pending(a.as_mut(), wa.waker());
     assert_pending(b.as_mut(), wb.waker());
-    assert_eq!((wa.count(), wb.count()), (0, 0), "released with a dead arrival");
+    assert_eq!(
+        (wa.count(), wb.count()),
+        (0, 0),
+        "released with a dead arrival"
+    );
     assert!(format!("{barrier:?}").contains("arrived: 2"), "{barrier:?}");
 
     let mut c = pin!(barrier.wait());

@@ -240,7 +240,8 @@ fn debug_and_default() {
 fn const_static() {
     static FLAG: Mutex<bool> = Mutex::new(true);
     static CV: Condvar = Condvar::new();
-    let g = futures_lite::future::block_on(async { CV.wait_until(FLAG.lock().await, |f| *f).await });
+    let g =
+        futures_lite::future::block_on(async { CV.wait_until(FLAG.lock().await, |f| *f).await });
     assert!(*g);
 }
 
