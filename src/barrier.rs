@@ -281,7 +281,7 @@ impl fmt::Debug for Barrier {
 ///
 /// ```
 /// let barrier = turnstile::Barrier::new(1);
-/// let result = barrier.wait_blocking();
+/// let result = futures_lite::future::block_on(barrier.wait());
 /// assert!(result.is_leader());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
