@@ -10,9 +10,11 @@
 //!
 //! `notify_one` is the wait layer's `notify_additional(1)`: each call wakes
 //! one more waiter that had not been woken yet, so two calls wake two
-//! waiters. A notified future that is dropped before it consumed the
-//! notification passes it on as the same kind: one more waiter is woken in
-//! its place, exactly one, so `notify_one`'s count is kept.
+//! waiters. A notified future that is dropped before it resolved passes the
+//! notification on as the same kind: one more waiter is woken in its place,
+//! exactly one, so `notify_one`'s count is kept. (Dropped while still in the
+//! queue, the wait layer's `cancel` does it; dropped while re-locking the
+//! mutex, the future calls `notify_additional(1)` itself.)
 
 use core::fmt;
 use core::future::Future;
@@ -117,9 +119,11 @@ impl Condvar {
     /// Dropping the future is safe at any point. Before its first poll it
     /// drops the guard (unlocking). While waiting it leaves the queue; if it
     /// had been notified, the notification goes to one other waiter, so no
-    /// wakeup is lost. While re-locking it behaves like a dropped
-    /// [`Mutex::lock`] future. In every case the guard is gone: a dropped
-    /// wait does not give the lock back to the caller.
+    /// wakeup is lost. Dropped while re-locking after a notification, it
+    /// leaves the mutex's queue and also passes the notification to one
+    /// other waiter: a wakeup is only consumed by a future that resolves.
+    /// In every case the guard is gone: a dropped wait does not give the
+    /// lock back to the caller.
     ///
     /// # Examples
     ///
@@ -358,11 +362,17 @@ impl<T: ?Sized> Drop for CondvarWait<'_, T> {
         let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
         if waiter.is_registered() {
             // Cancel, not withdraw: a notification we received and did not
-            // consume goes to one other waiter (see the module docs). A
-            // guard (`Start`) or lock future (`Locking`) in `phase` is
-            // dropped after this, unlocking or leaving the mutex's queue.
+            // consume goes to one other waiter (see the module docs).
             waiter.cancel(&self.condvar.queue);
+        } else if let Phase::Locking(_) = self.phase {
+            // Notified, but dropped while re-locking: the caller never saw
+            // the wakeup, so hand it on as if we had not consumed it, or a
+            // `select!` that drops this future while the mutex is contended
+            // would swallow a `notify_one`. At worst a spurious wakeup.
+            self.condvar.queue.notify_additional(1);
         }
+        // A guard (`Start`) or lock future (`Locking`) left in `phase` is
+        // dropped after this, unlocking or leaving the mutex's queue.
     }
 }
 

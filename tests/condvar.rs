@@ -140,6 +140,27 @@ fn pass_on_is_additional_not_at_least() {
     );
 }
 
+/// Notified, then dropped while re-locking a contended mutex: the wakeup
+/// was never delivered to the caller, so it goes to another waiter.
+#[test]
+fn dropped_while_relocking_passes_on() {
+    let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let mut a = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(a.as_mut(), wa.waker());
+    let mut b = pin!(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(b.as_mut(), wb.waker());
+    let holder = mutex.try_lock().unwrap();
+    condvar.notify_one();
+    assert_eq!((wa.count(), wb.count()), (1, 0));
+    assert_pending(a.as_mut(), wa.waker()); // re-locking, mutex held
+    drop(a);
+    assert_eq!(wb.count(), 1, "the undelivered wakeup was swallowed");
+    drop(holder);
+    drop(assert_ready(b.as_mut(), wb.waker()));
+    assert!(!mutex.is_locked());
+}
+
 /// A dropped un-notified waiter passes nothing on.
 #[test]
 fn dropped_waiting_waiter_passes_nothing() {
