@@ -45,9 +45,9 @@ const MAX_PARTIES: usize = usize::MAX >> 16;
 /// ready for the next round ("generation"). Exactly one task of each
 /// generation is told it is the leader.
 ///
-/// Like [`std::sync::Barrier`] and tokio's `Barrier`, but cancel-safe: a
-/// `wait` future dropped before its generation is released takes its arrival
-/// back, so the barrier never releases a generation with fewer than `n`
+/// Like [`std::sync::Barrier`], with a future for async code, and
+/// cancel-safe: a `wait` future dropped before its generation is released
+/// takes its arrival back, so the barrier never releases a generation with fewer than `n`
 /// live waiters and never elects a leader that is not waiting. `const`, so
 /// it can be a `static`; no heap in the bare tier.
 ///
