@@ -33,6 +33,13 @@
 //! # Choosing a primitive
 //!
 //! - [`Mutex`]: exclusive access to a value, held across `.await`.
+//! - [`Condvar`]: wait, holding a [`Mutex`] guard, until another task changes
+//!   the protected value and notifies ([`Condvar::wait_until`] for a
+//!   condition on it).
+//! - [`Barrier`]: `n` tasks meet, round after round; one of each round is the
+//!   leader. Cancel-safe: a dropped `wait` takes its arrival back.
+//! - [`Latch`]: wait until a count set up front was counted down to zero
+//!   (jobs settled, services ready); opens once and stays open.
 //!
 //! # Compared with std and tokio
 //!
@@ -64,7 +71,11 @@
 //!
 //! Every future may be dropped at any point. A dropped lock future leaves the
 //! queue; if it had been woken, the wakeup passes to the next waiter, so none
-//! is lost.
+//! is lost. The same holds for a dropped [`Condvar::wait`] future, whose
+//! wakeup goes to exactly one other waiter. A dropped [`Barrier::wait`]
+//! future takes its arrival back unless its generation was already released,
+//! so a barrier never releases for, or elects as leader, a task that stopped
+//! waiting.
 //!
 //! # Wakers
 //!
@@ -96,8 +107,14 @@ extern crate std;
 mod shim;
 mod wait;
 
+mod barrier;
+mod condvar;
+mod latch;
 mod mutex;
 
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use condvar::{Condvar, CondvarWait, WaitUntil};
+pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
@@ -113,6 +130,9 @@ pub use mutex::{LockArc, MutexGuardArc};
 /// # drop(future);
 /// ```
 pub mod futures {
+    pub use crate::barrier::BarrierWait;
+    pub use crate::condvar::{CondvarWait, WaitUntil};
+    pub use crate::latch::{ArriveAndWait, LatchWait};
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;

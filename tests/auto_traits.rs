@@ -12,6 +12,8 @@
 //!   `T` (RUSTSEC-2020-0059).
 //! - `Lock<T>`, `LockArc<T>` futures: `Send` iff `T: Send`, so they can be
 //!   spawned.
+//! - `Barrier`, `Latch`, `Condvar`: `Send + Sync`; their futures `Send`
+//!   (`CondvarWait<T>` iff `T: Send`, `WaitUntil<T, F>` iff `T, F: Send`).
 //!
 //! Test types: `Cell<u8>` is `Send + !Sync`, `Rc<u8>` is `!Send + !Sync`,
 //! `std::sync::MutexGuard<u8>` is `!Send + Sync`.
@@ -61,6 +63,39 @@ assert_not_impl_any!(Lock<'static, NeitherSendNorSync>: Send);
 assert_not_impl_any!(Lock<'static, SyncNotSend>: Send);
 assert_impl_all!(Lock<'static, [u8]>: Send);
 
+// Barrier, Latch, Condvar and their futures.
+mod coordination {
+    use super::*;
+    use turnstile::{
+        ArriveAndWait, Barrier, BarrierWait, BarrierWaitResult, Condvar, CondvarWait, Latch,
+        LatchWait, WaitUntil,
+    };
+
+    type Cond = fn(&mut u8) -> bool;
+    type CondSendNotSync = fn(&mut SendNotSync) -> bool;
+
+    assert_impl_all!(Barrier: Send, Sync, Debug);
+    assert_impl_all!(Latch: Send, Sync, Debug);
+    assert_impl_all!(Condvar: Send, Sync, Debug, Default);
+    assert_impl_all!(BarrierWaitResult: Send, Sync, Copy, Debug);
+    assert_impl_all!(BarrierWait<'static>: Send, Sync, Debug);
+    assert_impl_all!(LatchWait<'static>: Send, Sync, Debug);
+    assert_impl_all!(ArriveAndWait<'static>: Send, Sync, Debug);
+
+    // CondvarWait<T>: Send iff T: Send (it holds a guard, then a lock future).
+    assert_impl_all!(CondvarWait<'static, u8>: Send, Debug);
+    assert_impl_all!(CondvarWait<'static, SendNotSync>: Send);
+    assert_impl_all!(CondvarWait<'static, [u8]>: Send);
+    assert_not_impl_any!(CondvarWait<'static, NeitherSendNorSync>: Send);
+    assert_not_impl_any!(CondvarWait<'static, SyncNotSend>: Send);
+
+    // WaitUntil<T, F>: Send iff T: Send and F: Send.
+    assert_impl_all!(WaitUntil<'static, u8, Cond>: Send, Debug);
+    assert_impl_all!(WaitUntil<'static, SendNotSync, CondSendNotSync>: Send);
+    assert_not_impl_any!(WaitUntil<'static, NeitherSendNorSync, fn(&mut NeitherSendNorSync) -> bool>: Send);
+    assert_not_impl_any!(WaitUntil<'static, u8, Box<dyn FnMut(&mut u8) -> bool>>: Send);
+}
+
 // The wait layer shows through `Unpin`: event-listener keeps its node on the
 // heap, the bare tier's node lives in the future. This also proves the test
 // crate's `cfg(feature = ..)` matches the library's actual tier: were the
@@ -69,6 +104,10 @@ assert_impl_all!(Lock<'static, [u8]>: Send);
 assert_impl_all!(Lock<'static, ()>: Unpin);
 #[cfg(not(feature = "alloc"))]
 assert_not_impl_any!(Lock<'static, ()>: Unpin);
+#[cfg(feature = "alloc")]
+assert_impl_all!(turnstile::BarrierWait<'static>: Unpin);
+#[cfg(not(feature = "alloc"))]
+assert_not_impl_any!(turnstile::BarrierWait<'static>: Unpin);
 
 #[cfg(feature = "alloc")]
 mod arc {
@@ -125,6 +164,27 @@ fn lock_future_and_guard_move_between_threads() {
         guard.set(2);
     });
     assert_eq!(mutex.into_inner().get(), 2);
+}
+
+/// A condvar wait future of a `Send` value can be moved to another thread
+/// and completed there.
+#[cfg(feature = "std")]
+#[test]
+fn condvar_wait_future_moves_between_threads() {
+    let (mutex, condvar) = (Mutex::new(Cell::new(1u8)), turnstile::Condvar::new());
+    let wait = condvar.wait_until(mutex.try_lock().unwrap(), |v| v.get() == 2);
+    std::thread::scope(|s| {
+        let waiter = s.spawn(move || futures_lite::future::block_on(wait).get());
+        loop {
+            if let Some(guard) = mutex.try_lock() {
+                guard.set(2);
+                break;
+            }
+            std::thread::yield_now();
+        }
+        condvar.notify_all();
+        assert_eq!(waiter.join().unwrap(), 2);
+    });
 }
 
 #[cfg(all(feature = "std", not(miri)))]

@@ -67,3 +67,35 @@ fn arc_sizes() {
     assert_eq!(size_of::<MutexGuardArc<()>>(), WORD);
     assert_eq!(lock, size_of::<Lock<'static, ()>>());
 }
+
+/// Barrier, Latch and Condvar. Event-listener tiers, 64-bit: `Barrier` is the
+/// state word, `n` and event-listener's pointer (≤ 24 bytes); `Latch` the
+/// count and the pointer (≤ 16); `Condvar` the pointer alone (≤ 16). Bare
+/// tier: each adds the 3-word queue (head, tail, notified count) instead of
+/// the pointer.
+#[test]
+fn coordination_sizes() {
+    use turnstile::{Barrier, BarrierWait, Condvar, CondvarWait, Latch, LatchWait};
+    let barrier = size_of::<Barrier>();
+    let latch = size_of::<Latch>();
+    let condvar = size_of::<Condvar>();
+    println!(
+        "Barrier = {barrier} B, Latch = {latch} B, Condvar = {condvar} B, \
+         BarrierWait = {} B, LatchWait = {} B, CondvarWait<()> = {} B",
+        size_of::<BarrierWait<'static>>(),
+        size_of::<LatchWait<'static>>(),
+        size_of::<CondvarWait<'static, ()>>(),
+    );
+    #[cfg(all(feature = "alloc", target_pointer_width = "64"))]
+    {
+        assert!(barrier <= 24, "Barrier is {barrier} bytes");
+        assert!(latch <= 16, "Latch is {latch} bytes");
+        assert!(condvar <= 16, "Condvar is {condvar} bytes");
+    }
+    #[cfg(not(feature = "alloc"))]
+    {
+        assert!(barrier <= 5 * WORD, "Barrier is {barrier} bytes");
+        assert!(latch <= 4 * WORD, "Latch is {latch} bytes");
+        assert!(condvar <= 3 * WORD, "Condvar is {condvar} bytes");
+    }
+}

@@ -31,7 +31,10 @@ enum State {
     /// Linked into the list, waiting.
     Queued,
     /// Unlinked by a notifier; the notification is not yet consumed.
-    Notified,
+    /// `additional` records which kind it was (`notify_additional` or
+    /// `notify`), so a cancelled waiter passes on the same kind (as
+    /// event-listener does).
+    Notified { additional: bool },
 }
 
 struct Node {
@@ -150,11 +153,35 @@ impl WaitQueue {
 
     /// Makes sure at least `n` waiters are notified, oldest first.
     pub(crate) fn notify(&self, n: usize) {
+        self.notify_from_head(n, false);
+    }
+
+    /// Notifies `n` more waiters that were not notified yet, oldest first,
+    /// however many are notified already.
+    pub(crate) fn notify_additional(&self, n: usize) {
+        self.notify_from_head(n, true);
+    }
+
+    /// Unlinks waiters from the head and collects their wakers, at most
+    /// [`WAKE_BATCH`] per critical section, waking each batch after leaving
+    /// it. `additional`: stop after `n` waiters notified by this call;
+    /// otherwise stop once `n` waiters in all hold a notification.
+    fn notify_from_head(&self, n: usize, additional: bool) {
+        // How many this call may still notify (`notify_additional` only).
+        let mut remaining = n;
         loop {
             let mut wakers: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
             let more = self.with_list(|list| {
+                let done = |list: &List, remaining: usize| {
+                    list.head.is_null()
+                        || if additional {
+                            remaining == 0
+                        } else {
+                            list.notified >= n
+                        }
+                };
                 for slot in wakers.iter_mut() {
-                    if list.notified >= n || list.head.is_null() {
+                    if done(list, remaining) {
                         return false;
                     }
                     let node = list.head;
@@ -162,12 +189,13 @@ impl WaitQueue {
                     // (a waiter unlinks itself before its memory goes away).
                     unsafe {
                         list.unlink(node);
-                        (*node).state = State::Notified;
+                        (*node).state = State::Notified { additional };
                         *slot = (*node).waker.take();
                     }
                     list.notified += 1;
+                    remaining = remaining.saturating_sub(1);
                 }
-                list.notified < n && !list.head.is_null()
+                !done(list, remaining)
             });
             // Outside the critical section: waker code may do anything,
             // including calling back into this queue.
@@ -260,7 +288,7 @@ impl Waiter {
                 // critical section nobody else touches it.
                 let node = unsafe { &mut *node };
                 match node.state {
-                    State::Notified => {
+                    State::Notified { .. } => {
                         node.state = State::Idle;
                         list.notified -= 1;
                         (Some(Poll::Ready(())), None)
@@ -288,12 +316,12 @@ impl Waiter {
         }
     }
 
-    /// Unregisters. Returns whether a notification was held, and the waker to
-    /// drop (outside the critical section).
-    fn leave(self: Pin<&mut Self>, queue: &WaitQueue) -> bool {
+    /// Unregisters. Returns the notification held, if any (`Some(additional)`,
+    /// its kind), and drops the waker outside the critical section.
+    fn leave(self: Pin<&mut Self>, queue: &WaitQueue) -> Option<bool> {
         let (node, registered) = self.parts();
         if !*registered {
-            return false;
+            return None;
         }
         let (notified, waker) = queue.with_list(|list| {
             // SAFETY: registered, so live; inside the critical section.
@@ -307,13 +335,13 @@ impl Waiter {
                         (*node).state = State::Idle;
                         (*node).waker.take()
                     };
-                    (false, waker)
+                    (None, waker)
                 }
-                State::Notified => {
+                State::Notified { additional } => {
                     // SAFETY: as above; a notified node holds no waker.
                     unsafe { (*node).state = State::Idle };
                     list.notified -= 1;
-                    (true, None)
+                    (Some(additional), None)
                 }
                 State::Idle => unreachable!("registered waiter in state Idle"),
             }
@@ -323,17 +351,21 @@ impl Waiter {
         notified
     }
 
-    /// Unregisters, passing on a notification received and not consumed.
+    /// Unregisters, passing on a notification received and not consumed, of
+    /// the same kind: one from `notify_additional` wakes one more waiter, one
+    /// from `notify` makes sure one waiter is notified (event-listener's rule).
     pub(crate) fn cancel(self: Pin<&mut Self>, queue: &WaitQueue) {
-        if self.leave(queue) {
-            queue.notify(1);
+        match self.leave(queue) {
+            Some(true) => queue.notify_additional(1),
+            Some(false) => queue.notify(1),
+            None => {}
         }
     }
 
     /// Unregisters, dropping a received notification; returns whether there
     /// was one.
     pub(crate) fn withdraw(self: Pin<&mut Self>, queue: &WaitQueue) -> bool {
-        self.leave(queue)
+        self.leave(queue).is_some()
     }
 }
 

@@ -4,7 +4,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use event_listener::{Event, EventListener, Listener};
+use event_listener::{Event, EventListener, IntoNotification, Listener};
 
 use crate::shim::const_fn;
 
@@ -29,6 +29,17 @@ impl WaitQueue {
         // read-modify-writes on their state word already order the two, so
         // the fence is redundant but harmless on this slow path.
         self.event.notify(n);
+    }
+
+    /// Notifies `n` more waiters that were not notified yet, oldest first,
+    /// however many are notified already.
+    #[inline]
+    pub(crate) fn notify_additional(&self, n: usize) {
+        // The same fence as in `notify`. A listener notified this way that is
+        // dropped unconsumed notifies one *additional* listener in its place
+        // (event-listener keeps the kind with the notification), which is the
+        // rule the bare tier's `cancel` follows too.
+        self.event.notify(n.additional());
     }
 }
 

@@ -19,13 +19,23 @@
 //!   notified, taking them from the head (FIFO); waiters notified earlier that
 //!   have not yet consumed their notification count toward `n`.
 //!   `notify(usize::MAX)` notifies every waiter.
+//! - `WaitQueue::notify_additional(n)` notifies `n` *more* waiters, from the
+//!   head, that had not been notified, however many are notified already
+//!   (event-listener's `notify_additional`). `notify(1)` twice may notify one
+//!   waiter (the second call finds the first one's still unconsumed);
+//!   `notify_additional(1)` twice notifies two. The condvar's `notify_one`
+//!   needs this; the others use `notify`.
 //! - `Waiter::poll_notified(q, cx)` is `Ready` once the waiter was notified;
 //!   that consumes the notification and unregisters the waiter. Otherwise it
 //!   stores `cx`'s waker (replacing an older one, so the newest waker is the
 //!   one woken) and is `Pending`.
 //! - `Waiter::cancel(q)` unregisters; a notification it had received and not
 //!   consumed is passed on to the next waiter, so none is lost when a notified
-//!   future is dropped.
+//!   future is dropped. It is passed on as the kind it was: one from
+//!   `notify_additional` notifies one more un-notified waiter, one from
+//!   `notify` makes sure at least one waiter is notified. So a cancelled
+//!   waiter that `notify_one` had picked hands its wakeup to exactly one
+//!   other waiter.
 //! - `Waiter::withdraw(q)` unregisters and drops a received notification
 //!   instead of passing it on (returning whether there was one): for a waiter
 //!   that got what it waited for by another route.

@@ -1,0 +1,443 @@
+//! [`Condvar`]: a condition variable for [`Mutex`] guards.
+//!
+//! There is no state word: the condition lives in the mutex-protected value,
+//! and the condvar is only its wait queue. The wait layer's protocol maps
+//! onto the mutex: a waiter registers in the queue *while still holding the
+//! lock* and only then unlocks. A notifier that changed the value under the
+//! lock took the lock after that unlock, so the registration happened before
+//! its notify, which therefore finds the waiter. No wakeup is lost between
+//! releasing the mutex and starting to wait.
+//!
+//! `notify_one` is the wait layer's `notify_additional(1)`: each call wakes
+//! one more waiter that had not been woken yet, so two calls wake two
+//! waiters. A notified future that is dropped before it resolved passes the
+//! notification on as the same kind: one more waiter is woken in its place,
+//! exactly one, so `notify_one`'s count is kept. (Dropped while still in the
+//! queue, the wait layer's `cancel` does it; dropped while re-locking the
+//! mutex, the future calls `notify_additional(1)` itself.)
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::mutex::{Lock, Mutex, MutexGuard};
+use crate::shim::const_fn;
+use crate::wait::{WaitQueue, Waiter};
+
+/// A condition variable: tasks holding a [`Mutex`] guard wait until another
+/// task changes the protected value and notifies.
+///
+/// [`wait`](Self::wait) unlocks the mutex, waits for a notification and
+/// locks it again; [`wait_until`](Self::wait_until) repeats that until a
+/// condition on the value holds. One condvar may serve several mutexes.
+/// `const`, so it can be a `static`; no heap in the bare tier.
+///
+/// Like every condvar, a woken waiter must re-check its condition: another
+/// task may have changed the value between the notification and the
+/// re-lock. `wait_until` does that for you.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Condvar, Mutex};
+///
+/// static READY: Mutex<bool> = Mutex::new(false);
+/// static CHANGED: Condvar = Condvar::new();
+///
+/// # futures_lite::future::block_on(async {
+/// let waiter = async {
+///     let guard = CHANGED.wait_until(READY.lock().await, |ready| *ready).await;
+///     assert!(*guard);
+/// };
+/// let setter = async {
+///     *READY.lock().await = true;
+///     CHANGED.notify_all();
+/// };
+/// futures_lite::future::zip(waiter, setter).await;
+/// # });
+/// ```
+pub struct Condvar {
+    queue: WaitQueue,
+}
+
+impl Condvar {
+    const_fn! {
+        /// Creates a condition variable with no waiters.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static CHANGED: turnstile::Condvar = turnstile::Condvar::new();
+        /// ```
+        pub const fn new() -> Self {
+            Self {
+                queue: WaitQueue::new(),
+            }
+        }
+    }
+
+    /// Wakes one waiter that was not woken yet, the longest waiting first.
+    /// Calling it twice wakes two waiters (if there are two). Does nothing
+    /// if no task waits: a notification is not stored for later waiters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let condvar = turnstile::Condvar::new();
+    /// condvar.notify_one(); // nobody waits: nothing happens
+    /// ```
+    #[inline]
+    pub fn notify_one(&self) {
+        self.queue.notify_additional(1);
+    }
+
+    /// Wakes every task waiting now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let condvar = turnstile::Condvar::new();
+    /// condvar.notify_all();
+    /// ```
+    #[inline]
+    pub fn notify_all(&self) {
+        self.queue.notify(usize::MAX);
+    }
+
+    /// Unlocks the guard's mutex, waits for a notification, and locks the
+    /// mutex again; resolves to the new guard.
+    ///
+    /// The future holds the guard until it is first polled; then it joins
+    /// the queue and only after that unlocks, so a `notify_one` issued after
+    /// the unlock always wakes a waiter. It may be woken without the value
+    /// having changed the way it waits for: re-check the condition, or use
+    /// [`wait_until`](Self::wait_until).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future is safe at any point. Before its first poll it
+    /// drops the guard (unlocking). While waiting it leaves the queue; if it
+    /// had been notified, the notification goes to one other waiter, so no
+    /// wakeup is lost. Dropped while re-locking after a notification, it
+    /// leaves the mutex's queue and also passes the notification to one
+    /// other waiter: a wakeup is only consumed by a future that resolves.
+    /// In every case the guard is gone: a dropped wait does not give the
+    /// lock back to the caller.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{Condvar, Mutex};
+    /// # futures_lite::future::block_on(async {
+    /// let (mutex, condvar) = (Mutex::new(0), Condvar::new());
+    /// let waiter = async {
+    ///     let mut guard = mutex.lock().await;
+    ///     while *guard == 0 {
+    ///         guard = condvar.wait(guard).await;
+    ///     }
+    ///     *guard
+    /// };
+    /// let setter = async {
+    ///     *mutex.lock().await = 5;
+    ///     condvar.notify_one();
+    /// };
+    /// let (value, ()) = futures_lite::future::zip(waiter, setter).await;
+    /// assert_eq!(value, 5);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn wait<'a, T: ?Sized>(&'a self, guard: MutexGuard<'a, T>) -> CondvarWait<'a, T> {
+        CondvarWait {
+            condvar: self,
+            mutex: MutexGuard::source(&guard),
+            waiter: Waiter::new(),
+            phase: Phase::Start(guard),
+        }
+    }
+
+    /// Waits until `condition` holds for the protected value; resolves to the
+    /// guard with the condition holding.
+    ///
+    /// Checks the condition first (with the guard it was given) and returns
+    /// at once if it holds; otherwise [`wait`](Self::wait)s and checks
+    /// again after every wakeup, with the lock held each time.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`wait`](Self::wait): dropping the future is safe at any point,
+    /// passes on a notification it had received, and drops the guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{Condvar, Mutex};
+    /// # futures_lite::future::block_on(async {
+    /// let (queue, condvar) = (Mutex::new(Vec::new()), Condvar::new());
+    /// let consumer = async {
+    ///     let mut items = condvar.wait_until(queue.lock().await, |q| q.len() >= 2).await;
+    ///     items.drain(..).sum::<i32>()
+    /// };
+    /// let producer = async {
+    ///     for item in [1, 2] {
+    ///         queue.lock().await.push(item);
+    ///         condvar.notify_one();
+    ///         futures_lite::future::yield_now().await;
+    ///     }
+    /// };
+    /// let (sum, ()) = futures_lite::future::zip(consumer, producer).await;
+    /// assert_eq!(sum, 3);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn wait_until<'a, T: ?Sized, F>(
+        &'a self,
+        guard: MutexGuard<'a, T>,
+        condition: F,
+    ) -> WaitUntil<'a, T, F>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        WaitUntil {
+            wait: CondvarWait {
+                condvar: self,
+                mutex: MutexGuard::source(&guard),
+                waiter: Waiter::new(),
+                phase: Phase::Done,
+            },
+            guard: Some(guard),
+            condition,
+        }
+    }
+
+    /// Blocks the current thread in [`wait`](Self::wait): unlocks, waits for
+    /// a notification, locks again. For code on plain threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{Condvar, Mutex};
+    /// let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    /// let p = pair.clone();
+    /// std::thread::spawn(move || {
+    ///     *p.0.lock_blocking() = true;
+    ///     p.1.notify_one();
+    /// });
+    /// let mut ready = pair.0.lock_blocking();
+    /// while !*ready {
+    ///     ready = pair.1.wait_blocking(ready);
+    /// }
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn wait_blocking<'a, T: ?Sized>(&'a self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        crate::wait::block::block_on(self.wait(guard))
+    }
+
+    /// Blocks the current thread in [`wait_until`](Self::wait_until). For
+    /// code on plain threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{Condvar, Mutex};
+    /// let pair = Arc::new((Mutex::new(0), Condvar::new()));
+    /// let p = pair.clone();
+    /// std::thread::spawn(move || {
+    ///     *p.0.lock_blocking() = 3;
+    ///     p.1.notify_all();
+    /// });
+    /// let value = pair.1.wait_until_blocking(pair.0.lock_blocking(), |v| *v == 3);
+    /// assert_eq!(*value, 3);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn wait_until_blocking<'a, T: ?Sized, F>(
+        &'a self,
+        guard: MutexGuard<'a, T>,
+        condition: F,
+    ) -> MutexGuard<'a, T>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        crate::wait::block::block_on(self.wait_until(guard, condition))
+    }
+}
+
+impl Default for Condvar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Condvar { .. }")
+    }
+}
+
+enum Phase<'a, T: ?Sized> {
+    /// Not polled yet: still holds the caller's guard.
+    Start(MutexGuard<'a, T>),
+    /// Registered in the condvar's queue, the mutex unlocked.
+    Waiting,
+    /// Notified: re-locking. The lock future is structurally pinned.
+    Locking(Lock<'a, T>),
+    /// Resolved (or, inside a [`WaitUntil`], not started).
+    Done,
+}
+
+/// The future returned by [`Condvar::wait`]; resolves to the re-acquired
+/// [`MutexGuard`]. `Send` iff `T: Send`.
+///
+/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
+/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Condvar, CondvarWait, Mutex};
+/// let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+/// let future: CondvarWait<'_, ()> = condvar.wait(mutex.try_lock().unwrap());
+/// drop(future); // unlocks
+/// assert!(!mutex.is_locked());
+/// ```
+#[must_use = "futures do nothing unless .awaited or polled"]
+pub struct CondvarWait<'a, T: ?Sized> {
+    condvar: &'a Condvar,
+    mutex: &'a Mutex<T>,
+    waiter: Waiter,
+    phase: Phase<'a, T>,
+}
+
+impl<'a, T: ?Sized> Future for CondvarWait<'a, T> {
+    type Output = MutexGuard<'a, T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
+        // SAFETY: `waiter` and the lock future in `phase` are re-pinned
+        // before use and never moved out; the phase is only replaced by
+        // assignment, which drops the old value in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `this.waiter` is inside the pinned future.
+        let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        let queue = &this.condvar.queue;
+
+        if let Phase::Start(_) = this.phase {
+            // Join the queue *before* unlocking: a notify after the unlock
+            // then finds this waiter (see the module docs).
+            waiter.as_mut().register(queue);
+            // Dropping the guard unlocks.
+            this.phase = Phase::Waiting;
+        }
+        if let Phase::Waiting = this.phase {
+            match waiter.as_mut().poll_notified(queue, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(()) => this.phase = Phase::Locking(this.mutex.lock()),
+            }
+        }
+        match &mut this.phase {
+            Phase::Locking(lock) => {
+                // SAFETY: the lock future lives inside the pinned future and
+                // is dropped in place (by the assignment below or by drop).
+                let lock = unsafe { Pin::new_unchecked(lock) };
+                match lock.poll(cx) {
+                    Poll::Ready(guard) => {
+                        this.phase = Phase::Done;
+                        Poll::Ready(guard)
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            _ => panic!("turnstile: condvar wait future polled after it completed"),
+        }
+    }
+}
+
+impl<T: ?Sized> Drop for CondvarWait<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: `drop` is the last use of the future, which was pinned when
+        // it was polled; `waiter` is not moved.
+        let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
+        if waiter.is_registered() {
+            // Cancel, not withdraw: a notification we received and did not
+            // consume goes to one other waiter (see the module docs).
+            waiter.cancel(&self.condvar.queue);
+        } else if let Phase::Locking(_) = self.phase {
+            // Notified, but dropped while re-locking: the caller never saw
+            // the wakeup, so hand it on as if we had not consumed it, or a
+            // `select!` that drops this future while the mutex is contended
+            // would swallow a `notify_one`. At worst a spurious wakeup.
+            self.condvar.queue.notify_additional(1);
+        }
+        // A guard (`Start`) or lock future (`Locking`) left in `phase` is
+        // dropped after this, unlocking or leaving the mutex's queue.
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for CondvarWait<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CondvarWait { .. }")
+    }
+}
+
+/// The future returned by [`Condvar::wait_until`]; resolves to the
+/// re-acquired [`MutexGuard`] once the condition holds. `Send` iff `T: Send`
+/// and `F: Send`.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Condvar, Mutex, WaitUntil};
+/// # futures_lite::future::block_on(async {
+/// let (mutex, condvar) = (Mutex::new(1), Condvar::new());
+/// let future: WaitUntil<'_, i32, _> = condvar.wait_until(mutex.lock().await, |v| *v == 1);
+/// assert_eq!(*future.await, 1); // held already: no wait
+/// # });
+/// ```
+#[must_use = "futures do nothing unless .awaited or polled"]
+pub struct WaitUntil<'a, T: ?Sized, F> {
+    /// The current wait; `Phase::Done` while the condition is being checked.
+    wait: CondvarWait<'a, T>,
+    /// The guard to check the condition with, between waits.
+    guard: Option<MutexGuard<'a, T>>,
+    /// Not structurally pinned: only ever used through `&mut`.
+    condition: F,
+}
+
+impl<'a, T: ?Sized, F> Future for WaitUntil<'a, T, F>
+where
+    F: FnMut(&mut T) -> bool,
+{
+    type Output = MutexGuard<'a, T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
+        // SAFETY: `wait` is re-pinned below and only replaced in place;
+        // `guard` and `condition` are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        loop {
+            if let Some(mut guard) = this.guard.take() {
+                // If the condition panics, the guard is dropped: unlocked.
+                if (this.condition)(&mut guard) {
+                    return Poll::Ready(guard);
+                }
+                // Start a wait in place: the finished one (`Done`, not
+                // registered) is dropped where it lies.
+                this.wait.phase = Phase::Start(guard);
+            }
+            // SAFETY: `this.wait` is inside the pinned future.
+            let wait = unsafe { Pin::new_unchecked(&mut this.wait) };
+            match wait.poll(cx) {
+                Poll::Ready(guard) => this.guard = Some(guard),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl<T: ?Sized, F> fmt::Debug for WaitUntil<'_, T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WaitUntil { .. }")
+    }
+}

@@ -1,0 +1,351 @@
+//! Loom models of `Barrier`, `Latch` and `Condvar`.
+//!
+//! Run in both wait-layer tiers, like `tests/loom_mutex.rs`:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test --release --test loom_coordination
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test --release --test loom_coordination --no-default-features --features critical-section
+//! ```
+//!
+//! A lost wakeup leaves a thread waiting forever on its `Signal`, which loom
+//! reports as a deadlock; data written before a release and read after it
+//! go through loom's `UnsafeCell`, so a missing happens-before is reported
+//! as a causality violation. Each model sets its own preemption bound
+//! (`LOOM_MAX_PREEMPTIONS` overrides it).
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::AtomicBool;
+use loom::sync::atomic::Ordering::SeqCst;
+use loom::sync::Notify;
+use loom::thread;
+use turnstile::{Barrier, Condvar, Latch, Mutex};
+
+/// Runs `f` under loom with `preemptions` as the preemption bound (unless
+/// `LOOM_MAX_PREEMPTIONS` is set), and reports how many interleavings it
+/// explored. Each model's bound is chosen to keep it within seconds on two
+/// cores in both tiers.
+fn model<F>(preemptions: usize, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(preemptions);
+    }
+    // Counts the interleavings explored (a plain std atomic: not modelled).
+    let iterations = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = iterations.clone();
+    let start = std::time::Instant::now();
+    builder.check(move || {
+        count.fetch_add(1, Ordering::Relaxed);
+        f();
+    });
+    eprintln!(
+        "{}: {} interleavings, preemption bound {:?}, {:.1?}",
+        std::thread::current().name().unwrap_or("model"),
+        iterations.load(Ordering::Relaxed),
+        builder.preemption_bound,
+        start.elapsed(),
+    );
+}
+
+/// A waker for manually polled futures, built on loom's `Notify`.
+///
+/// Not on `loom::thread::park`/`Thread::unpark`: loom 0.7's `unpark` makes a
+/// thread runnable even while it is blocked acquiring a loom `Mutex` (it
+/// only checks "blocked", not on what), and event-listener wakes wakers while
+/// holding its list mutex, so a thread dropping its listener at that moment
+/// would be resumed without the mutex and trip loom's "expected to be able to
+/// acquire lock" assertion. `Notify` only releases a thread waiting on it.
+/// `Notify` may return spuriously (once); the `woken` flag filters that out,
+/// so a thread waiting here resumes only after its waker was woken.
+struct Signal {
+    woken: AtomicBool,
+    notify: Notify,
+}
+
+impl Signal {
+    fn new() -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            woken: AtomicBool::new(false),
+            notify: Notify::new(),
+        })
+    }
+
+    /// Blocks until the waker was woken since the last `wait`.
+    fn wait(&self) {
+        while !self.woken.swap(false, SeqCst) {
+            self.notify.wait();
+        }
+    }
+}
+
+impl Wake for Signal {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        // A swap, not a store: loom 0.7 orders a plain store only by
+        // happens-before, so a later `swap(false)` in `wait` could still read
+        // the waiter's own earlier `false` and miss this wake (a false
+        // deadlock). Two read-modify-writes are ordered.
+        self.woken.swap(true, SeqCst);
+        self.notify.notify();
+    }
+}
+
+/// Polls `fut` once with a waker that does nothing: for setting up a waiter
+/// whose later wakeups do not matter (it is polled again with a real waker,
+/// which replaces this one, or dropped).
+fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    Pin::new(fut).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// Drives `fut` to completion on this thread, waiting on a [`Signal`]
+/// between polls, and returns its output with the number of polls that
+/// returned `Pending`. Unlike `loom::future::block_on` it polls only after a
+/// real wake (no spurious polls), so the `Pending` count is exact.
+fn drive<F: Future>(fut: F) -> (F::Output, usize) {
+    // Boxed: the bare tier's futures are `!Unpin`.
+    let mut fut = Box::pin(fut);
+    let signal = Signal::new();
+    let waker = Waker::from(signal.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut pending = 0;
+    loop {
+        match Pin::new(&mut fut).poll(&mut cx) {
+            Poll::Ready(output) => return (output, pending),
+            Poll::Pending => {
+                pending += 1;
+                signal.wait();
+            }
+        }
+    }
+}
+
+/// Locks from a plain (loom) thread.
+fn lock_now<T>(m: &Mutex<T>) -> turnstile::MutexGuard<'_, T> {
+    drive(m.lock()).0
+}
+
+/// Barrier 1. n = 2. A cancelled arrival races the arrival that would
+/// complete the generation with it: C's future arrived (first), then C's
+/// thread drops it while L's thread arrives. Either L's arrival came first
+/// and completed the generation with C's (L is the leader, C's drop changes
+/// nothing), or C's withdrawal came first and L is alone, pending, until a
+/// third, live arrival: never a release with a dead arrival, never a
+/// second leader, and the barrier ends at rest.
+#[test]
+fn barrier_last_arrival_vs_cancelled_arrival() {
+    loom::lazy_static! {
+        static ref B: Barrier = Barrier::new(2);
+    }
+    model(6, || {
+        let b: &'static Barrier = &B;
+        let mut c = Box::pin(b.wait());
+        assert!(poll_once(&mut c).is_pending());
+        // Set once C's drop has returned: an arrival that starts after that
+        // must not find C's arrival still counted.
+        let dropped = loom::sync::Arc::new(AtomicBool::new(false));
+        let d = dropped.clone();
+        let tc = thread::spawn(move || {
+            drop(c);
+            d.store(true, SeqCst);
+        });
+        let tl = thread::spawn(move || {
+            let after_drop = dropped.load(SeqCst);
+            let mut l = Box::pin(b.wait());
+            match poll_once(&mut l) {
+                Poll::Ready(r) => {
+                    assert!(!after_drop, "released with an arrival dropped before");
+                    (Some(r.is_leader()), None)
+                }
+                Poll::Pending => (None, Some(l)),
+            }
+        });
+        tc.join().unwrap();
+        let (ready, pending) = tl.join().unwrap();
+        match (ready, pending) {
+            // L completed the generation that C's arrival was part of.
+            (Some(leader), None) => assert!(leader, "the completing arrival must lead"),
+            // C withdrew first: L is alone and must stay pending.
+            (None, Some(l)) => {
+                let (tx, _) = drive_or_pending(l);
+                let l = tx.expect("released with a withdrawn arrival");
+                let mut m = Box::pin(b.wait());
+                match poll_once(&mut m) {
+                    Poll::Ready(r) => assert!(r.is_leader()),
+                    Poll::Pending => panic!("third arrival did not complete"),
+                }
+                let (r, _) = drive(l);
+                assert!(!r.is_leader(), "two leaders in one generation");
+            }
+            _ => unreachable!(),
+        }
+        assert_eq!(format!("{b:?}"), "Barrier { n: 2, arrived: 0 }");
+    });
+}
+
+/// Polls once more: `Some(fut)` if still pending, `None` if it completed.
+fn drive_or_pending<F: Future + Unpin>(mut fut: F) -> (Option<F>, Option<F::Output>) {
+    match poll_once(&mut fut) {
+        Poll::Ready(out) => (None, Some(out)),
+        Poll::Pending => (Some(fut), None),
+    }
+}
+
+/// Barrier 2. n = 2, two threads each pass two generations, writing a
+/// cell before each wait and reading the other's after it. Proves the
+/// release orders every arrival's writes before every waiter's reads
+/// (loom's cell tracking), one leader per generation, and no lost wakeup
+/// between a leader's notify and the next generation's registrations.
+#[test]
+fn barrier_two_generations() {
+    model(2, || {
+        let shared = loom::sync::Arc::new((
+            Barrier::new(2),
+            [UnsafeCell::new(0usize), UnsafeCell::new(0usize)],
+        ));
+        let threads: Vec<_> = (0..2)
+            .map(|t| {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    let (b, cells) = (&shared.0, &shared.1);
+                    let mut leaders = 0;
+                    for g in 1..=2 {
+                        // SAFETY: each thread writes only its own cell, and
+                        // only between barriers; loom checks the claim.
+                        cells[t].with_mut(|c| unsafe { *c = g });
+                        let (r, _) = drive(b.wait());
+                        leaders += usize::from(r.is_leader());
+                        // SAFETY: as above; the barrier orders the writes.
+                        let other = cells[1 - t].with(|c| unsafe { *c });
+                        assert_eq!(other, g);
+                        // Keep the next write after the other's read.
+                        let (r, _) = drive(b.wait());
+                        leaders += usize::from(r.is_leader());
+                    }
+                    leaders
+                })
+            })
+            .collect();
+        let leaders: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(leaders, 4, "one leader per generation");
+    });
+}
+
+/// Latch. count 2: two threads write a cell each and count down while the
+/// main thread waits. Proves no lost wakeup between the last count-down
+/// and the wait's registration, and that the wait sees both writes.
+#[test]
+fn latch_count_down_vs_wait() {
+    model(4, || {
+        let shared = loom::sync::Arc::new((
+            Latch::new(2),
+            [UnsafeCell::new(0usize), UnsafeCell::new(0usize)],
+        ));
+        let threads: Vec<_> = (0..2)
+            .map(|t| {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    // SAFETY: own cell, before the count-down; loom checks.
+                    shared.1[t].with_mut(|c| unsafe { *c = t + 1 });
+                    shared.0.count_down();
+                })
+            })
+            .collect();
+        drive(shared.0.wait());
+        for (t, cell) in shared.1.iter().enumerate() {
+            // SAFETY: the latch is open: both writes happened-before.
+            assert_eq!(cell.with(|c| unsafe { *c }), t + 1);
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+    });
+}
+
+/// Condvar 1. A waiter waits for a flag; the notifier sets it under the
+/// lock and calls `notify_one` after unlocking. Proves no lost wakeup in
+/// any interleaving of register-then-unlock against set-unlock-notify.
+#[test]
+fn condvar_notify_vs_wait() {
+    model(5, || {
+        let shared = loom::sync::Arc::new((Mutex::new(false), Condvar::new()));
+        let s = shared.clone();
+        let waiter = thread::spawn(move || {
+            let (m, cv) = (&s.0, &s.1);
+            let guard = drive(cv.wait_until(lock_now(m), |ready| *ready)).0;
+            assert!(*guard);
+        });
+        *lock_now(&shared.0) = true;
+        shared.1.notify_one();
+        waiter.join().unwrap();
+    });
+}
+
+/// Condvar 2. Two waiters each take one token; the notifier adds one token
+/// and calls `notify_one`, twice. With "at least one notified" semantics
+/// the second call could be swallowed by the first one's unconsumed
+/// notification; `notify_one` must wake one more waiter each time.
+#[test]
+fn condvar_notify_one_twice() {
+    model(3, || {
+        let shared = loom::sync::Arc::new((Mutex::new(0usize), Condvar::new()));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let s = shared.clone();
+                thread::spawn(move || {
+                    let (m, cv) = (&s.0, &s.1);
+                    let mut tokens = drive(cv.wait_until(lock_now(m), |t| *t > 0)).0;
+                    *tokens -= 1;
+                })
+            })
+            .collect();
+        for _ in 0..2 {
+            *lock_now(&shared.0) += 1;
+            shared.1.notify_one();
+        }
+        for w in waiters {
+            w.join().unwrap();
+        }
+        assert_eq!(*lock_now(&shared.0), 0);
+    });
+}
+
+/// Condvar 3. A registered waiter C is dropped on its own thread while the
+/// notifier makes a token available and calls `notify_one`, and waiter W
+/// waits for the token. If the notification picked C, C's drop must pass
+/// it on to W: W always gets the token.
+#[test]
+fn condvar_cancelled_waiter_passes_on() {
+    loom::lazy_static! {
+        static ref STATE: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+    }
+    model(4, || {
+        let state: &'static (Mutex<usize>, Condvar) = &STATE;
+        let (m, cv) = (&state.0, &state.1);
+        let mut c = Box::pin(cv.wait(m.try_lock().unwrap()));
+        assert!(poll_once(&mut c).is_pending());
+        let tc = thread::spawn(move || drop(c));
+        let tw = thread::spawn(move || {
+            let mut tokens = drive(cv.wait_until(lock_now(m), |t| *t > 0)).0;
+            *tokens -= 1;
+        });
+        *lock_now(m) += 1;
+        cv.notify_one();
+        tc.join().unwrap();
+        tw.join().unwrap();
+        assert_eq!(*m.try_lock().unwrap(), 0);
+    });
+}
