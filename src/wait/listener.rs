@@ -1,6 +1,7 @@
 //! The wait layer of the `alloc` and `std` tiers, on `event-listener`.
 
 use core::future::Future;
+use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -46,12 +47,17 @@ impl WaitQueue {
 /// One waiter's place in a [`WaitQueue`]. `Unpin`: event-listener keeps the
 /// list node on the heap.
 pub(crate) struct Waiter {
-    listener: Option<EventListener>,
+    /// `ManuallyDrop` so that dropping a waiter that never registered — every
+    /// uncontended lock — is an inline `None` check rather than a call to the
+    /// listener's out-of-line drop glue; `Drop` below drops it when present.
+    listener: ManuallyDrop<Option<EventListener>>,
 }
 
 impl Waiter {
     pub(crate) const fn new() -> Self {
-        Self { listener: None }
+        Self {
+            listener: ManuallyDrop::new(None),
+        }
     }
 
     #[inline]
@@ -62,7 +68,7 @@ impl Waiter {
     /// Appends this waiter at the tail of `queue`.
     pub(crate) fn register(self: Pin<&mut Self>, queue: &WaitQueue) {
         debug_assert!(self.listener.is_none(), "waiter registered twice");
-        self.get_mut().listener = Some(queue.event.listen());
+        *self.get_mut().listener = Some(queue.event.listen());
     }
 
     /// `Ready` (and unregistered) once notified; otherwise stores the waker.
@@ -78,7 +84,7 @@ impl Waiter {
             .expect("turnstile: polled a waiter that is not registered");
         match Pin::new(listener).poll(cx) {
             Poll::Ready(()) => {
-                this.listener = None;
+                *this.listener = None;
                 Poll::Ready(())
             }
             Poll::Pending => Poll::Pending,
@@ -99,5 +105,22 @@ impl Waiter {
             .listener
             .take()
             .is_some_and(|listener| listener.discard())
+    }
+}
+
+impl Drop for Waiter {
+    #[inline]
+    fn drop(&mut self) {
+        if self.listener.is_some() {
+            self.drop_listener();
+        }
+    }
+}
+
+impl Waiter {
+    #[cold]
+    fn drop_listener(&mut self) {
+        // Taking it out leaves `None` behind, which needs no drop.
+        drop(self.listener.take());
     }
 }
