@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use turnstile::Mutex;
+use turnstile::{Barrier, Condvar, Latch, Mutex};
 
 /// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -115,4 +115,53 @@ fn main() {
     println!("log: {} lines, e.g. {:?}", log.len(), log.first());
     drop(log);
     println!("Debug of a free mutex: {:?}", Mutex::new(42));
+
+    // 4. Coordination under tokio: a Latch waits for every worker to settle,
+    //    a Barrier runs rounds, a Condvar hands jobs from a producer.
+    let jobs = Arc::new(Mutex::new(Vec::<u32>::new()));
+    let job_ready = Arc::new(Condvar::new());
+    let round = Arc::new(Barrier::new(3));
+    let settled = Arc::new(Latch::new(3));
+    let done = runtime.block_on(async {
+        let workers: Vec<_> = (0..3)
+            .map(|w| {
+                let (jobs, job_ready, round, settled) = (
+                    jobs.clone(),
+                    job_ready.clone(),
+                    round.clone(),
+                    settled.clone(),
+                );
+                tokio::spawn(async move {
+                    let mut leaders = 0;
+                    for _ in 0..3 {
+                        let mut queue = job_ready
+                            .wait_until(jobs.lock().await, |q| !q.is_empty())
+                            .await;
+                        let job = queue.pop().expect("non-empty");
+                        drop(queue);
+                        note(format!("worker {w} took job {job}")).await;
+                        // A round ends when all three have taken a job.
+                        leaders += round.wait().await.is_leader() as u32;
+                    }
+                    settled.count_down();
+                    leaders
+                })
+            })
+            .collect();
+        for job in 0..9 {
+            jobs.lock().await.push(job);
+            job_ready.notify_one();
+        }
+        settled.wait().await;
+        let mut leaders = 0;
+        for w in workers {
+            leaders += w.await.expect("worker");
+        }
+        leaders
+    });
+    println!(
+        "condvar + barrier + latch: 9 jobs in 3 rounds, {done} round leaders, latch open: {}",
+        settled.try_wait()
+    );
+    assert_eq!(done, 3);
 }
