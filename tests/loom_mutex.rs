@@ -27,50 +27,19 @@
 //! names the model.)
 #![cfg(loom)]
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Wake, Waker};
+mod loom_common;
+use loom_common::{drive, model, poll_once, Signal};
 
-use loom::sync::atomic::AtomicBool;
-use loom::sync::atomic::Ordering::SeqCst;
-use loom::sync::{Arc, Notify};
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use loom::sync::Arc;
 use loom::thread;
 use turnstile::{Mutex, MutexGuard};
 
 /// Mirrors `HANDOFF_AFTER` in `src/mutex/raw.rs` as built under loom: how
 /// many races a woken waiter may lose before the mutex stops barging.
 const HANDOFF_AFTER: usize = 1;
-
-/// Runs `f` under loom with `preemptions` as the preemption bound (unless
-/// `LOOM_MAX_PREEMPTIONS` is set), and reports how many interleavings it
-/// explored. Each model's bound is chosen to keep it within seconds on two
-/// cores in both tiers.
-fn model<F>(preemptions: usize, f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
-    // Counts the interleavings explored (a plain std atomic: not modelled).
-    let iterations = std::sync::Arc::new(AtomicUsize::new(0));
-    let count = iterations.clone();
-    let start = std::time::Instant::now();
-    builder.check(move || {
-        count.fetch_add(1, Ordering::Relaxed);
-        f();
-    });
-    eprintln!(
-        "{}: {} interleavings, preemption bound {:?}, {:.1?}",
-        std::thread::current().name().unwrap_or("model"),
-        iterations.load(Ordering::Relaxed),
-        builder.preemption_bound,
-        start.elapsed(),
-    );
-}
 
 /// Locks from a plain (loom) thread: `lock_blocking` where the tier has it
 /// (under loom it is `loom::future::block_on` over the same future),
@@ -102,79 +71,6 @@ fn final_value(m: &Mutex<usize>) -> usize {
         .try_lock()
         .expect("try_lock refused a free mutex at the end: a starving count leaked?");
     *guard
-}
-
-/// A waker for manually polled futures, built on loom's `Notify`.
-///
-/// Not on `loom::thread::park`/`Thread::unpark`: loom 0.7's `unpark` makes a
-/// thread runnable even while it is blocked acquiring a loom `Mutex` (it
-/// only checks "blocked", not on what), and event-listener wakes wakers while
-/// holding its list mutex, so a thread dropping its listener at that moment
-/// would be resumed without the mutex and trip loom's "expected to be able to
-/// acquire lock" assertion. `Notify` only releases a thread waiting on it.
-/// `Notify` may return spuriously (once); the `woken` flag filters that out,
-/// so a thread waiting here resumes only after its waker was woken.
-struct Signal {
-    woken: AtomicBool,
-    notify: Notify,
-}
-
-impl Signal {
-    fn new() -> std::sync::Arc<Self> {
-        std::sync::Arc::new(Self {
-            woken: AtomicBool::new(false),
-            notify: Notify::new(),
-        })
-    }
-
-    /// Blocks until the waker was woken since the last `wait`.
-    fn wait(&self) {
-        while !self.woken.swap(false, SeqCst) {
-            self.notify.wait();
-        }
-    }
-}
-
-impl Wake for Signal {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        // A swap, not a store: loom 0.7 orders a plain store only by
-        // happens-before, so a later `swap(false)` in `wait` could still read
-        // the waiter's own earlier `false` and miss this wake (a false
-        // deadlock). Two read-modify-writes are ordered.
-        self.woken.swap(true, SeqCst);
-        self.notify.notify();
-    }
-}
-
-/// Polls `fut` once with a waker that does nothing: for setting up a waiter
-/// whose later wakeups do not matter (it is polled again with a real waker,
-/// which replaces this one, or dropped).
-fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
-    Pin::new(fut).poll(&mut Context::from_waker(Waker::noop()))
-}
-
-/// Drives `fut` to completion on this thread, waiting on a [`Signal`]
-/// between polls, and returns its output with the number of polls that
-/// returned `Pending`. Unlike `loom::future::block_on` it polls only after a
-/// real wake (no spurious polls), so the `Pending` count is exact.
-fn drive<F: Future + Unpin>(mut fut: F) -> (F::Output, usize) {
-    let signal = Signal::new();
-    let waker = Waker::from(signal.clone());
-    let mut cx = Context::from_waker(&waker);
-    let mut pending = 0;
-    loop {
-        match Pin::new(&mut fut).poll(&mut cx) {
-            Poll::Ready(output) => return (output, pending),
-            Poll::Pending => {
-                pending += 1;
-                signal.wait();
-            }
-        }
-    }
 }
 
 /// Model 1. Two threads race to lock a free mutex and each does a non-atomic
