@@ -111,6 +111,7 @@ mod barrier;
 mod condvar;
 mod latch;
 mod mutex;
+mod semaphore;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use condvar::{Condvar, CondvarWait, WaitUntil};
@@ -118,6 +119,9 @@ pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
+pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+#[cfg(feature = "alloc")]
+pub use semaphore::{AcquireArc, SemaphoreGuardArc};
 
 /// The named futures of every primitive, collected in one place (they are
 /// also exported at the crate root).
@@ -136,4 +140,7 @@ pub mod futures {
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
+    pub use crate::semaphore::Acquire;
+    #[cfg(feature = "alloc")]
+    pub use crate::semaphore::AcquireArc;
 }

@@ -11,11 +11,20 @@
 //! - otherwise: `core`'s.
 
 #[cfg(loom)]
+#[allow(unused_imports)] // which tiers use them depends on the features
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr};
+#[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(all(not(loom), feature = "portable-atomic"))]
+#[allow(unused_imports)] // which tiers use them depends on the features
+pub(crate) use portable_atomic::{AtomicBool, AtomicPtr};
+#[cfg(all(not(loom), feature = "portable-atomic"))]
 pub(crate) use portable_atomic::{AtomicUsize, Ordering};
 
+#[cfg(all(not(loom), not(feature = "portable-atomic")))]
+#[allow(unused_imports)] // which tiers use them depends on the features
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr};
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
 pub(crate) use core::sync::atomic::{AtomicUsize, Ordering};
 

@@ -15,14 +15,10 @@
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
 use core::pin::Pin;
-use core::ptr;
 use core::task::{Context, Poll, Waker};
 
+use super::list::{self, RawLock, WAKE_BATCH};
 use crate::shim::const_fn;
-
-/// How many wakers one critical section collects before leaving it to wake
-/// them: bounds the time spent with interrupts masked without a heap.
-const WAKE_BATCH: usize = 8;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -37,72 +33,19 @@ enum State {
     Notified { additional: bool },
 }
 
-struct Node {
-    /// Towards the head. Meaningful only while `state == Queued`.
-    prev: *mut Node,
-    /// Towards the tail. Meaningful only while `state == Queued`.
-    next: *mut Node,
-    state: State,
-    /// The waker to wake on notification. `None` whenever the node is not
-    /// `Queued` (notifiers take it; `cancel` takes it), so nothing ever has to
-    /// drop a waker inside the critical section.
-    waker: Option<Waker>,
-}
+type Node = list::Node<State>;
 
 struct List {
-    head: *mut Node,
-    tail: *mut Node,
+    /// The waiters still waiting, oldest first; every linked node is
+    /// `Queued`.
+    queued: list::List<State>,
     /// Nodes in state `Notified`.
     notified: usize,
 }
 
-impl List {
-    /// # Safety
-    /// Inside the critical section; `node` points to a live node that is not
-    /// linked, and it stays live until it is unlinked again.
-    unsafe fn push_back(&mut self, node: *mut Node) {
-        // SAFETY: the caller guarantees `node` is live and ours to link, and
-        // the tail (if any) is a live linked node (list invariant).
-        unsafe {
-            (*node).prev = self.tail;
-            (*node).next = ptr::null_mut();
-            (*node).state = State::Queued;
-            if self.tail.is_null() {
-                self.head = node;
-            } else {
-                (*self.tail).next = node;
-            }
-        }
-        self.tail = node;
-    }
-
-    /// # Safety
-    /// Inside the critical section; `node` is linked into this list.
-    unsafe fn unlink(&mut self, node: *mut Node) {
-        // SAFETY: `node` is linked (caller), so it and its neighbours are
-        // live nodes of this list (list invariant).
-        unsafe {
-            let (prev, next) = ((*node).prev, (*node).next);
-            if prev.is_null() {
-                self.head = next;
-            } else {
-                (*prev).next = next;
-            }
-            if next.is_null() {
-                self.tail = prev;
-            } else {
-                (*next).prev = prev;
-            }
-            (*node).prev = ptr::null_mut();
-            (*node).next = ptr::null_mut();
-        }
-    }
-}
-
 /// A FIFO queue of waiters (see the module docs of `wait`).
 pub(crate) struct WaitQueue {
-    #[cfg(loom)]
-    lock: loom::sync::Mutex<()>,
+    lock: RawLock,
     /// May only be accessed inside `with_list`.
     list: UnsafeCell<List>,
 }
@@ -118,37 +61,27 @@ impl WaitQueue {
     const_fn! {
         pub(crate) const fn new() -> Self {
             Self {
-                #[cfg(loom)]
-                lock: loom::sync::Mutex::new(()),
+                lock: RawLock::new(),
                 list: UnsafeCell::new(List {
-                    head: ptr::null_mut(),
-                    tail: ptr::null_mut(),
+                    queued: list::List::new(),
                     notified: 0,
                 }),
             }
         }
     }
 
-    /// Runs `f` on the list inside the critical section. `f` must not run
-    /// waker code or re-enter `with_list` (critical sections nest, so a
-    /// re-entry would alias the `&mut List`).
+    /// Runs `f` on the list inside the critical section (the bare tier's
+    /// [`RawLock`] is `critical-section`; a loom mutex under loom). `f` must
+    /// not run waker code or re-enter `with_list` (critical sections nest, so
+    /// a re-entry would alias the `&mut List`).
     #[inline]
     fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
-        #[cfg(not(loom))]
-        {
-            critical_section::with(|_| {
-                // SAFETY: we are inside the critical section, which excludes
-                // every other `with_list` (they all take it), and `f` does not
-                // re-enter; so this is the only reference to the list.
-                f(unsafe { &mut *self.list.get() })
-            })
-        }
-        #[cfg(loom)]
-        {
-            let _guard = self.lock.lock().unwrap();
-            // SAFETY: as above, with loom's mutex as the critical section.
+        self.lock.with(|| {
+            // SAFETY: we hold the lock, which excludes every other
+            // `with_list` (they all take it), and `f` does not re-enter; so
+            // this is the only reference to the list.
             f(unsafe { &mut *self.list.get() })
-        }
+        })
     }
 
     /// Makes sure at least `n` waiters are notified, oldest first.
@@ -173,7 +106,7 @@ impl WaitQueue {
             let mut wakers: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
             let more = self.with_list(|list| {
                 let done = |list: &List, remaining: usize| {
-                    list.head.is_null()
+                    list.queued.is_empty()
                         || if additional {
                             remaining == 0
                         } else {
@@ -184,11 +117,11 @@ impl WaitQueue {
                     if done(list, remaining) {
                         return false;
                     }
-                    let node = list.head;
+                    let node = list.queued.head();
                     // SAFETY: `node` is the linked head; linked nodes are live
                     // (a waiter unlinks itself before its memory goes away).
                     unsafe {
-                        list.unlink(node);
+                        list.queued.unlink(node);
                         (*node).state = State::Notified { additional };
                         *slot = (*node).waker.take();
                     }
@@ -232,12 +165,7 @@ unsafe impl Sync for Waiter {}
 impl Waiter {
     pub(crate) const fn new() -> Self {
         Self {
-            node: UnsafeCell::new(Node {
-                prev: ptr::null_mut(),
-                next: ptr::null_mut(),
-                state: State::Idle,
-                waker: None,
-            }),
+            node: UnsafeCell::new(Node::new(State::Idle)),
             registered: false,
             _pinned: PhantomPinned,
         }
@@ -265,7 +193,10 @@ impl Waiter {
         // so it stays live and in place until `poll_notified`, `cancel` or
         // `withdraw` unregisters it; the future that owns it calls `cancel`
         // in its `Drop`. Inside the critical section.
-        queue.with_list(|list| unsafe { list.push_back(node) });
+        queue.with_list(|list| unsafe {
+            (*node).state = State::Queued;
+            list.queued.push_back(node);
+        });
         *registered = true;
     }
 
@@ -329,7 +260,7 @@ impl Waiter {
             match state {
                 State::Queued => {
                     // SAFETY: linked (Queued), inside the critical section.
-                    unsafe { list.unlink(node) };
+                    unsafe { list.queued.unlink(node) };
                     // SAFETY: as above.
                     let waker = unsafe {
                         (*node).state = State::Idle;

@@ -69,6 +69,10 @@ mod listener;
 #[cfg(feature = "alloc")]
 pub(crate) use listener::{WaitQueue, Waiter};
 
+mod data;
+mod list;
+pub(crate) use data::{DataQueue, DataWaiter, Left, Locked};
+
 #[cfg(not(feature = "alloc"))]
 mod intrusive;
 #[cfg(not(feature = "alloc"))]

@@ -1,0 +1,1088 @@
+//! [`Semaphore`]: weighted, strictly FIFO, closable.
+//!
+//! # State word
+//!
+//! | bits  | name     | meaning                                                  |
+//! |-------|----------|----------------------------------------------------------|
+//! | 0     | `CLOSED` | [`Semaphore::close`] was called; final                   |
+//! | 1     | `QUEUED` | the wait queue is not empty: newcomers must queue        |
+//! | 2..   | permits  | free permits, owned by nobody                            |
+//!
+//! Uncontended `acquire` is one compare-exchange (permits down, both flags
+//! clear) and a release one `fetch_add`. A release that finds `QUEUED` takes
+//! the queue's lock and *settles* the queue.
+//!
+//! # The queue and settling
+//!
+//! Waiters wait in a [`DataQueue`] whose per-waiter word is the number of
+//! permits the waiter still needs. Under the queue's lock, `QUEUED` is set
+//! exactly when the queue is not empty: every critical section that changes
+//! the queue ends by settling it, which
+//!
+//! 1. takes every free permit out of the word;
+//! 2. gives them to the head waiter; a head that has all it needs is granted
+//!    and the next one is served; a head that needs more keeps what it got
+//!    (in its node) and stops the walk — the permits are *kept for it*, so a
+//!    large request is never starved by a stream of small ones;
+//! 3. puts back what is left and sets `QUEUED` to whether anyone still waits.
+//!
+//! If permits were released or the semaphore closed while it worked (a
+//! releaser that saw `QUEUED` clear does not come to settle), it goes round
+//! again before giving up the lock, so nothing is left in the word while a
+//! waiter could use it.
+//!
+//! A waiter that leaves the queue (its future dropped) gives back what it had
+//! been given and settles in the same critical section, so the waiters behind
+//! a cancelled head are served at once. A closed semaphore settles by
+//! finishing every waiter with `Closed`; such a waiter gives back what it had
+//! been given when it sees that.
+
+use core::fmt;
+use core::future::Future;
+use core::ops::Deref;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+#[cfg(feature = "alloc")]
+use alloc::sync::Arc;
+
+// `Ordering::Acquire` is spelled out: the name `Acquire` is the future's here.
+use crate::shim::{const_fn, AtomicUsize, Ordering, Ordering::*};
+use crate::wait::{DataQueue, DataWaiter, Left, Locked};
+
+const CLOSED: usize = 1;
+const QUEUED: usize = 1 << 1;
+const FLAGS: usize = CLOSED | QUEUED;
+const PERMIT_SHIFT: u32 = 2;
+
+/// Outcomes a waiter is finished with (see [`Locked::finish_head`]).
+const GRANTED: u8 = 0;
+const SHUT: u8 = 1;
+
+/// An async counting semaphore: at most N permits are out at a time, and a
+/// request may take several at once (a weight: bytes, connections, slots).
+///
+/// Waiters are served in strict FIFO order, whatever their weight: while
+/// anyone waits, new requests — [`acquire`](Self::acquire),
+/// [`acquire_many`](Self::acquire_many) and the `try_` forms alike — take no
+/// permits ahead of them, and permits released while the oldest waiter needs
+/// more than are free are kept for it. So a request for many permits is never
+/// starved by a stream of small ones. (The [`Mutex`](crate::Mutex) lets
+/// newcomers barge, boundedly, for throughput; a semaphore is picked for
+/// fairness between weights.)
+///
+/// A semaphore can be [closed](Self::close): every waiter then fails with
+/// [`Closed`], and so does every later acquire; permits already handed out
+/// still come back when their guards drop.
+///
+/// `const`, so it can be a `static`; in the bare tier it never allocates. In
+/// the `std` tier it is two words, and its wait list is allocated the first
+/// time a task has to wait.
+///
+/// # Examples
+///
+/// At most two downloads at a time:
+///
+/// ```
+/// use turnstile::Semaphore;
+///
+/// static SLOTS: Semaphore = Semaphore::new(2);
+///
+/// async fn download(url: &str) -> usize {
+///     let _permit = SLOTS.acquire().await.expect("never closed");
+///     url.len() // ... the download, while holding a permit
+/// }
+///
+/// # futures_lite::future::block_on(async {
+/// assert_eq!(download("a").await, 1);
+/// assert_eq!(SLOTS.available_permits(), 2);
+/// # });
+/// ```
+pub struct Semaphore {
+    state: AtomicUsize,
+    queue: DataQueue,
+}
+
+impl Semaphore {
+    /// The most permits a semaphore can hold: `usize::MAX >> 3`. Asking for
+    /// more (in [`new`](Self::new), [`add_permits`](Self::add_permits) or
+    /// [`acquire_many`](Self::acquire_many)) panics, because such a request
+    /// could never be granted.
+    pub const MAX_PERMITS: usize = usize::MAX >> 3;
+
+    const_fn! {
+        /// Creates a semaphore with `permits` free permits.
+        ///
+        /// # Panics
+        ///
+        /// If `permits` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static LIMIT: turnstile::Semaphore = turnstile::Semaphore::new(4);
+        /// assert_eq!(LIMIT.available_permits(), 4);
+        /// ```
+        #[track_caller]
+        pub const fn new(permits: usize) -> Self {
+            assert!(
+                permits <= Self::MAX_PERMITS,
+                "turnstile: Semaphore::new with more than Semaphore::MAX_PERMITS permits"
+            );
+            Self {
+                state: AtomicUsize::new(permits << PERMIT_SHIFT),
+                queue: DataQueue::new(),
+            }
+        }
+    }
+
+    /// The free permits: a snapshot, for diagnostics. Permits set aside for
+    /// a waiter that needs more are not free.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(3);
+    /// let guard = sem.try_acquire_many(2).unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// drop(guard);
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
+    #[inline]
+    pub fn available_permits(&self) -> usize {
+        // Relaxed: a snapshot; it orders nothing.
+        self.state.load(Relaxed) >> PERMIT_SHIFT
+    }
+
+    /// Adds `n` permits, serving waiters in FIFO order.
+    ///
+    /// # Panics
+    ///
+    /// If that would make more than [`MAX_PERMITS`](Self::MAX_PERMITS) free
+    /// permits; the count is left as it was.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(0);
+    /// sem.add_permits(2);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    #[track_caller]
+    pub fn add_permits(&self, n: usize) {
+        // Relaxed: a guess for the compare-exchange, which does the ordering.
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let free = state >> PERMIT_SHIFT;
+            if n > Self::MAX_PERMITS - free {
+                panic!(
+                    "turnstile: Semaphore::add_permits({n}) with {free} permits free would \
+                     exceed Semaphore::MAX_PERMITS"
+                );
+            }
+            // Release: whoever takes these permits (an Acquire
+            // read-modify-write, directly or through the queue's settling)
+            // sees what we did before adding them. Relaxed on failure: retry.
+            match self.state.compare_exchange_weak(
+                state,
+                state + (n << PERMIT_SHIFT),
+                Release,
+                Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        if state & QUEUED != 0 {
+            self.settle_all(|_| ());
+        }
+    }
+
+    /// Closes the semaphore: every waiter fails with [`Closed`], and so does
+    /// every later acquire. Guards already handed out are unaffected and
+    /// still return their permits. Closing twice is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(1);
+    /// sem.close();
+    /// assert!(sem.is_closed());
+    /// assert_eq!(sem.try_acquire().unwrap_err(), turnstile::TryAcquireError::Closed);
+    /// ```
+    pub fn close(&self) {
+        // Release: orders the close before the waiters' failure, which they
+        // learn under the queue's lock. A waiter registering concurrently
+        // either is in the queue when we settle below, or sees `CLOSED` when
+        // it settles on registering (its settle re-reads the word before it
+        // lets go of the lock).
+        let state = self.state.fetch_or(CLOSED, Release);
+        if state & QUEUED != 0 {
+            self.settle_all(|_| ());
+        }
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(1);
+    /// assert!(!sem.is_closed());
+    /// sem.close();
+    /// assert!(sem.is_closed());
+    /// ```
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        // Relaxed: a flag that never changes back; nothing is read through it.
+        self.state.load(Relaxed) & CLOSED != 0
+    }
+
+    /// Acquires one permit, waiting for it if none is free or others wait.
+    /// Shorthand for [`acquire_many(1)`](Self::acquire_many).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future at any point is safe: it leaves the queue and
+    /// gives back the permits that had been set aside for it, and the
+    /// waiters behind it are served at once. A future that was granted its
+    /// permits but dropped before it returned them gives them back too.
+    ///
+    /// # Fairness
+    ///
+    /// Strict FIFO: see [`Semaphore`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let sem = turnstile::Semaphore::new(1);
+    /// let permit = sem.acquire().await.unwrap();
+    /// assert_eq!(permit.permits(), 1);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn acquire(&self) -> Acquire<'_> {
+        self.acquire_many(1)
+    }
+
+    /// Acquires `n` permits at once, waiting until that many are free and
+    /// everyone who asked earlier has been served. `acquire_many(0)` is
+    /// ready at once (unless the semaphore is closed).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS): such a
+    /// request could never be granted.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`acquire`](Self::acquire): nothing set aside for a dropped
+    /// future is stranded.
+    ///
+    /// # Fairness
+    ///
+    /// Strict FIFO across weights: see [`Semaphore`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let buffer = turnstile::Semaphore::new(1024); // bytes
+    /// let chunk = buffer.acquire_many(600).await.unwrap();
+    /// assert_eq!(buffer.available_permits(), 424);
+    /// drop(chunk);
+    /// # });
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
+        Acquire(AcquireInner::new(self, n))
+    }
+
+    /// Acquires one permit if one is free and nobody waits.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::Closed`] if the semaphore is closed;
+    /// [`TryAcquireError::NoPermits`] if no permit is free or others wait
+    /// (strict FIFO: a `try_acquire` does not jump the queue).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{Semaphore, TryAcquireError};
+    /// let sem = Semaphore::new(1);
+    /// let permit = sem.try_acquire().unwrap();
+    /// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    /// drop(permit);
+    /// assert!(sem.try_acquire().is_ok());
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Result<SemaphoreGuard<'_>, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Acquires `n` permits if that many are free and nobody waits.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_acquire`](Self::try_acquire).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(3);
+    /// assert!(sem.try_acquire_many(4).is_err());
+    /// assert_eq!(sem.try_acquire_many(3).unwrap().permits(), 3);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_acquire_many(&self, n: usize) -> Result<SemaphoreGuard<'_>, TryAcquireError> {
+        check_request(n);
+        self.try_take(n)?;
+        Ok(SemaphoreGuard::new(self, n))
+    }
+
+    /// Blocks the current thread until one permit is acquired. For code on
+    /// plain threads; in async code use [`acquire`](Self::acquire). Threads
+    /// and tasks wait in the same FIFO queue.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] if the semaphore is or becomes closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(1));
+    /// let s = sem.clone();
+    /// std::thread::spawn(move || drop(s.acquire_blocking().unwrap())).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn acquire_blocking(&self) -> Result<SemaphoreGuard<'_>, Closed> {
+        self.acquire_many_blocking(1)
+    }
+
+    /// Blocks the current thread until `n` permits are acquired; see
+    /// [`acquire_many`](Self::acquire_many).
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] if the semaphore is or becomes closed.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(5);
+    /// assert_eq!(sem.acquire_many_blocking(5).unwrap().permits(), 5);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[track_caller]
+    pub fn acquire_many_blocking(&self, n: usize) -> Result<SemaphoreGuard<'_>, Closed> {
+        check_request(n);
+        // The uncontended case needs no waker: skip setting up the parking.
+        match self.try_take(n) {
+            Ok(()) => Ok(SemaphoreGuard::new(self, n)),
+            Err(TryAcquireError::Closed) => Err(Closed),
+            Err(TryAcquireError::NoPermits) => crate::wait::block::block_on(self.acquire_many(n)),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+impl Semaphore {
+    /// Like [`acquire`](Self::acquire), but the future and the guard hold an
+    /// `Arc` of the semaphore, so they are `'static` (for spawned tasks).
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`acquire`](Self::acquire).
+    ///
+    /// # Fairness
+    ///
+    /// Strict FIFO: see [`Semaphore`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let sem = Arc::new(turnstile::Semaphore::new(1));
+    /// let permit: turnstile::SemaphoreGuardArc = sem.acquire_arc().await.unwrap();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// drop(permit);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn acquire_arc(self: &Arc<Self>) -> AcquireArc {
+        self.acquire_many_arc(1)
+    }
+
+    /// Like [`acquire_many`](Self::acquire_many), holding an `Arc`.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`acquire`](Self::acquire).
+    ///
+    /// # Fairness
+    ///
+    /// Strict FIFO across weights: see [`Semaphore`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let sem = Arc::new(turnstile::Semaphore::new(4));
+    /// let permits = sem.acquire_many_arc(3).await.unwrap();
+    /// assert_eq!(permits.permits(), 3);
+    /// # });
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn acquire_many_arc(self: &Arc<Self>, n: usize) -> AcquireArc {
+        AcquireArc(AcquireInner::new(self.clone(), n))
+    }
+
+    /// Like [`try_acquire`](Self::try_acquire), holding an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_acquire`](Self::try_acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile::Semaphore::new(1));
+    /// let permit = sem.try_acquire_arc().unwrap();
+    /// assert!(sem.try_acquire_arc().is_err());
+    /// ```
+    #[inline]
+    pub fn try_acquire_arc(self: &Arc<Self>) -> Result<SemaphoreGuardArc, TryAcquireError> {
+        self.try_acquire_many_arc(1)
+    }
+
+    /// Like [`try_acquire_many`](Self::try_acquire_many), holding an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_acquire`](Self::try_acquire).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile::Semaphore::new(2));
+    /// assert_eq!(sem.try_acquire_many_arc(2).unwrap().permits(), 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_acquire_many_arc(
+        self: &Arc<Self>,
+        n: usize,
+    ) -> Result<SemaphoreGuardArc, TryAcquireError> {
+        check_request(n);
+        self.try_take(n)?;
+        Ok(SemaphoreGuardArc::new(self.clone(), n))
+    }
+}
+
+/// The internals: the fast paths and settling.
+impl Semaphore {
+    /// Takes `n` permits if they are free and nobody waits.
+    #[inline]
+    fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
+        // Relaxed: a guess for the compare-exchange, which does the ordering.
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if n == 0 {
+                // Taking nothing takes nothing from anyone: no need to queue.
+                return Ok(());
+            }
+            if state & QUEUED != 0 || state >> PERMIT_SHIFT < n {
+                return Err(TryAcquireError::NoPermits);
+            }
+            // Acquire on success: pairs with the Release of the release that
+            // freed these permits, so the new holder sees what the previous
+            // one did. Relaxed on failure: retry.
+            match self.state.compare_exchange_weak(
+                state,
+                state - (n << PERMIT_SHIFT),
+                Ordering::Acquire,
+                Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// Returns `n` permits (a guard's drop, a cancelled grant).
+    #[inline]
+    fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        // Release: the next holder of these permits sees what we did while
+        // holding them (it takes them with an Acquire read-modify-write, or
+        // the queue's settling does; the word's read-modify-writes form a
+        // release sequence).
+        let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
+        if state & QUEUED != 0 {
+            self.release_slow();
+        }
+    }
+
+    #[cold]
+    fn release_slow(&self) {
+        self.settle_all(|_| ());
+    }
+
+    /// Runs `first` and then [`settle`](Self::settle) under the queue's lock,
+    /// and keeps settling, one bounded critical section at a time, while it
+    /// says there is more to do.
+    fn settle_all(&self, first: impl FnOnce(&mut Locked<'_>)) {
+        let mut more = self.queue.with(|locked| {
+            first(locked);
+            self.settle(locked)
+        });
+        while more {
+            more = self.queue.with(|locked| self.settle(locked));
+        }
+    }
+
+    /// Hands the free permits to the waiters, oldest first, under the
+    /// queue's lock (see the module docs). Returns whether it stopped only
+    /// because the wake batch was full, with waiters left.
+    fn settle(&self, locked: &mut Locked<'_>) -> bool {
+        // Acquire: pairs with the Release of the releases that freed these
+        // permits; the waiters granted them learn of it under this lock, so
+        // they see what the releasers did.
+        let mut seen = self.state.fetch_and(FLAGS, Ordering::Acquire);
+        let mut free = seen >> PERMIT_SHIFT;
+        loop {
+            let closed = seen & CLOSED != 0;
+            while locked.has_room() {
+                let Some(need) = locked.head_data() else {
+                    break;
+                };
+                if !closed {
+                    let given = free.min(*need);
+                    *need -= given;
+                    free -= given;
+                    if *need != 0 {
+                        // The head keeps what it got; nobody else may take
+                        // permits ahead of it.
+                        break;
+                    }
+                }
+                locked.finish_head(if closed { SHUT } else { GRANTED });
+            }
+            let queued = !locked.is_empty();
+            // Relaxed: only compared and exchanged below.
+            let state = self.state.load(Relaxed);
+            let more_permits = state >> PERMIT_SHIFT != 0;
+            let newly_closed = state & CLOSED != 0 && !closed;
+            if queued && locked.has_room() && (more_permits || newly_closed) {
+                // Released or closed since we looked, by someone who saw
+                // `QUEUED` clear and so will not settle: serve it ourselves.
+                seen = self.state.fetch_and(FLAGS, Ordering::Acquire);
+                free += seen >> PERMIT_SHIFT;
+                continue;
+            }
+            let flags = (state & CLOSED) | if queued { QUEUED } else { 0 };
+            let next = flags | ((state & !FLAGS) + (free << PERMIT_SHIFT));
+            // Release: the permits put back carry the happens-before of the
+            // releases they came from to whoever takes them next. Relaxed on
+            // failure: go round and look again.
+            if self
+                .state
+                .compare_exchange(state, next, Release, Relaxed)
+                .is_ok()
+            {
+                return queued && !locked.has_room();
+            }
+        }
+    }
+}
+
+#[track_caller]
+#[inline]
+fn check_request(n: usize) {
+    if n > Semaphore::MAX_PERMITS {
+        request_too_large(n);
+    }
+}
+
+#[cold]
+#[track_caller]
+fn request_too_large(n: usize) -> ! {
+    panic!(
+        "turnstile: a request for {n} permits exceeds Semaphore::MAX_PERMITS and could never \
+         be granted"
+    );
+}
+
+impl Default for Semaphore {
+    /// A semaphore with no permits (add them with
+    /// [`add_permits`](Semaphore::add_permits)).
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Relaxed: a snapshot for display.
+        let state = self.state.load(Relaxed);
+        f.debug_struct("Semaphore")
+            .field("available_permits", &(state >> PERMIT_SHIFT))
+            .field("waiters", &(state & QUEUED != 0))
+            .field("closed", &(state & CLOSED != 0))
+            .finish()
+    }
+}
+
+/// The one implementation behind [`Acquire`] and [`AcquireArc`]: `S` is how
+/// the future reaches the semaphore (`&Semaphore` or `Arc<Semaphore>`).
+struct AcquireInner<S: Deref<Target = Semaphore>> {
+    /// `None` once the future has completed.
+    sem: Option<S>,
+    /// Permits asked for.
+    n: usize,
+    waiter: DataWaiter,
+}
+
+impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
+    #[inline]
+    #[track_caller]
+    fn new(sem: S, n: usize) -> Self {
+        check_request(n);
+        Self {
+            sem: Some(sem),
+            n,
+            waiter: DataWaiter::new(),
+        }
+    }
+
+    /// `Ready` with the semaphore (to build the guard from) or `Closed`.
+    #[inline]
+    fn poll_acquire(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<S, Closed>> {
+        // SAFETY: `waiter` is re-pinned at once and never moved; `sem` and
+        // `n` are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let sem = this
+            .sem
+            .as_ref()
+            .expect("turnstile: acquire future polled after it completed");
+        if !this.waiter.is_registered() {
+            match sem.try_take(this.n) {
+                Ok(()) => return Poll::Ready(Ok(this.sem.take().expect("checked above"))),
+                Err(TryAcquireError::Closed) => {
+                    this.sem = None;
+                    return Poll::Ready(Err(Closed));
+                }
+                Err(TryAcquireError::NoPermits) => {}
+            }
+        }
+        // SAFETY: `this.waiter` is inside the pinned future.
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        match Self::poll_slow(sem, this.n, waiter, cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(this.sem.take().expect("checked above"))),
+            Poll::Ready(Err(Closed)) => {
+                this.sem = None;
+                Poll::Ready(Err(Closed))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    #[cold]
+    fn poll_slow(
+        sem: &Semaphore,
+        n: usize,
+        mut waiter: Pin<&mut DataWaiter>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Closed>> {
+        if !waiter.is_registered() {
+            // Join the tail, then settle: that serves us at once if permits
+            // came free since `try_take` looked (the register-then-recheck
+            // step), and sets `QUEUED` so newcomers queue behind us.
+            waiter.as_mut().prepare();
+            sem.settle_all(|locked| waiter.as_mut().push_back(locked, n));
+        }
+        match waiter.poll(&sem.queue, cx) {
+            Poll::Ready((GRANTED, _)) => Poll::Ready(Ok(())),
+            Poll::Ready((_, still_needed)) => {
+                // Closed: give back what had been set aside for us.
+                sem.release(n - still_needed);
+                Poll::Ready(Err(Closed))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: Deref<Target = Semaphore>> Drop for AcquireInner<S> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.waiter.is_registered() {
+            self.cancel();
+        }
+    }
+}
+
+impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
+    /// Leaves the queue, giving back whatever the waiter held, and serves the
+    /// waiters behind it, all in one critical section.
+    #[cold]
+    fn cancel(&mut self) {
+        let Some(sem) = &self.sem else { return };
+        let n = self.n;
+        // SAFETY: `drop` is the last use of the future, which was pinned if
+        // it was ever polled; `waiter` is not moved.
+        let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
+        let more = waiter.leave(&sem.queue, |locked, left| {
+            let held = match left {
+                Left::Queued(still_needed) => n - still_needed,
+                Left::Done(GRANTED, _) => n,
+                Left::Done(_, still_needed) => n - still_needed,
+            };
+            if held != 0 {
+                // Release, as in `release`; the settle below takes them.
+                sem.state.fetch_add(held << PERMIT_SHIFT, Release);
+            }
+            sem.settle(locked)
+        });
+        if more == Some(true) {
+            sem.settle_all(|_| ());
+        }
+    }
+}
+
+/// The future returned by [`Semaphore::acquire`] and
+/// [`Semaphore::acquire_many`]; resolves to a [`SemaphoreGuard`], or
+/// [`Closed`].
+///
+/// In the `alloc` and `std` tiers it is `Unpin` and four words; in the bare
+/// tier it carries its wait-list node and is `!Unpin` (`.await` pins it).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{futures::Acquire, Semaphore};
+/// # futures_lite::future::block_on(async {
+/// let sem = Semaphore::new(2);
+/// let future: Acquire<'_> = sem.acquire_many(2);
+/// assert_eq!(future.await.unwrap().permits(), 2);
+/// # });
+/// ```
+#[must_use = "futures do nothing unless .awaited or polled"]
+pub struct Acquire<'a>(AcquireInner<&'a Semaphore>);
+
+impl<'a> Future for Acquire<'a> {
+    type Output = Result<SemaphoreGuard<'a>, Closed>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pin projection to the only field.
+        let inner = unsafe { self.map_unchecked_mut(|f| &mut f.0) };
+        let n = inner.n;
+        inner
+            .poll_acquire(cx)
+            .map(|r| r.map(|sem| SemaphoreGuard::new(sem, n)))
+    }
+}
+
+impl fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire")
+            .field("permits", &self.0.n)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`Semaphore::acquire_arc`] and
+/// [`Semaphore::acquire_many_arc`]; resolves to a [`SemaphoreGuardArc`], or
+/// [`Closed`]. It owns a clone of the `Arc`, so it is `'static`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile::{futures::AcquireArc, Semaphore};
+/// # futures_lite::future::block_on(async {
+/// let sem = Arc::new(Semaphore::new(1));
+/// let future: AcquireArc = sem.acquire_arc();
+/// assert_eq!(future.await.unwrap().permits(), 1);
+/// # });
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[must_use = "futures do nothing unless .awaited or polled"]
+pub struct AcquireArc(AcquireInner<Arc<Semaphore>>);
+
+#[cfg(feature = "alloc")]
+impl Future for AcquireArc {
+    type Output = Result<SemaphoreGuardArc, Closed>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pin projection to the only field.
+        let inner = unsafe { self.map_unchecked_mut(|f| &mut f.0) };
+        let n = inner.n;
+        inner
+            .poll_acquire(cx)
+            .map(|r| r.map(|sem| SemaphoreGuardArc::new(sem, n)))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Debug for AcquireArc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AcquireArc")
+            .field("permits", &self.0.n)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Permits held from a [`Semaphore`]; dropping the guard returns them.
+///
+/// # Examples
+///
+/// ```
+/// let sem = turnstile::Semaphore::new(2);
+/// let guard = sem.try_acquire_many(2).unwrap();
+/// assert_eq!(guard.permits(), 2);
+/// drop(guard);
+/// assert_eq!(sem.available_permits(), 2);
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the permits are returned at once"]
+pub struct SemaphoreGuard<'a> {
+    sem: &'a Semaphore,
+    permits: usize,
+}
+
+impl<'a> SemaphoreGuard<'a> {
+    #[inline]
+    fn new(sem: &'a Semaphore, permits: usize) -> Self {
+        Self { sem, permits }
+    }
+
+    /// How many permits this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(3);
+    /// assert_eq!(sem.try_acquire_many(3).unwrap().permits(), 3);
+    /// ```
+    #[inline]
+    pub fn permits(&self) -> usize {
+        self.permits
+    }
+
+    /// Drops the guard without returning its permits: the semaphore has that
+    /// many fewer for good.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(3);
+    /// turnstile::SemaphoreGuard::forget(sem.try_acquire().unwrap());
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    #[inline]
+    pub fn forget(mut guard: Self) {
+        guard.permits = 0;
+    }
+}
+
+impl Drop for SemaphoreGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.sem.release(self.permits);
+    }
+}
+
+impl fmt::Debug for SemaphoreGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphoreGuard")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}
+
+/// Permits held from a [`Semaphore`] in an `Arc`; dropping the guard returns
+/// them. `'static`, for spawned tasks.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// let sem = Arc::new(turnstile::Semaphore::new(1));
+/// let guard = sem.try_acquire_arc().unwrap();
+/// std::thread::spawn(move || drop(guard)).join().unwrap();
+/// assert_eq!(sem.available_permits(), 1);
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the permits are returned at once"]
+pub struct SemaphoreGuardArc {
+    sem: Arc<Semaphore>,
+    permits: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl SemaphoreGuardArc {
+    #[inline]
+    fn new(sem: Arc<Semaphore>, permits: usize) -> Self {
+        Self { sem, permits }
+    }
+
+    /// How many permits this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(2));
+    /// assert_eq!(sem.try_acquire_many_arc(2).unwrap().permits(), 2);
+    /// ```
+    #[inline]
+    pub fn permits(&self) -> usize {
+        self.permits
+    }
+
+    /// The semaphore the permits came from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile::Semaphore::new(1));
+    /// let guard = sem.try_acquire_arc().unwrap();
+    /// assert!(Arc::ptr_eq(turnstile::SemaphoreGuardArc::source(&guard), &sem));
+    /// ```
+    #[inline]
+    pub fn source(guard: &Self) -> &Arc<Semaphore> {
+        &guard.sem
+    }
+
+    /// Drops the guard without returning its permits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(1));
+    /// turnstile::SemaphoreGuardArc::forget(sem.try_acquire_arc().unwrap());
+    /// assert_eq!(sem.available_permits(), 0);
+    /// ```
+    #[inline]
+    pub fn forget(mut guard: Self) {
+        guard.permits = 0;
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Drop for SemaphoreGuardArc {
+    #[inline]
+    fn drop(&mut self) {
+        self.sem.release(self.permits);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Debug for SemaphoreGuardArc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphoreGuardArc")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}
+
+/// The error of an acquire on a [closed](Semaphore::close) semaphore.
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let sem = turnstile::Semaphore::new(1);
+/// sem.close();
+/// let err = sem.acquire().await.unwrap_err();
+/// assert_eq!(err, turnstile::Closed);
+/// assert_eq!(err.to_string(), "semaphore closed");
+/// # });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Closed;
+
+impl fmt::Display for Closed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore closed")
+    }
+}
+
+impl core::error::Error for Closed {}
+
+/// Why a `try_acquire` failed.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Semaphore, TryAcquireError};
+/// let sem = Semaphore::new(0);
+/// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+/// sem.close();
+/// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryAcquireError {
+    /// Not enough permits are free, or other requests are waiting ahead.
+    NoPermits,
+    /// The semaphore is closed.
+    Closed,
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NoPermits => "no permits available",
+            Self::Closed => "semaphore closed",
+        })
+    }
+}
+
+impl core::error::Error for TryAcquireError {}
+
+impl From<Closed> for TryAcquireError {
+    fn from(Closed: Closed) -> Self {
+        Self::Closed
+    }
+}

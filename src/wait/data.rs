@@ -1,0 +1,444 @@
+//! A wait queue whose waiters carry a word of data, in every tier.
+//!
+//! `event-listener` can only append a listener and notify the oldest ones;
+//! a notifier cannot see what a waiter waits *for*. A semaphore needs exactly
+//! that: its head waiter may need more permits than are free, and then the
+//! permits that are free must be kept for it, not handed to a newcomer. So
+//! this queue lets its user, holding the queue's lock ([`DataQueue::with`]),
+//! read and change the head waiter's data (for the semaphore: the permits it
+//! still needs) and take waiters off the head with an outcome of its choosing
+//! (granted, closed).
+//!
+//! It is one intrusive FIFO list ([`super::list`]) in every tier. What
+//! differs is where its parts live:
+//!
+//! | tier           | list and lock                         | a waiter's node          |
+//! |----------------|---------------------------------------|--------------------------|
+//! | `alloc`, `std` | boxed on first contention (one word)  | boxed on its first wait  |
+//! | bare           | inline in the primitive               | inline in the future     |
+//!
+//! The boxes keep the primitive and its futures small (a `Semaphore` is two
+//! words in the `std` tier) and cost nothing on the fast paths, which never
+//! touch the queue; the bare tier never allocates.
+//!
+//! As in the bare tier's `WaitQueue`, no waker code runs under the lock:
+//! wakers of finished waiters are collected (at most [`WAKE_BATCH`] per
+//! critical section) and woken after it, a replaced waker is dropped after
+//! it, and a new one is cloned before it.
+
+use core::cell::UnsafeCell;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use super::list::{self, RawLock, WAKE_BATCH};
+use crate::shim::const_fn;
+
+/// A waiter's state, in its node.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Slot {
+    /// Not in the list, nothing to report.
+    Idle,
+    /// Linked into the list, waiting.
+    Queued,
+    /// Taken off the list by [`Locked::finish_head`] with this outcome; the
+    /// owner has not yet seen it.
+    Done(u8),
+}
+
+struct Entry {
+    /// The user's word (the semaphore: permits still needed).
+    data: usize,
+    slot: Slot,
+}
+
+type Node = list::Node<Entry>;
+
+/// The list and its lock.
+struct Shared {
+    lock: RawLock,
+    /// May only be accessed while `lock` is held.
+    list: UnsafeCell<list::List<Entry>>,
+}
+
+impl Shared {
+    const_fn! {
+        const fn new() -> Self {
+            Self {
+                lock: RawLock::new(),
+                list: UnsafeCell::new(list::List::new()),
+            }
+        }
+    }
+}
+
+/// A FIFO queue of waiters that each carry a `usize`.
+pub(crate) struct DataQueue {
+    /// Null until the first waiter arrives; then a leaked `Box<Shared>`,
+    /// freed in `Drop`. Never changes once set.
+    #[cfg(feature = "alloc")]
+    shared: crate::shim::AtomicPtr<Shared>,
+    #[cfg(not(feature = "alloc"))]
+    shared: Shared,
+}
+
+// SAFETY: the raw node pointers in the list are only followed while holding
+// the lock, which excludes every other access to the list and its nodes; the
+// wakers moved in and out of nodes are `Send`; `Shared` is only reached
+// through `&self`.
+unsafe impl Send for DataQueue {}
+// SAFETY: as for `Send`: every shared access goes through `with`.
+unsafe impl Sync for DataQueue {}
+
+impl DataQueue {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self {
+                #[cfg(feature = "alloc")]
+                shared: crate::shim::AtomicPtr::new(core::ptr::null_mut()),
+                #[cfg(not(feature = "alloc"))]
+                shared: Shared::new(),
+            }
+        }
+    }
+
+    #[cfg(not(feature = "alloc"))]
+    #[inline]
+    fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    #[cfg(feature = "alloc")]
+    #[inline]
+    fn shared(&self) -> &Shared {
+        // Acquire: pairs with the AcqRel of the installing compare-exchange,
+        // so the `Shared` it points to is seen initialised.
+        let ptr = self.shared.load(crate::shim::Ordering::Acquire);
+        if ptr.is_null() {
+            return self.install();
+        }
+        // SAFETY: non-null means installed; it lives until `self` is dropped.
+        unsafe { &*ptr }
+    }
+
+    #[cfg(feature = "alloc")]
+    #[cold]
+    fn install(&self) -> &Shared {
+        use crate::shim::Ordering::{AcqRel, Acquire};
+        use alloc::boxed::Box;
+        let new = Box::into_raw(Box::new(Shared::new()));
+        // AcqRel on success publishes the new `Shared`; Acquire on failure
+        // sees the one another thread installed.
+        match self
+            .shared
+            .compare_exchange(core::ptr::null_mut(), new, AcqRel, Acquire)
+        {
+            // SAFETY: just installed; it lives until `self` is dropped.
+            Ok(_) => unsafe { &*new },
+            Err(existing) => {
+                // SAFETY: `new` came from `Box::into_raw` above and was never
+                // shared (the exchange failed).
+                drop(unsafe { Box::from_raw(new) });
+                // SAFETY: installed by another thread; lives until drop.
+                unsafe { &*existing }
+            }
+        }
+    }
+
+    /// Runs `f` holding the queue's lock, then wakes the waiters `f` finished.
+    /// `f` must not call back into this queue.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
+        let shared = self.shared();
+        let (result, wakers) = shared.lock.with(|| {
+            let mut locked = Locked {
+                // SAFETY: we hold the lock, which every access to the list
+                // takes, and `f` does not re-enter: this is the only
+                // reference to the list.
+                list: unsafe { &mut *shared.list.get() },
+                wakers: [const { None }; WAKE_BATCH],
+                woken: 0,
+            };
+            let result = f(&mut locked);
+            (result, locked.wakers)
+        });
+        // Outside the lock: waker code may do anything, including calling
+        // back into this queue.
+        for waker in wakers.into_iter().flatten() {
+            waker.wake();
+        }
+        result
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Drop for DataQueue {
+    fn drop(&mut self) {
+        // Relaxed: `&mut self` already orders this after every other use.
+        let ptr = self.shared.load(crate::shim::Ordering::Relaxed);
+        if !ptr.is_null() {
+            // SAFETY: installed from `Box::into_raw`; `&mut self` means no
+            // waiter borrows the queue any more (each future borrows or owns
+            // the primitive), so nothing refers to it.
+            drop(unsafe { alloc::boxed::Box::from_raw(ptr) });
+        }
+    }
+}
+
+/// The queue seen from inside its lock.
+pub(crate) struct Locked<'a> {
+    list: &'a mut list::List<Entry>,
+    /// Wakers of waiters finished in this critical section, woken after it.
+    wakers: [Option<Waker>; WAKE_BATCH],
+    woken: usize,
+}
+
+impl Locked<'_> {
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The head waiter's data.
+    pub(crate) fn head_data(&mut self) -> Option<&mut usize> {
+        let head = self.list.head();
+        // SAFETY: a linked node is live (its owner unlinks it before freeing
+        // it), and we hold the lock, so nobody else touches it.
+        (!head.is_null()).then(|| unsafe { &mut (*head).state.data })
+    }
+
+    /// Whether [`finish_head`](Self::finish_head) may be called again in this
+    /// critical section. When not, leave it and call [`DataQueue::with`]
+    /// again: that bounds the time spent under the lock.
+    #[inline]
+    pub(crate) fn has_room(&self) -> bool {
+        self.woken < WAKE_BATCH
+    }
+
+    /// Takes the head waiter off the queue with `outcome`, which its owner
+    /// gets from [`DataWaiter::poll`]; it is woken once the lock is released.
+    ///
+    /// # Panics
+    /// If the queue is empty or [`has_room`](Self::has_room) is false.
+    pub(crate) fn finish_head(&mut self, outcome: u8) {
+        assert!(self.has_room(), "turnstile: wake batch overflow");
+        let head = self.list.head();
+        assert!(!head.is_null(), "turnstile: finish_head on an empty queue");
+        // SAFETY: `head` is linked, so live; we hold the lock.
+        unsafe {
+            self.list.unlink(head);
+            (*head).state.slot = Slot::Done(outcome);
+            self.wakers[self.woken] = (*head).waker.take();
+        }
+        self.woken += 1;
+    }
+}
+
+/// What a waiter that left the queue had: see [`DataWaiter::leave`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Left {
+    /// It was still queued, with this data.
+    Queued(usize),
+    /// It had been finished with this outcome and data, and had not seen it.
+    Done(u8, usize),
+}
+
+/// One waiter's place in a [`DataQueue`]; lives inside a future.
+pub(crate) struct DataWaiter {
+    /// Null until the first registration; then a box this waiter owns, reused
+    /// for later registrations and freed in `Drop`.
+    #[cfg(feature = "alloc")]
+    node: *mut Node,
+    /// Shared with the list through raw pointers; only accessed under the
+    /// queue's lock while registered.
+    #[cfg(not(feature = "alloc"))]
+    node: UnsafeCell<Node>,
+    /// Linked (`Queued`) or finished and not yet seen (`Done`). Owner-only.
+    registered: bool,
+    /// In the bare tier the node's address is in the list while registered.
+    #[cfg(not(feature = "alloc"))]
+    _pinned: core::marker::PhantomPinned,
+}
+
+// SAFETY: the node is only touched under the queue's lock (or by the owner
+// while unregistered); the waker it holds is `Send`.
+unsafe impl Send for DataWaiter {}
+// SAFETY: `&DataWaiter` exposes only `is_registered`, an owner-only flag.
+unsafe impl Sync for DataWaiter {}
+
+impl DataWaiter {
+    pub(crate) const fn new() -> Self {
+        Self {
+            #[cfg(feature = "alloc")]
+            node: core::ptr::null_mut(),
+            #[cfg(not(feature = "alloc"))]
+            node: UnsafeCell::new(Node::new(Entry {
+                data: 0,
+                slot: Slot::Idle,
+            })),
+            registered: false,
+            #[cfg(not(feature = "alloc"))]
+            _pinned: core::marker::PhantomPinned,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_registered(&self) -> bool {
+        self.registered
+    }
+
+    /// The node (allocating it on first use in the `alloc` tiers) and the
+    /// owner-only flag. The node must not be moved: see the pin.
+    fn parts(self: Pin<&mut Self>) -> (*mut Node, &mut bool) {
+        // SAFETY: nothing is moved out of the waiter; the node stays where it
+        // is, which is what the pin promises.
+        let this = unsafe { self.get_unchecked_mut() };
+        #[cfg(feature = "alloc")]
+        {
+            if this.node.is_null() {
+                this.node = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(Node::new(Entry {
+                    data: 0,
+                    slot: Slot::Idle,
+                })));
+            }
+            (this.node, &mut this.registered)
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            (this.node.get(), &mut this.registered)
+        }
+    }
+
+    /// Appends this waiter, carrying `data`, at the tail of the queue that
+    /// `locked` belongs to. In the `alloc` tiers the first registration
+    /// allocates the node; call [`prepare`](Self::prepare) first to do that
+    /// outside the lock.
+    pub(crate) fn push_back(self: Pin<&mut Self>, locked: &mut Locked<'_>, data: usize) {
+        let (node, registered) = self.parts();
+        assert!(!*registered, "turnstile: waiter registered twice");
+        // SAFETY: the node is live, not linked (`registered` is false) and
+        // stays in place until it is unlinked: the bare tier's is pinned and
+        // the `alloc` tiers' is a box freed only when unregistered. Its owner
+        // leaves the queue before it goes away (`Drop` checks). We hold the
+        // lock.
+        unsafe {
+            (*node).state = Entry {
+                data,
+                slot: Slot::Queued,
+            };
+            locked.list.push_back(node);
+        }
+        *registered = true;
+    }
+
+    /// Allocates the node ahead of [`push_back`](Self::push_back) so that
+    /// the allocation happens outside the lock (nothing to do in the bare
+    /// tier).
+    #[inline]
+    pub(crate) fn prepare(self: Pin<&mut Self>) {
+        let _ = self.parts();
+    }
+
+    /// `Ready((outcome, data))` (and unregistered) once the waiter was
+    /// finished; otherwise stores `cx`'s waker and is `Pending`.
+    ///
+    /// # Panics
+    /// If the waiter is not registered.
+    pub(crate) fn poll(
+        self: Pin<&mut Self>,
+        queue: &DataQueue,
+        cx: &mut Context<'_>,
+    ) -> Poll<(u8, usize)> {
+        let (node, registered) = self.parts();
+        assert!(
+            *registered,
+            "turnstile: polled a waiter that is not registered"
+        );
+        let mut fresh: Option<Waker> = None;
+        loop {
+            // `Some(poll)`: done; `None`: a new waker must be cloned first.
+            let (outcome, old) = queue.with(|_locked| {
+                // SAFETY: registered, so the node is live; we hold the lock.
+                let entry = unsafe { &mut *node };
+                match entry.state.slot {
+                    Slot::Done(outcome) => {
+                        entry.state.slot = Slot::Idle;
+                        (Some(Poll::Ready((outcome, entry.state.data))), None)
+                    }
+                    Slot::Queued => match &entry.waker {
+                        // `will_wake` only compares pointers: no waker code.
+                        Some(w) if w.will_wake(cx.waker()) => (Some(Poll::Pending), None),
+                        _ => match fresh.take() {
+                            Some(new) => (Some(Poll::Pending), entry.waker.replace(new)),
+                            None => (None, None),
+                        },
+                    },
+                    Slot::Idle => unreachable!("registered waiter in state Idle"),
+                }
+            });
+            drop(old);
+            match outcome {
+                Some(Poll::Ready(done)) => {
+                    *registered = false;
+                    return Poll::Ready(done);
+                }
+                Some(Poll::Pending) => return Poll::Pending,
+                None => fresh = Some(cx.waker().clone()),
+            }
+        }
+    }
+
+    /// Unregisters (a no-op returning `None` if not registered) and runs `f`
+    /// in the same critical section, right after, with what the waiter had:
+    /// so its user can hand back what the waiter held before anyone else
+    /// looks at the queue. A waker left in the node is dropped after the
+    /// lock is released. Returns `f`'s result.
+    pub(crate) fn leave<R>(
+        self: Pin<&mut Self>,
+        queue: &DataQueue,
+        f: impl FnOnce(&mut Locked<'_>, Left) -> R,
+    ) -> Option<R> {
+        let (node, registered) = self.parts();
+        if !*registered {
+            return None;
+        }
+        let (result, waker) = queue.with(|locked| {
+            // SAFETY: registered, so the node is live; we hold the lock.
+            let (slot, data) = unsafe { ((*node).state.slot, (*node).state.data) };
+            let left = match slot {
+                Slot::Queued => {
+                    // SAFETY: `Queued` means linked into this queue's list.
+                    unsafe { locked.list.unlink(node) };
+                    Left::Queued(data)
+                }
+                Slot::Done(outcome) => Left::Done(outcome, data),
+                Slot::Idle => unreachable!("registered waiter in state Idle"),
+            };
+            // SAFETY: as above; the node is now unlinked and ours alone.
+            let waker = unsafe {
+                (*node).state.slot = Slot::Idle;
+                (*node).waker.take()
+            };
+            (f(locked, left), waker)
+        });
+        *registered = false;
+        drop(waker);
+        Some(result)
+    }
+}
+
+impl Drop for DataWaiter {
+    fn drop(&mut self) {
+        // The owning future leaves the queue in its own `Drop`, before this
+        // runs. A registered node being freed would leave a dangling pointer
+        // in the list, so this is a hard check, not a debug one.
+        assert!(
+            !self.registered,
+            "turnstile: a registered waiter was dropped without leaving its queue"
+        );
+        #[cfg(feature = "alloc")]
+        if !self.node.is_null() {
+            // SAFETY: from `Box::into_raw` in `parts`, unlinked (not
+            // registered), and owned by this waiter alone.
+            drop(unsafe { alloc::boxed::Box::from_raw(self.node) });
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The intrusive doubly linked FIFO list both intrusive wait queues are made
+//! of ([`intrusive`](super::intrusive) for the bare tier's `WaitQueue`,
+//! [`data`](super::data) for waiters that carry data in every tier), and the
+//! lock that guards such a list.
+//!
+//! The list only links and unlinks; what a node's `state` means is up to the
+//! queue that uses it. Every method is `unsafe` because the list holds raw
+//! pointers to nodes that live elsewhere (in a pinned future, or in a box the
+//! future owns): the caller holds the list's lock and guarantees that every
+//! linked node is live.
+
+use core::ptr;
+use core::task::Waker;
+
+/// How many wakers one critical section collects before leaving it to wake
+/// them: bounds the time spent with interrupts masked, without a heap.
+pub(super) const WAKE_BATCH: usize = 8;
+
+/// One waiter's list node. `S` is the queue's per-node state.
+pub(super) struct Node<S> {
+    /// Towards the head. Meaningful only while linked.
+    prev: *mut Node<S>,
+    /// Towards the tail. Meaningful only while linked.
+    next: *mut Node<S>,
+    /// The waker to wake when the node is taken off the list. Queues keep it
+    /// `None` whenever the node is not linked, so that nothing ever has to
+    /// drop a waker while holding the lock.
+    pub(super) waker: Option<Waker>,
+    pub(super) state: S,
+}
+
+impl<S> Node<S> {
+    pub(super) const fn new(state: S) -> Self {
+        Self {
+            prev: ptr::null_mut(),
+            next: ptr::null_mut(),
+            waker: None,
+            state,
+        }
+    }
+}
+
+/// The head and tail of a FIFO list of [`Node`]s.
+pub(super) struct List<S> {
+    head: *mut Node<S>,
+    tail: *mut Node<S>,
+}
+
+impl<S> List<S> {
+    pub(super) const fn new() -> Self {
+        Self {
+            head: ptr::null_mut(),
+            tail: ptr::null_mut(),
+        }
+    }
+
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.head.is_null()
+    }
+
+    /// The oldest node, or null.
+    #[inline]
+    pub(super) fn head(&self) -> *mut Node<S> {
+        self.head
+    }
+
+    /// Links `node` at the tail.
+    ///
+    /// # Safety
+    /// - the list's lock is held;
+    /// - `node` points to a live node that is not linked, and it stays live
+    ///   and in place until it is unlinked again.
+    pub(super) unsafe fn push_back(&mut self, node: *mut Node<S>) {
+        // SAFETY:
+        // - `node` is live and not linked (caller), so we may write its links;
+        // - the tail, if any, is a live linked node (list invariant: linked
+        //   nodes stay live until unlinked).
+        unsafe {
+            (*node).prev = self.tail;
+            (*node).next = ptr::null_mut();
+            if self.tail.is_null() {
+                self.head = node;
+            } else {
+                (*self.tail).next = node;
+            }
+        }
+        self.tail = node;
+    }
+
+    /// Unlinks `node`, wherever it is in the list.
+    ///
+    /// # Safety
+    /// - the list's lock is held;
+    /// - `node` is linked into this list.
+    pub(super) unsafe fn unlink(&mut self, node: *mut Node<S>) {
+        // SAFETY: `node` is linked (caller), so it and its neighbours are live
+        // nodes of this list (list invariant).
+        unsafe {
+            let (prev, next) = ((*node).prev, (*node).next);
+            if prev.is_null() {
+                self.head = next;
+            } else {
+                (*prev).next = next;
+            }
+            if next.is_null() {
+                self.tail = prev;
+            } else {
+                (*next).prev = prev;
+            }
+            (*node).prev = ptr::null_mut();
+            (*node).next = ptr::null_mut();
+        }
+    }
+}
+
+/// The lock that guards an intrusive list. What it is depends on the tier:
+///
+/// | build                              | lock                                  |
+/// |------------------------------------|---------------------------------------|
+/// | `--cfg loom`                       | a loom mutex (so models see it)       |
+/// | `std`                              | `std::sync::Mutex<()>`                |
+/// | no `std`, `critical-section`       | a critical section                    |
+/// | `alloc` only                       | a spin lock on one atomic flag        |
+///
+/// The bare tier always has `critical-section` (the crate refuses to build
+/// with neither `alloc` nor it), so firmware, where an interrupt handler may
+/// release a primitive, always gets the critical section: a spin lock or a
+/// mutex taken by an interrupt that preempted its holder would never be
+/// released. The spin lock is only for `alloc` builds without
+/// `critical-section`, which have nothing better. Every critical section is
+/// short and bounded: a few pointer updates, and at most a small fixed batch
+/// of nodes; no waker code ever runs inside.
+pub(super) struct RawLock {
+    #[cfg(loom)]
+    lock: loom::sync::Mutex<()>,
+    #[cfg(all(not(loom), feature = "std"))]
+    lock: std::sync::Mutex<()>,
+    #[cfg(all(not(loom), not(feature = "std"), not(feature = "critical-section")))]
+    locked: crate::shim::AtomicBool,
+}
+
+impl RawLock {
+    crate::shim::const_fn! {
+        pub(super) const fn new() -> Self {
+            Self {
+                #[cfg(loom)]
+                lock: loom::sync::Mutex::new(()),
+                #[cfg(all(not(loom), feature = "std"))]
+                lock: std::sync::Mutex::new(()),
+                #[cfg(all(not(loom), not(feature = "std"), not(feature = "critical-section")))]
+                locked: crate::shim::AtomicBool::new(false),
+            }
+        }
+    }
+
+    /// Runs `f` holding the lock. `f` must not take the same lock again.
+    #[inline]
+    pub(super) fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        #[cfg(any(loom, feature = "std"))]
+        {
+            // No code that can panic runs under this lock (pointer updates
+            // only), so poisoning cannot happen; recover the guard anyway
+            // rather than add a panic path.
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            f()
+        }
+        #[cfg(all(not(loom), not(feature = "std"), feature = "critical-section"))]
+        {
+            critical_section::with(|_| f())
+        }
+        #[cfg(all(not(loom), not(feature = "std"), not(feature = "critical-section")))]
+        {
+            use crate::shim::Ordering::{Acquire, Relaxed, Release};
+            // Acquire on success: pairs with the Release below, so this holder
+            // sees every write the previous holder made to the list.
+            while self
+                .locked
+                .compare_exchange_weak(false, true, Acquire, Relaxed)
+                .is_err()
+            {
+                core::hint::spin_loop();
+            }
+            struct Unlock<'a>(&'a crate::shim::AtomicBool);
+            impl Drop for Unlock<'_> {
+                fn drop(&mut self) {
+                    // Release: publishes this holder's list writes to the next.
+                    self.0.store(false, Release);
+                }
+            }
+            let _unlock = Unlock(&self.locked);
+            f()
+        }
+    }
+}
