@@ -40,6 +40,9 @@
 //!   leader. Cancel-safe: a dropped `wait` takes its arrival back.
 //! - [`Latch`]: wait until a count set up front was counted down to zero
 //!   (jobs settled, services ready); opens once and stays open.
+//! - [`Semaphore`]: at most N permits out at a time, requests of any weight
+//!   (connections, bytes, slots), served in strict FIFO order so a large
+//!   request is never starved by small ones; closable.
 //!
 //! # Compared with std and tokio
 //!
@@ -54,11 +57,17 @@
 //!   often a woken waiter can be passed over (below). It needs no tokio
 //!   runtime.
 //!
-//! # Fairness: bounded barging
+//! # Fairness
 //!
-//! Waiters queue in FIFO order and are woken one at a time. A released lock is
-//! free for anyone, including the task that just released it: that keeps
-//! throughput high. A woken waiter that finds the lock taken again has lost a
+//! The [`Semaphore`] is strictly FIFO across weights: while anyone waits, no
+//! newcomer takes a permit, and permits released while the oldest waiter needs
+//! more than are free are kept for it. That costs some throughput and buys
+//! fairness between large and small requests, which is why one uses a
+//! semaphore.
+//!
+//! The [`Mutex`] instead uses *bounded barging*. Waiters queue in FIFO order
+//! and are woken one at a time. A released lock is free for anyone, including
+//! the task that just released it: that keeps throughput high. A woken waiter that finds the lock taken again has lost a
 //! race and queues again at the back. After four lost races it switches the
 //! lock into hand-off mode, where new callers (and `try_lock`) queue instead
 //! of barging and the lock passes down the queue until that waiter has it. So
@@ -75,13 +84,16 @@
 //! wakeup goes to exactly one other waiter. A dropped [`Barrier::wait`]
 //! future takes its arrival back unless its generation was already released,
 //! so a barrier never releases for, or elects as leader, a task that stopped
-//! waiting.
+//! waiting. A dropped [`Semaphore::acquire`] future gives back the permits
+//! set aside for it and the waiters behind it are served at once; one that
+//! was granted its permits but not polled again gives them back too.
 //!
 //! # Wakers
 //!
-//! In the bare tier no waker code runs inside the critical section: a waker's
-//! `wake`, `clone` or `drop` may call back into the primitive (lock, release,
-//! poll or drop a waiting future). In the `alloc` and `std` tiers,
+//! In the bare tier, and for the [`Semaphore`] in every tier, no waker code
+//! runs inside the wait list's lock: a waker's `wake`, `clone` or `drop` may
+//! call back into the primitive (lock, release, poll or drop a waiting
+//! future). In the `alloc` and `std` tiers,
 //! `event-listener` runs `wake`, and drops replaced wakers, while it holds the
 //! primitive's list lock; from there a waker may use the primitive's fast
 //! paths (`try_lock`, and a release nobody waits for) but nothing that touches

@@ -1,14 +1,29 @@
 //! The wait layer: where a primitive parks a task and where it wakes one.
 //!
 //! Every primitive keeps its own state in an atomic word and comes here only
-//! on its slow paths. The layer has one interface and two implementations:
+//! on its slow paths. The layer has two queues.
+//!
+//! [`WaitQueue`] notifies waiters that carry nothing: the waiter re-checks
+//! the primitive's state itself. It has one interface (below) and two
+//! implementations:
 //!
 //! - `listener` (tiers `alloc` and `std`): a thin wrapper over
 //!   [`event_listener::Event`];
 //! - `intrusive` (the bare tier): a FIFO list whose nodes live inside the
 //!   pinned futures, guarded by `critical-section`; it never allocates.
 //!
-//! # The interface
+//! [`DataQueue`] (module `data`) is for waiters that carry a word of data the
+//! releaser must see — a semaphore waiter's permit count — which
+//! event-listener cannot give: its user works on the head of the queue under
+//! the queue's lock, changing the head's data and taking waiters off with an
+//! outcome. It is the same intrusive list in every tier (boxed in the
+//! `alloc` tiers to keep primitives small); see its module docs.
+//!
+//! Both intrusive queues share the list and its lock (module `list`): the
+//! lock is `critical-section` in the bare tier, `std::sync::Mutex` with
+//! `std`, a loom mutex under loom.
+//!
+//! # The `WaitQueue` interface
 //!
 //! - [`WaitQueue`] is the queue, one per primitive; `const`-constructible.
 //! - [`Waiter`] is one waiter's place in it; it lives inside a future and
