@@ -732,9 +732,26 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
         if !waiter.is_registered() {
             // Join the tail, then settle: that serves us at once if permits
             // came free since `try_take` looked (the register-then-recheck
-            // step), and sets `QUEUED` so newcomers queue behind us.
+            // step), and sets `QUEUED` so newcomers queue behind us. Then
+            // park, all in one critical section. The node is allocated and
+            // the waker cloned before it, so that no allocator or waker code
+            // runs under the lock.
             waiter.as_mut().prepare();
-            sem.settle_all(|locked| waiter.as_mut().push_back(locked, n));
+            let waker = cx.waker().clone();
+            let (more, parked) = sem.queue.with(|locked| {
+                waiter.as_mut().push_back(locked, n);
+                let more = sem.settle(locked);
+                (more, waiter.as_mut().park(locked, waker))
+            });
+            if more {
+                sem.settle_all(|_| ());
+            }
+            match parked {
+                // Parked: whoever finishes us wakes this waker.
+                Ok(()) => return Poll::Pending,
+                // Served already: collect the outcome below.
+                Err(unused) => drop(unused),
+            }
         }
         match waiter.poll(&sem.queue, cx) {
             Poll::Ready((GRANTED, _)) => Poll::Ready(Ok(())),

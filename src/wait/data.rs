@@ -329,6 +329,35 @@ impl DataWaiter {
         *registered = true;
     }
 
+    /// Stores `waker` in a waiter that was just [pushed](Self::push_back)
+    /// and is still queued, under the same lock (`locked`), so that
+    /// registering, re-checking and parking take one critical section.
+    /// Returns the waker unused if the waiter was finished already (drop it
+    /// after the lock is released, then [`poll`](Self::poll)).
+    pub(crate) fn park(
+        self: Pin<&mut Self>,
+        _locked: &mut Locked<'_>,
+        waker: Waker,
+    ) -> Result<(), Waker> {
+        let (node, registered) = self.parts();
+        assert!(
+            *registered,
+            "turnstile: parked a waiter that is not registered"
+        );
+        // SAFETY: registered, so the node is live; the caller holds the
+        // queue's lock (`locked`).
+        let entry = unsafe { &mut *node };
+        if entry.state.slot != Slot::Queued {
+            return Err(waker);
+        }
+        // A node that was just pushed holds no waker (nodes hold one only
+        // while queued, and this one was never parked), so nothing is dropped
+        // here, under the lock.
+        debug_assert!(entry.waker.is_none(), "parked twice");
+        entry.waker = Some(waker);
+        Ok(())
+    }
+
     /// Allocates the node ahead of [`push_back`](Self::push_back) so that
     /// the allocation happens outside the lock (nothing to do in the bare
     /// tier).
