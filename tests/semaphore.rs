@@ -1,0 +1,1238 @@
+//! `Semaphore` (issue 4): API, `MAX_PERMITS`, strict FIFO across weights,
+//! cancellation at every point, close, wakeups, a randomised check against a
+//! reference model, and (std tier) threads and executors.
+//!
+//! Runs in every tier. Futures are boxed and pinned (`Box::pin`) because in
+//! the bare tier they carry their list node and are `!Unpin`.
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::Poll;
+
+use common::{assert_pending, assert_ready, iters, poll_once, CountingWaker, Rng};
+use turnstile::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+
+const MAX: usize = Semaphore::MAX_PERMITS;
+
+type Fut<'a> = Pin<Box<Acquire<'a>>>;
+
+/// A future for `n` permits, polled once: it must be pending (queued).
+#[track_caller]
+fn queued<'a>(sem: &'a Semaphore, n: usize, waker: &CountingWaker) -> Fut<'a> {
+    let mut fut = Box::pin(sem.acquire_many(n));
+    assert_pending(fut.as_mut(), waker.waker());
+    fut
+}
+
+/// Polls a queued future with `waker` and expects a guard for `n` permits.
+#[track_caller]
+fn granted<'a>(fut: &mut Fut<'a>, waker: &CountingWaker, n: usize) -> SemaphoreGuard<'a> {
+    let guard = assert_ready(fut.as_mut(), waker.waker()).expect("granted, not closed");
+    assert_eq!(guard.permits(), n);
+    guard
+}
+
+/// The panic message of `f`, which must panic.
+#[track_caller]
+fn panic_message(f: impl FnOnce()) -> String {
+    let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
+    if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else {
+        String::from("<non-string panic>")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// API
+// ---------------------------------------------------------------------------
+
+#[test]
+fn new_static_default_and_debug() {
+    static STATIC: Semaphore = Semaphore::new(3);
+    assert_eq!(STATIC.available_permits(), 3);
+    assert!(!STATIC.is_closed());
+    let d = Semaphore::default();
+    assert_eq!(d.available_permits(), 0);
+    assert_eq!(d.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    d.add_permits(2);
+    assert_eq!(d.available_permits(), 2);
+
+    let sem = Semaphore::new(5);
+    let dbg = format!("{sem:?}");
+    assert!(dbg.starts_with("Semaphore"), "{dbg}");
+    assert!(dbg.contains("available_permits: 5"), "{dbg}");
+    assert!(dbg.contains("closed: false"), "{dbg}");
+    let g = sem.try_acquire_many(2).unwrap();
+    assert_eq!(format!("{g:?}"), "SemaphoreGuard { permits: 2 }");
+    let fut = sem.acquire_many(4);
+    assert!(format!("{fut:?}").contains("permits: 4"));
+    drop(fut);
+    sem.close();
+    assert!(format!("{sem:?}").contains("closed: true"));
+    drop(g);
+}
+
+#[test]
+fn try_acquire_and_guards() {
+    let sem = Semaphore::new(3);
+    let a = sem.try_acquire().unwrap();
+    assert_eq!(a.permits(), 1);
+    assert_eq!(sem.available_permits(), 2);
+    let b = sem.try_acquire_many(2).unwrap();
+    assert_eq!(b.permits(), 2);
+    assert_eq!(sem.available_permits(), 0);
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    assert_eq!(
+        sem.try_acquire_many(2).unwrap_err(),
+        TryAcquireError::NoPermits
+    );
+    drop(b);
+    assert_eq!(sem.available_permits(), 2);
+    assert_eq!(
+        sem.try_acquire_many(3).unwrap_err(),
+        TryAcquireError::NoPermits
+    );
+    assert_eq!(sem.available_permits(), 2, "a failed try takes nothing");
+    drop(a);
+    assert_eq!(sem.available_permits(), 3);
+}
+
+#[test]
+fn zero_permit_requests_are_ready_at_once() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(0);
+    let g = sem.try_acquire_many(0).unwrap();
+    assert_eq!(g.permits(), 0);
+    drop(g);
+    let mut f = Box::pin(sem.acquire_many(0));
+    assert_eq!(assert_ready(f.as_mut(), w.waker()).unwrap().permits(), 0);
+    assert_eq!(sem.available_permits(), 0);
+    sem.close();
+    assert_eq!(
+        sem.try_acquire_many(0).unwrap_err(),
+        TryAcquireError::Closed
+    );
+    let mut f = Box::pin(sem.acquire_many(0));
+    assert_eq!(assert_ready(f.as_mut(), w.waker()).unwrap_err(), Closed);
+}
+
+#[test]
+fn forget_keeps_the_permits() {
+    let sem = Semaphore::new(5);
+    SemaphoreGuard::forget(sem.try_acquire_many(2).unwrap());
+    assert_eq!(sem.available_permits(), 3);
+    let w = CountingWaker::new();
+    // A waiter wanting the forgotten permits waits until they are added.
+    let _rest = sem.try_acquire_many(3).unwrap();
+    let mut f = queued(&sem, 1, &w);
+    sem.add_permits(1);
+    assert_eq!(w.count(), 1);
+    SemaphoreGuard::forget(granted(&mut f, &w, 1));
+    assert_eq!(sem.available_permits(), 0);
+}
+
+#[test]
+fn errors_display_and_error_trait() {
+    fn is_error<E: core::error::Error + Send + Sync + 'static>(_: &E) {}
+    is_error(&Closed);
+    is_error(&TryAcquireError::NoPermits);
+    assert_eq!(Closed.to_string(), "semaphore closed");
+    assert_eq!(TryAcquireError::Closed.to_string(), "semaphore closed");
+    assert_eq!(
+        TryAcquireError::NoPermits.to_string(),
+        "no permits available"
+    );
+    assert_eq!(TryAcquireError::from(Closed), TryAcquireError::Closed);
+    let boxed: Box<dyn core::error::Error> = Box::new(TryAcquireError::NoPermits);
+    assert!(boxed.source().is_none());
+    assert_eq!(format!("{:?}", Closed), "Closed");
+}
+
+#[test]
+fn uncontended_async_acquire() {
+    let sem = Semaphore::new(4);
+    futures_lite::future::block_on(async {
+        let a = sem.acquire().await.unwrap();
+        let b = sem.acquire_many(3).await.unwrap();
+        assert_eq!((a.permits(), b.permits()), (1, 3));
+        assert_eq!(sem.available_permits(), 0);
+    });
+    assert_eq!(sem.available_permits(), 4);
+}
+
+// ---------------------------------------------------------------------------
+// MAX_PERMITS
+// ---------------------------------------------------------------------------
+
+#[test]
+fn max_permits_new() {
+    assert_eq!(Semaphore::new(MAX).available_permits(), MAX);
+    let msg = panic_message(|| drop(Semaphore::new(MAX + 1)));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+}
+
+#[test]
+fn max_permits_add_permits_panics_and_leaves_the_count() {
+    let sem = Semaphore::new(MAX - 2);
+    let msg = panic_message(|| sem.add_permits(3));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), MAX - 2);
+    let msg = panic_message(|| sem.add_permits(usize::MAX));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), MAX - 2);
+    sem.add_permits(2);
+    assert_eq!(sem.available_permits(), MAX);
+    // Still works.
+    let g = sem.try_acquire_many(MAX).unwrap();
+    assert_eq!(sem.available_permits(), 0);
+    drop(g);
+    assert_eq!(sem.available_permits(), MAX);
+}
+
+#[test]
+fn max_permits_oversized_requests_panic_and_leave_the_count() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(7);
+    let msg = panic_message(|| drop(sem.acquire_many(MAX + 1)));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    let msg = panic_message(|| drop(sem.try_acquire_many(MAX + 1)));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    let msg = panic_message(|| drop(sem.try_acquire_many(usize::MAX)));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), 7);
+    // A request for exactly MAX_PERMITS is legal: it queues and is granted
+    // once that many are added.
+    let mut big = queued(&sem, MAX, &w);
+    assert_eq!(sem.available_permits(), 0, "7 set aside for the head");
+    sem.add_permits(MAX - 7);
+    assert_eq!(w.count(), 1);
+    drop(granted(&mut big, &w, MAX));
+    assert_eq!(sem.available_permits(), MAX);
+}
+
+/// MAX_PERMITS bounds the permits a semaphore can hold, so permits out in
+/// guards count too: returning them must never leave more than MAX_PERMITS
+/// free. Here `add_permits(1)` sees MAX - 1 free and accepts, although one
+/// more permit is out in a guard; when the guard comes back the semaphore
+/// holds MAX + 1. Repeating the pattern wraps the state word and silently
+/// loses permits (see `max_permits_repeated_adds_wrap_the_count`).
+#[test]
+fn max_permits_counts_permits_held_in_guards() {
+    let sem = Semaphore::new(MAX);
+    let g = sem.try_acquire().unwrap();
+    let added = catch_unwind(AssertUnwindSafe(|| sem.add_permits(1)));
+    drop(g);
+    let free = sem.available_permits();
+    assert!(
+        free <= MAX,
+        "add_permits(1) {} and the semaphore now holds {free} permits, more than \
+         MAX_PERMITS = {MAX}",
+        if added.is_ok() {
+            "was accepted"
+        } else {
+            "panicked"
+        },
+    );
+}
+
+/// The consequence of the bug above: three guards of MAX permits returned
+/// into one word that holds fewer than 2^62 permits wrap it. Every step here
+/// is accepted by the API without a panic.
+#[test]
+fn max_permits_repeated_adds_wrap_the_count() {
+    let sem = Semaphore::new(MAX);
+    let mut guards = Vec::new();
+    let mut added = 0usize;
+    for _ in 0..3 {
+        guards.push(sem.try_acquire_many(MAX).unwrap());
+        if catch_unwind(AssertUnwindSafe(|| sem.add_permits(MAX))).is_ok() {
+            added += 1;
+        }
+    }
+    drop(guards);
+    // Whatever the semaphore accepted, the permits it holds now are the
+    // initial MAX plus what add_permits accepted; never a wrapped number.
+    let expected = MAX as u128 * (1 + added as u128);
+    assert!(
+        expected <= MAX as u128 && sem.available_permits() as u128 == expected,
+        "add_permits accepted {added} x MAX_PERMITS while guards held them: the \
+         semaphore should now hold {expected} permits but reports {}",
+        sem.available_permits()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Strict FIFO across weights
+// ---------------------------------------------------------------------------
+
+#[test]
+fn newcomers_do_not_jump_a_queued_waiter() {
+    let (wa, wn) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(2);
+    // A wants 3, 2 are free: A queues, and the 2 are kept for it.
+    let mut a = queued(&sem, 3, &wa);
+    assert_eq!(
+        sem.available_permits(),
+        0,
+        "the free permits are kept for A"
+    );
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    assert_eq!(
+        sem.try_acquire_many(1).unwrap_err(),
+        TryAcquireError::NoPermits
+    );
+    let mut n1 = queued(&sem, 1, &wn);
+    let mut n2 = Box::pin(sem.acquire());
+    assert_pending(n2.as_mut(), wn.waker());
+    // One more permit: A has what it needs; the newcomers still wait.
+    sem.add_permits(1);
+    assert_eq!(wa.count(), 1);
+    assert_eq!(wn.count(), 0);
+    let ga = granted(&mut a, &wa, 3);
+    // Even with permits free, a try_acquire does not pass queued newcomers.
+    sem.add_permits(1);
+    assert_eq!(wn.count(), 1, "n1 served by the added permit");
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    drop(granted(&mut n1, &wn, 1));
+    assert_eq!(wn.count(), 2, "n1's release serves n2");
+    drop(granted(&mut n2, &wn, 1));
+    drop(ga);
+    assert_eq!(sem.available_permits(), 4);
+    assert!(sem.try_acquire().is_ok());
+}
+
+#[test]
+fn released_permits_are_kept_for_a_heavy_head() {
+    let ws: Vec<_> = (0..3).map(|_| CountingWaker::new()).collect();
+    let sem = Semaphore::new(4);
+    let held: Vec<_> = (0..4).map(|_| sem.try_acquire().unwrap()).collect();
+    let mut heavy = queued(&sem, 3, &ws[0]);
+    let mut light = queued(&sem, 1, &ws[1]);
+    let mut held = held.into_iter();
+    drop(held.next());
+    drop(held.next());
+    assert_eq!(sem.available_permits(), 0, "kept for the head");
+    assert_eq!(ws[0].count() + ws[1].count(), 0);
+    // A re-poll changes nothing.
+    assert_pending(heavy.as_mut(), ws[0].waker());
+    assert_pending(light.as_mut(), ws[1].waker());
+    drop(held.next());
+    assert_eq!(ws[0].count(), 1);
+    assert_eq!(ws[1].count(), 0);
+    assert_eq!(sem.available_permits(), 0);
+    drop(held.next());
+    assert_eq!(ws[1].count(), 1, "the light waiter takes the fourth");
+    let gh = granted(&mut heavy, &ws[0], 3);
+    let gl = granted(&mut light, &ws[1], 1);
+    drop((gh, gl));
+    assert_eq!(sem.available_permits(), 4);
+}
+
+/// A waiter for all N permits is not starved by a stream of single-permit
+/// requests: once it is queued, every later request queues behind it, so
+/// the permits drain to it.
+#[test]
+fn heavy_waiter_is_not_starved_by_a_stream_of_light_ones() {
+    const N: usize = 4;
+    let wh = CountingWaker::new();
+    let wl = CountingWaker::new();
+    let sem = Semaphore::new(N);
+    let mut held: Vec<SemaphoreGuard<'_>> = (0..N).map(|_| sem.try_acquire().unwrap()).collect();
+    let mut heavy = queued(&sem, N, &wh);
+    let mut lights: Vec<Fut<'_>> = Vec::new();
+    for _ in 0..N {
+        // Each holder returns its permit and immediately asks again.
+        drop(held.pop());
+        assert!(sem.try_acquire().is_err());
+        lights.push(queued(&sem, 1, &wl));
+    }
+    assert_eq!(wh.count(), 1);
+    assert_eq!(wl.count(), 0);
+    let g = granted(&mut heavy, &wh, N);
+    drop(g);
+    assert_eq!(wl.count(), N);
+    for mut l in lights {
+        drop(granted(&mut l, &wl, 1));
+    }
+    assert_eq!(sem.available_permits(), N);
+}
+
+/// One release serves as many waiters in FIFO order as it can, more than one
+/// wake batch of them (8 per critical section in the wait layer).
+#[test]
+fn one_release_serves_many_waiters_in_order() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(0);
+    let mut futs: Vec<Fut<'_>> = (0..20).map(|_| queued(&sem, 1, &w)).collect();
+    let mut tail = queued(&sem, 5, &w);
+    sem.add_permits(22);
+    assert_eq!(w.count(), 20, "all twenty single waiters served");
+    assert_eq!(
+        sem.available_permits(),
+        0,
+        "the other two are kept for the tail"
+    );
+    let guards: Vec<_> = futs.iter_mut().map(|f| granted(f, &w, 1)).collect();
+    assert_pending(tail.as_mut(), w.waker());
+    drop(guards);
+    assert_eq!(w.count(), 21);
+    drop(granted(&mut tail, &w, 5));
+    assert_eq!(sem.available_permits(), 22);
+}
+
+// ---------------------------------------------------------------------------
+// Cancellation
+// ---------------------------------------------------------------------------
+
+/// embassy's #6964: the head holds a partial set-aside when it is dropped;
+/// the permits go back and serve the waiters behind it at once.
+#[test]
+fn cancelled_head_with_partial_permits_serves_the_waiters_behind() {
+    let (wa, wb, wc) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let sem = Semaphore::new(0);
+    let mut a = queued(&sem, 3, &wa);
+    let mut b = queued(&sem, 1, &wb);
+    let mut c = queued(&sem, 2, &wc);
+    sem.add_permits(2);
+    assert_eq!(sem.available_permits(), 0);
+    assert_eq!((wa.count(), wb.count(), wc.count()), (0, 0, 0));
+    drop(a.as_mut()); // no-op borrow end
+    drop(a);
+    assert_eq!(wb.count(), 1, "B served by A's returned permits");
+    assert_eq!(wc.count(), 0, "C needs 2, only 1 left (kept for it)");
+    assert_eq!(sem.available_permits(), 0);
+    let gb = granted(&mut b, &wb, 1);
+    sem.add_permits(1);
+    assert_eq!(wc.count(), 1);
+    let gc = granted(&mut c, &wc, 2);
+    drop((gb, gc));
+    assert_eq!(sem.available_permits(), 3);
+    assert_eq!(wa.outstanding_clones(), 0, "A's waker left the queue");
+}
+
+#[test]
+fn cancelled_head_with_partial_permits_and_nobody_behind() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(2);
+    let a = queued(&sem, 5, &w);
+    assert_eq!(sem.available_permits(), 0);
+    sem.add_permits(1);
+    assert_eq!(sem.available_permits(), 0);
+    drop(a);
+    assert_eq!(sem.available_permits(), 3);
+    assert_eq!(sem.try_acquire_many(3).unwrap().permits(), 3);
+}
+
+#[test]
+fn cancelled_non_head_waiter_is_skipped() {
+    let ws: Vec<_> = (0..3).map(|_| CountingWaker::new()).collect();
+    let sem = Semaphore::new(0);
+    let mut a = queued(&sem, 2, &ws[0]);
+    let b = queued(&sem, 1, &ws[1]);
+    let mut c = queued(&sem, 1, &ws[2]);
+    drop(b);
+    assert_eq!(ws[1].outstanding_clones(), 0);
+    sem.add_permits(3);
+    assert_eq!((ws[0].count(), ws[1].count(), ws[2].count()), (1, 0, 1));
+    let ga = granted(&mut a, &ws[0], 2);
+    let gc = granted(&mut c, &ws[2], 1);
+    drop((ga, gc));
+    assert_eq!(sem.available_permits(), 3);
+}
+
+#[test]
+fn cancelled_tail_waiter_then_the_queue_empties() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(0);
+    let mut a = queued(&sem, 1, &w);
+    let b = queued(&sem, 1, &w);
+    drop(b);
+    sem.add_permits(1);
+    drop(granted(&mut a, &w, 1));
+    // The queue is empty again: the fast path works.
+    assert_eq!(sem.try_acquire().unwrap().permits(), 1);
+}
+
+/// Granted (woken) but dropped before being polled again: the permits come
+/// back and serve the next waiter.
+#[test]
+fn granted_but_dropped_before_polled_returns_the_permits() {
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(0);
+    let a = queued(&sem, 2, &wa);
+    let mut b = queued(&sem, 3, &wb);
+    sem.add_permits(2);
+    assert_eq!(wa.count(), 1);
+    assert_eq!(sem.available_permits(), 0);
+    drop(a);
+    assert_eq!(wb.count(), 0, "B needs 3 and has 2 set aside");
+    assert_eq!(sem.available_permits(), 0);
+    sem.add_permits(1);
+    assert_eq!(wb.count(), 1);
+    drop(granted(&mut b, &wb, 3));
+    assert_eq!(sem.available_permits(), 3);
+}
+
+#[test]
+fn dropped_before_first_poll_does_nothing() {
+    let sem = Semaphore::new(0);
+    for n in [0, 1, 5] {
+        drop(sem.acquire_many(n));
+        drop(Box::pin(sem.acquire_many(n)));
+    }
+    sem.add_permits(1);
+    assert_eq!(sem.available_permits(), 1);
+    assert!(sem.try_acquire().is_ok());
+}
+
+/// Cancellation at every point, in every position, against a reference:
+/// whatever is dropped when, the permits all come back and the live waiters
+/// are served in order.
+#[test]
+fn drop_at_every_point_leaves_the_count_exact() {
+    // Points: 0 never polled, 1 after Pending, 2 after woken (granted),
+    // 3 after a partial set-aside.
+    for point in 0..4 {
+        for position in 0..3 {
+            let w = CountingWaker::new();
+            let sem = Semaphore::new(0);
+            let mut futs: Vec<Option<Fut<'_>>> = Vec::new();
+            for i in 0..3 {
+                let mut f = Box::pin(sem.acquire_many(2));
+                if !(i == position && point == 0) {
+                    assert_pending(f.as_mut(), w.waker());
+                }
+                futs.push(Some(f));
+            }
+            match point {
+                2 => {
+                    sem.add_permits(2 * (position + 1)); // up to and including `position`
+                }
+                3 => {
+                    sem.add_permits(2 * position + 1); // `position` has one of two
+                }
+                _ => {}
+            }
+            futs[position] = None;
+            // Whatever happened, adding enough for all serves the others.
+            let before = sem.available_permits();
+            sem.add_permits(6);
+            let mut guards = Vec::new();
+            for f in futs.iter_mut().flatten() {
+                guards.push(granted(f, &w, 2));
+            }
+            assert_eq!(guards.len(), 2, "point {point} position {position}");
+            drop(guards);
+            let added = match point {
+                2 => 2 * (position + 1),
+                3 => 2 * position + 1,
+                _ => 0,
+            };
+            assert_eq!(
+                sem.available_permits(),
+                6 + added,
+                "point {point} position {position} (free before the final add: {before})"
+            );
+        }
+    }
+}
+
+/// A million acquire-poll-drop cycles: a cancelled waiter costs nothing
+/// afterwards and the count stays exact. (Memory is measured in
+/// tests/no_alloc.rs, which has a counting allocator.)
+#[test]
+fn a_million_cancelled_waiters_cost_nothing() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(1);
+    let holder = sem.try_acquire().unwrap();
+    for i in 0..iters(1_000_000, 200) {
+        let mut f = Box::pin(sem.acquire_many(1 + i % 3));
+        assert_pending(f.as_mut(), w.waker());
+    }
+    assert_eq!(w.count(), 0);
+    assert_eq!(w.outstanding_clones(), 0);
+    drop(holder);
+    assert_eq!(sem.available_permits(), 1);
+    assert_eq!(sem.try_acquire().unwrap().permits(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Close
+// ---------------------------------------------------------------------------
+
+#[test]
+fn close_fails_every_waiter_and_later_acquires() {
+    let ws: Vec<_> = (0..12).map(|_| CountingWaker::new()).collect();
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    let mut futs: Vec<Fut<'_>> = ws
+        .iter()
+        .enumerate()
+        .map(|(i, w)| queued(&sem, 1 + i % 2, w))
+        .collect();
+    sem.close();
+    assert!(sem.is_closed());
+    for (f, w) in futs.iter_mut().zip(&ws) {
+        assert_eq!(w.count(), 1, "every waiter woken exactly once");
+        assert_eq!(assert_ready(f.as_mut(), w.waker()).unwrap_err(), Closed);
+    }
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    assert_eq!(
+        sem.try_acquire_many(5).unwrap_err(),
+        TryAcquireError::Closed
+    );
+    let w = CountingWaker::new();
+    let mut f = Box::pin(sem.acquire());
+    assert_eq!(assert_ready(f.as_mut(), w.waker()).unwrap_err(), Closed);
+    // The guard handed out before still returns its permit.
+    drop(held);
+    assert_eq!(sem.available_permits(), 1);
+    // Closing twice is harmless; adding permits still counts.
+    sem.close();
+    sem.add_permits(2);
+    assert_eq!(sem.available_permits(), 3);
+    assert!(sem.is_closed());
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+}
+
+#[test]
+fn close_returns_a_partial_set_aside() {
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(2);
+    let mut a = queued(&sem, 5, &wa);
+    let mut b = queued(&sem, 1, &wb);
+    sem.add_permits(1);
+    assert_eq!(sem.available_permits(), 0, "3 set aside for A");
+    sem.close();
+    assert_eq!(assert_ready(a.as_mut(), wa.waker()).unwrap_err(), Closed);
+    assert_eq!(assert_ready(b.as_mut(), wb.waker()).unwrap_err(), Closed);
+    assert_eq!(sem.available_permits(), 3, "A's set-aside came back");
+}
+
+#[test]
+fn close_then_drop_without_polling_returns_a_partial_set_aside() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(2);
+    let a = queued(&sem, 5, &w);
+    let b = queued(&sem, 1, &w);
+    sem.close();
+    assert_eq!(w.count(), 2);
+    drop(b);
+    drop(a);
+    assert_eq!(sem.available_permits(), 2);
+}
+
+/// A waiter granted before the close keeps its grant.
+#[test]
+fn granted_before_close_is_still_ok() {
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(0);
+    let mut a = queued(&sem, 1, &wa);
+    let mut b = queued(&sem, 1, &wb);
+    sem.add_permits(1);
+    sem.close();
+    let g = granted(&mut a, &wa, 1);
+    assert_eq!(assert_ready(b.as_mut(), wb.waker()).unwrap_err(), Closed);
+    drop(g);
+    assert_eq!(sem.available_permits(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Wakeups
+// ---------------------------------------------------------------------------
+
+#[test]
+fn newest_waker_is_woken() {
+    let (old, new) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(0);
+    let mut f = queued(&sem, 2, &old);
+    assert_eq!(old.outstanding_clones(), 1);
+    assert_pending(f.as_mut(), new.waker());
+    assert_eq!(old.outstanding_clones(), 0, "the replaced waker is dropped");
+    assert_eq!(new.outstanding_clones(), 1);
+    sem.add_permits(1);
+    assert_eq!((old.count(), new.count()), (0, 0));
+    sem.add_permits(1);
+    assert_eq!((old.count(), new.count()), (0, 1));
+    drop(granted(&mut f, &new, 2));
+    assert_eq!(new.outstanding_clones(), 0);
+}
+
+#[test]
+fn spurious_repoll_stays_pending_and_wakes_once() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(0);
+    let mut f = queued(&sem, 1, &w);
+    for _ in 0..5 {
+        assert_pending(f.as_mut(), w.waker());
+    }
+    assert_eq!(
+        w.outstanding_clones(),
+        1,
+        "the same waker is kept, not cloned again"
+    );
+    assert_eq!(w.count(), 0);
+    sem.add_permits(1);
+    sem.add_permits(1);
+    sem.close();
+    assert_eq!(w.count(), 1, "woken exactly once");
+    drop(granted(&mut f, &w, 1));
+    assert_eq!(w.count(), 1);
+}
+
+#[test]
+fn waker_woken_exactly_once_per_grant() {
+    let ws: Vec<_> = (0..10).map(|_| CountingWaker::new()).collect();
+    let sem = Semaphore::new(0);
+    let mut futs: Vec<Fut<'_>> = ws.iter().map(|w| queued(&sem, 1, w)).collect();
+    for i in 0..10 {
+        sem.add_permits(1);
+        for (j, w) in ws.iter().enumerate() {
+            assert_eq!(w.count(), usize::from(j <= i), "after {} permits", i + 1);
+        }
+    }
+    for (f, w) in futs.iter_mut().zip(&ws) {
+        drop(granted(f, w, 1));
+        assert_eq!(w.count(), 1);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A randomised schedule against a reference model
+// ---------------------------------------------------------------------------
+
+/// Random single-threaded operations — acquire with a random weight, re-poll,
+/// drop a waiter at any point, drop a guard, add permits, try_acquire, close
+/// — checked after each step against a reference strict-FIFO semaphore: who
+/// is granted, who is woken, and `available_permits()`.
+#[test]
+fn random_schedules_match_a_reference_model() {
+    struct Waiter<'a> {
+        fut: Fut<'a>,
+        need: usize,
+        given: usize,
+        waker: CountingWaker,
+        done: Option<bool>, // Some(true) granted, Some(false) closed
+    }
+    for seed in 0..iters(200, 6) as u64 {
+        let mut rng = Rng::new(seed + 1);
+        let sem = Semaphore::new(rng.below(4));
+        let mut free = sem.available_permits();
+        let mut closed = false;
+        let mut waiters: Vec<Waiter<'_>> = Vec::new(); // FIFO order
+        let mut guards: Vec<SemaphoreGuard<'_>> = Vec::new();
+        // The reference settle: give free permits to the head, in order.
+        fn settle(free: &mut usize, closed: bool, waiters: &mut [Waiter<'_>]) {
+            for w in waiters.iter_mut().filter(|w| w.done.is_none()) {
+                if closed {
+                    w.done = Some(false);
+                    continue;
+                }
+                let give = (*free).min(w.need - w.given);
+                w.given += give;
+                *free -= give;
+                if w.given < w.need {
+                    break;
+                }
+                w.done = Some(true);
+            }
+        }
+        for step in 0..iters(300, 40) {
+            let ctx = format!("seed {seed} step {step}");
+            match rng.below(9) {
+                0 | 1 => {
+                    let need = 1 + rng.below(3);
+                    let waker = CountingWaker::new();
+                    let mut fut = Box::pin(sem.acquire_many(need));
+                    let queue_empty = waiters.iter().all(|w| w.done.is_some());
+                    match poll_once(fut.as_mut(), waker.waker()) {
+                        Poll::Ready(Ok(g)) => {
+                            assert!(!closed && queue_empty && free >= need, "{ctx}");
+                            free -= need;
+                            guards.push(g);
+                        }
+                        Poll::Ready(Err(Closed)) => assert!(closed, "{ctx}"),
+                        Poll::Pending => {
+                            assert!(!closed && (!queue_empty || free < need), "{ctx}");
+                            waiters.push(Waiter {
+                                fut,
+                                need,
+                                given: 0,
+                                waker,
+                                done: None,
+                            });
+                            settle(&mut free, closed, &mut waiters);
+                        }
+                    }
+                }
+                2 if !waiters.is_empty() => {
+                    // Poll a waiter: ready iff the model finished it.
+                    let i = rng.below(waiters.len());
+                    let w = &mut waiters[i];
+                    let expect = w.done;
+                    assert_eq!(w.waker.count(), usize::from(expect.is_some()), "{ctx}");
+                    match (poll_once(w.fut.as_mut(), w.waker.waker()), expect) {
+                        (Poll::Pending, None) => {}
+                        (Poll::Ready(Ok(g)), Some(true)) => {
+                            assert_eq!(g.permits(), w.need, "{ctx}");
+                            guards.push(g);
+                            waiters.remove(i);
+                        }
+                        (Poll::Ready(Err(Closed)), Some(false)) => {
+                            free += w.given;
+                            waiters.remove(i);
+                            settle(&mut free, closed, &mut waiters);
+                        }
+                        (got, _) => panic!("{ctx}: got {got:?}, model says {expect:?}"),
+                    }
+                }
+                3 if !waiters.is_empty() => {
+                    // Drop a waiter, whatever state it is in.
+                    let i = rng.below(waiters.len());
+                    let w = waiters.remove(i);
+                    free += if w.done == Some(true) {
+                        w.need
+                    } else {
+                        w.given
+                    };
+                    drop(w.fut);
+                    settle(&mut free, closed, &mut waiters);
+                }
+                4 | 5 if !guards.is_empty() => {
+                    let g = guards.swap_remove(rng.below(guards.len()));
+                    free += g.permits();
+                    drop(g);
+                    settle(&mut free, closed, &mut waiters);
+                }
+                6 => {
+                    let n = rng.below(3);
+                    sem.add_permits(n);
+                    free += n;
+                    settle(&mut free, closed, &mut waiters);
+                }
+                7 => {
+                    let n = 1 + rng.below(2);
+                    let queue_empty = waiters.iter().all(|w| w.done.is_some());
+                    match sem.try_acquire_many(n) {
+                        Ok(g) => {
+                            assert!(!closed && queue_empty && free >= n, "{ctx}");
+                            free -= n;
+                            guards.push(g);
+                        }
+                        Err(TryAcquireError::Closed) => assert!(closed, "{ctx}"),
+                        Err(TryAcquireError::NoPermits) => {
+                            assert!(!closed && (!queue_empty || free < n), "{ctx}")
+                        }
+                    }
+                }
+                8 if rng.below(20) == 0 => {
+                    sem.close();
+                    closed = true;
+                    settle(&mut free, closed, &mut waiters);
+                }
+                _ => {}
+            }
+            // Whatever is finished was woken exactly once; nobody else was.
+            for w in &waiters {
+                assert_eq!(w.waker.count(), usize::from(w.done.is_some()), "{ctx}");
+            }
+            // Closed waiters that have not yet seen it still hold their
+            // set-aside (they give it back when polled or dropped).
+            assert_eq!(sem.available_permits(), free, "{ctx}");
+        }
+        // Drain: drop everything; all permits come back.
+        let held: usize = guards.iter().map(|g| g.permits()).sum::<usize>()
+            + waiters
+                .iter()
+                .map(|w| {
+                    if w.done == Some(true) {
+                        w.need
+                    } else {
+                        w.given
+                    }
+                })
+                .sum::<usize>();
+        drop(guards);
+        drop(waiters);
+        assert_eq!(sem.available_permits(), free + held, "seed {seed} drain");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Arc API (alloc, std)
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "alloc")]
+mod arc {
+    use super::*;
+    use std::sync::Arc;
+    use turnstile::SemaphoreGuardArc;
+
+    #[test]
+    fn arc_guards_and_futures() {
+        let w = CountingWaker::new();
+        let sem = Arc::new(Semaphore::new(3));
+        let a = sem.try_acquire_arc().unwrap();
+        assert_eq!(a.permits(), 1);
+        assert!(Arc::ptr_eq(SemaphoreGuardArc::source(&a), &sem));
+        let b = sem.try_acquire_many_arc(2).unwrap();
+        assert_eq!(b.permits(), 2);
+        assert_eq!(
+            sem.try_acquire_arc().unwrap_err(),
+            TryAcquireError::NoPermits
+        );
+        let mut f = Box::pin(sem.acquire_many_arc(2));
+        assert_pending(f.as_mut(), w.waker());
+        let mut g = Box::pin(sem.acquire_arc());
+        assert_pending(g.as_mut(), w.waker());
+        assert!(format!("{f:?}").contains("permits: 2"));
+        // Guards are 'static: return one from another thread.
+        std::thread::spawn(move || drop(b)).join().unwrap();
+        assert_eq!(w.count(), 1);
+        let fb = assert_ready(f.as_mut(), w.waker()).unwrap();
+        assert_eq!(fb.permits(), 2);
+        assert_eq!(format!("{fb:?}"), "SemaphoreGuardArc { permits: 2 }");
+        SemaphoreGuardArc::forget(a);
+        drop(fb);
+        assert_eq!(w.count(), 2);
+        let gg = assert_ready(g.as_mut(), w.waker()).unwrap();
+        drop(gg);
+        assert_eq!(sem.available_permits(), 2, "one forgotten");
+        sem.close();
+        assert_eq!(sem.try_acquire_arc().unwrap_err(), TryAcquireError::Closed);
+        let mut h = Box::pin(sem.acquire_many_arc(1));
+        assert_eq!(assert_ready(h.as_mut(), w.waker()).unwrap_err(), Closed);
+        let msg = panic_message(|| drop(sem.acquire_many_arc(MAX + 1)));
+        assert!(msg.contains("MAX_PERMITS"), "{msg}");
+        let msg = panic_message(|| drop(sem.try_acquire_many_arc(MAX + 1)));
+        assert!(msg.contains("MAX_PERMITS"), "{msg}");
+    }
+
+    #[test]
+    fn arc_future_cancelled_with_partial_permits() {
+        let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+        let sem = Arc::new(Semaphore::new(1));
+        let mut a = Box::pin(sem.acquire_many_arc(2));
+        assert_pending(a.as_mut(), wa.waker());
+        let mut b = Box::pin(sem.acquire_arc());
+        assert_pending(b.as_mut(), wb.waker());
+        assert_eq!(sem.available_permits(), 0);
+        drop(a);
+        assert_eq!(wb.count(), 1);
+        drop(assert_ready(b.as_mut(), wb.waker()).unwrap());
+        assert_eq!(sem.available_permits(), 1);
+        assert_eq!(
+            Arc::strong_count(&sem),
+            1,
+            "futures and guards let go of the Arc"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Threads and executors (std)
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "std")]
+mod threads {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::thread;
+
+    /// Counts permits in use; asserts the bound on the way in.
+    struct InUse {
+        now: AtomicUsize,
+        limit: usize,
+    }
+
+    impl InUse {
+        fn enter(&self, n: usize) {
+            let now = self.now.fetch_add(n, SeqCst) + n;
+            assert!(
+                now <= self.limit,
+                "{now} permits in use, limit {}",
+                self.limit
+            );
+        }
+        fn leave(&self, n: usize) {
+            self.now.fetch_sub(n, SeqCst);
+        }
+    }
+
+    #[test]
+    fn blocking_acquire_and_close() {
+        let sem = Semaphore::new(1);
+        let g = sem.acquire_blocking().unwrap();
+        assert_eq!(g.permits(), 1);
+        thread::scope(|s| {
+            let waiter = s.spawn(|| sem.acquire_many_blocking(1).map(|g| g.permits()));
+            while sem.available_permits() != 0 || !format!("{sem:?}").contains("waiters: true") {
+                thread::yield_now();
+            }
+            sem.close();
+            assert_eq!(waiter.join().unwrap(), Err(Closed));
+        });
+        assert_eq!(sem.acquire_blocking().unwrap_err(), Closed);
+        drop(g);
+        assert_eq!(sem.available_permits(), 1);
+        let msg = panic_message(|| drop(sem.acquire_many_blocking(MAX + 1)));
+        assert!(msg.contains("MAX_PERMITS"), "{msg}");
+    }
+
+    #[test]
+    fn blocking_threads_with_mixed_weights() {
+        const N: usize = 5;
+        let per_thread = iters(2_000, 10);
+        let sem = Semaphore::new(N);
+        let in_use = InUse {
+            now: AtomicUsize::new(0),
+            limit: N,
+        };
+        thread::scope(|s| {
+            for t in 0..6 {
+                let (sem, in_use) = (&sem, &in_use);
+                s.spawn(move || {
+                    let mut rng = Rng::new(t as u64 + 7);
+                    for _ in 0..per_thread {
+                        let n = 1 + rng.below(N);
+                        let g = if rng.below(2) == 0 {
+                            sem.acquire_many_blocking(n).unwrap()
+                        } else {
+                            futures_lite::future::block_on(sem.acquire_many(n)).unwrap()
+                        };
+                        in_use.enter(n);
+                        if rng.below(4) == 0 {
+                            thread::yield_now();
+                        }
+                        in_use.leave(n);
+                        drop(g);
+                    }
+                });
+            }
+        });
+        assert_eq!(sem.available_permits(), N);
+    }
+
+    /// Threads that cancel their waits (poll once, drop) race real
+    /// acquirers: no permit is stranded and nobody hangs.
+    #[test]
+    fn cancellations_race_real_acquirers() {
+        const N: usize = 3;
+        let rounds = iters(3_000, 10);
+        let sem = Semaphore::new(N);
+        let in_use = InUse {
+            now: AtomicUsize::new(0),
+            limit: N,
+        };
+        thread::scope(|s| {
+            for t in 0..4 {
+                let (sem, in_use) = (&sem, &in_use);
+                s.spawn(move || {
+                    let w = CountingWaker::new();
+                    for i in 0..rounds {
+                        let n = 1 + (t + i) % N;
+                        if t % 2 == 0 {
+                            let mut f = Box::pin(sem.acquire_many(n));
+                            if let Poll::Ready(g) = poll_once(f.as_mut(), w.waker()) {
+                                let g = g.unwrap();
+                                in_use.enter(n);
+                                in_use.leave(n);
+                                drop(g);
+                            }
+                        } else {
+                            let g = sem.acquire_many_blocking(n).unwrap();
+                            in_use.enter(n);
+                            in_use.leave(n);
+                            drop(g);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(sem.available_permits(), N);
+    }
+
+    /// One task wants all N permits while many loop taking one: it must get
+    /// them (the test completes) and the bound holds throughout.
+    #[test]
+    fn heavy_waiter_completes_under_a_stream_of_light_threads() {
+        const N: usize = 4;
+        let sem = Semaphore::new(N);
+        let in_use = InUse {
+            now: AtomicUsize::new(0),
+            limit: N,
+        };
+        let stop = AtomicBool::new(false);
+        let heavy_rounds = iters(50, 2);
+        thread::scope(|s| {
+            for _ in 0..4 {
+                let (sem, in_use, stop) = (&sem, &in_use, &stop);
+                s.spawn(move || {
+                    while !stop.load(SeqCst) {
+                        let g = sem.acquire_blocking().unwrap();
+                        in_use.enter(1);
+                        thread::yield_now();
+                        in_use.leave(1);
+                        drop(g);
+                    }
+                });
+            }
+            for _ in 0..heavy_rounds {
+                let g = sem.acquire_many_blocking(N).unwrap();
+                in_use.enter(N);
+                in_use.leave(N);
+                drop(g);
+            }
+            stop.store(true, SeqCst);
+        });
+        assert_eq!(sem.available_permits(), N);
+    }
+
+    #[test]
+    fn close_wakes_blocked_threads() {
+        let sem = Semaphore::new(0);
+        let failed = AtomicUsize::new(0);
+        thread::scope(|s| {
+            for n in 1..5 {
+                let (sem, failed) = (&sem, &failed);
+                s.spawn(move || {
+                    if sem.acquire_many_blocking(n).is_err() {
+                        failed.fetch_add(1, SeqCst);
+                    }
+                });
+            }
+            sem.add_permits(2); // some may be set aside, some granted
+            thread::yield_now();
+            sem.close();
+        });
+        // Everyone finished; whoever got permits returned them.
+        assert_eq!(sem.available_permits(), 2);
+        assert!(failed.load(SeqCst) >= 3);
+    }
+
+    #[cfg(not(miri))]
+    #[test]
+    fn tokio_tasks_and_threads_share_the_bound() {
+        const N: usize = 6;
+        let sem = Arc::new(Semaphore::new(N));
+        let in_use = Arc::new(InUse {
+            now: AtomicUsize::new(0),
+            limit: N,
+        });
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(3)
+            .build()
+            .unwrap();
+        let mut tasks = Vec::new();
+        for t in 0..16usize {
+            let (sem, in_use) = (sem.clone(), in_use.clone());
+            tasks.push(rt.spawn(async move {
+                for i in 0..300 {
+                    let n = 1 + (t * 7 + i) % N;
+                    let g = sem.acquire_many_arc(n).await.unwrap();
+                    in_use.enter(n);
+                    tokio::task::yield_now().await;
+                    in_use.leave(n);
+                    drop(g);
+                    // Some cancel: a select-like race against an immediate
+                    // timeout of one poll.
+                    if i % 5 == 0 {
+                        let mut f = Box::pin(sem.acquire_many(n));
+                        let w = CountingWaker::new();
+                        if let Poll::Ready(g) = poll_once(f.as_mut(), w.waker()) {
+                            let g = g.unwrap();
+                            in_use.enter(n);
+                            in_use.leave(n);
+                            drop(g);
+                        }
+                    }
+                }
+            }));
+        }
+        let threads: Vec<_> = (0..2)
+            .map(|t| {
+                let (sem, in_use) = (sem.clone(), in_use.clone());
+                thread::spawn(move || {
+                    for i in 0..500 {
+                        let n = 1 + (t + i) % N;
+                        let g = sem.acquire_many_blocking(n).unwrap();
+                        in_use.enter(n);
+                        in_use.leave(n);
+                        drop(g);
+                    }
+                })
+            })
+            .collect();
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(sem.available_permits(), N);
+    }
+
+    #[cfg(not(miri))]
+    #[test]
+    fn smol_heavy_task_is_not_starved() {
+        const N: usize = 4;
+        let sem = Arc::new(Semaphore::new(N));
+        let stop = Arc::new(AtomicBool::new(false));
+        let ex = Arc::new(smol::Executor::new());
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let ex = ex.clone();
+                let stop = stop.clone();
+                thread::spawn(move || {
+                    smol::block_on(ex.run(async {
+                        while !stop.load(SeqCst) {
+                            smol::future::yield_now().await;
+                        }
+                    }))
+                })
+            })
+            .collect();
+        let lights: Vec<_> = (0..8)
+            .map(|_| {
+                let (sem, stop) = (sem.clone(), stop.clone());
+                ex.spawn(async move {
+                    while !stop.load(SeqCst) {
+                        let g = sem.acquire_arc().await.unwrap();
+                        smol::future::yield_now().await;
+                        drop(g);
+                    }
+                })
+            })
+            .collect();
+        let heavy = {
+            let sem = sem.clone();
+            ex.spawn(async move {
+                for _ in 0..100 {
+                    let g = sem.acquire_many_arc(N).await.unwrap();
+                    assert_eq!(g.permits(), N);
+                }
+            })
+        };
+        smol::block_on(heavy);
+        stop.store(true, SeqCst);
+        for l in lights {
+            smol::block_on(l);
+        }
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(sem.available_permits(), N);
+    }
+}
