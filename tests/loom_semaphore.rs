@@ -1,0 +1,249 @@
+//! Loom models of `turnstile::Semaphore` and its wait queue (`src/wait/data.rs`).
+//!
+//! Run in both tiers the models distinguish (the data queue's lock is a loom
+//! mutex under loom in every tier; the tiers differ in where nodes live):
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test --release --test loom_semaphore
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test --release --test loom_semaphore --no-default-features --features critical-section
+//! ```
+//!
+//! A lost wakeup leaves a thread waiting forever on its `Signal`, which loom
+//! reports as a deadlock. Each model checks the permits are exact at the end
+//! (nothing stranded in a node, nothing counted twice). Each model sets its
+//! own preemption bound; `LOOM_MAX_PREEMPTIONS` overrides it.
+#![cfg(loom)]
+
+mod loom_common;
+use loom_common::{drive, model, poll_once};
+
+use std::task::Poll;
+
+use loom::sync::atomic::AtomicBool;
+use loom::sync::atomic::Ordering::SeqCst;
+use loom::sync::Arc;
+use loom::thread;
+use turnstile::{Closed, Semaphore, TryAcquireError};
+
+/// Model 1. Release vs acquire: B holds the only permit; A acquires (fast
+/// path fails, registers, re-checks, parks) while B releases. In every
+/// interleaving A gets the permit (no lost wakeup) and it comes back.
+#[test]
+fn release_vs_acquire() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(1);
+    }
+    model(6, || {
+        let s: &'static Semaphore = &S;
+        let g = s.try_acquire().unwrap();
+        let ta = thread::spawn(move || {
+            let (g, _) = drive(s.acquire_many(1));
+            assert_eq!(g.unwrap().permits(), 1);
+        });
+        let tb = thread::spawn(move || drop(g));
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(s.available_permits(), 1);
+        assert!(s.try_acquire().is_ok());
+    });
+}
+
+/// Model 2. The head (A, wants 2) has 1 permit set aside and is cancelled
+/// while another thread releases the permit it was missing; B (wants 1),
+/// queued behind A, is driven on a third thread. B must be served (no
+/// stranded permits, no lost wakeup) and at the end both permits are free.
+#[test]
+fn cancelled_head_with_partial_permits_vs_release() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(2);
+    }
+    model(5, || {
+        let s: &'static Semaphore = &S;
+        let g = s.try_acquire().unwrap();
+        let mut a = Box::pin(s.acquire_many(2));
+        assert!(poll_once(&mut a).is_pending());
+        assert_eq!(s.available_permits(), 0, "1 set aside for A");
+        let mut b = Box::pin(s.acquire_many(1));
+        assert!(poll_once(&mut b).is_pending());
+        let ta = thread::spawn(move || drop(a));
+        let tb = thread::spawn(move || {
+            let (g, _) = drive(b);
+            drop(g.unwrap());
+        });
+        drop(g);
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(s.available_permits(), 2);
+        assert_eq!(s.try_acquire_many(2).unwrap().permits(), 2);
+    });
+}
+
+/// Model 2b. The same cancel with nobody behind, racing a release: the
+/// set-aside and the released permit both end up free.
+#[test]
+fn cancelled_head_vs_release_alone() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(2);
+    }
+    model(6, || {
+        let s: &'static Semaphore = &S;
+        let g = s.try_acquire().unwrap();
+        let mut a = Box::pin(s.acquire_many(3));
+        assert!(poll_once(&mut a).is_pending());
+        let ta = thread::spawn(move || drop(a));
+        let tb = thread::spawn(move || drop(g));
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(s.available_permits(), 2);
+        assert_eq!(s.try_acquire_many(2).unwrap().permits(), 2);
+    });
+}
+
+/// Model 3. Close vs acquire: A wants 2 with 1 free (1 set aside) while one
+/// thread adds the missing permit and the main thread closes. A ends with
+/// `Ok` (the add served it first) or `Err(Closed)`, never hangs, and the
+/// permits are exact afterwards: A's set-aside is given back on `Closed`.
+#[test]
+fn close_vs_acquire() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(1);
+    }
+    model(4, || {
+        let s: &'static Semaphore = &S;
+        let ta = thread::spawn(move || {
+            let (r, _) = drive(s.acquire_many(2));
+            match r {
+                Ok(g) => {
+                    assert_eq!(g.permits(), 2);
+                    true
+                }
+                Err(Closed) => false,
+            }
+        });
+        let tb = thread::spawn(move || s.add_permits(1));
+        s.close();
+        let _granted = ta.join().unwrap();
+        tb.join().unwrap();
+        assert!(s.is_closed());
+        assert_eq!(s.available_permits(), 2, "permits exact after close");
+        assert_eq!(s.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    });
+}
+
+/// Model 4. FIFO across weights under concurrent adds: A (wants 2) queued
+/// before B (wants 1). One thread adds 1, another adds 2; B's owner polls B
+/// right after the first add. If B is granted, the second add must have
+/// started: with only 1 added, the permit is kept for A. In the end both are
+/// served and all 3 permits come back.
+#[test]
+fn add_permits_vs_two_waiters_of_different_weights() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(0);
+    }
+    model(6, || {
+        let s: &'static Semaphore = &S;
+        let mut a = Box::pin(s.acquire_many(2));
+        assert!(poll_once(&mut a).is_pending());
+        let mut b = Box::pin(s.acquire_many(1));
+        assert!(poll_once(&mut b).is_pending());
+        let second_started = Arc::new(AtomicBool::new(false));
+        let started = second_started.clone();
+        let t1 = thread::spawn(move || {
+            s.add_permits(1);
+            match poll_once(&mut b) {
+                Poll::Ready(g) => {
+                    assert!(
+                        started.load(SeqCst),
+                        "B (wants 1) served ahead of A (wants 2) with 1 permit"
+                    );
+                    drop(g.unwrap());
+                    None
+                }
+                Poll::Pending => Some(b),
+            }
+        });
+        let t2 = thread::spawn(move || {
+            second_started.store(true, SeqCst);
+            s.add_permits(2);
+        });
+        let b = t1.join().unwrap();
+        t2.join().unwrap();
+        let ga = match poll_once(&mut a) {
+            Poll::Ready(g) => g.unwrap(),
+            Poll::Pending => panic!("A not served with 3 permits added"),
+        };
+        assert_eq!(ga.permits(), 2);
+        if let Some(mut b) = b {
+            match poll_once(&mut b) {
+                Poll::Ready(g) => drop(g.unwrap()),
+                Poll::Pending => panic!("B not served with 3 permits added"),
+            }
+        }
+        drop(ga);
+        assert_eq!(s.available_permits(), 3);
+    });
+}
+
+/// Model 5. A guard drop vs a fast-path newcomer while a waiter W is queued:
+/// the newcomer's `try_acquire` must fail and its `acquire` must queue (the
+/// released permit belongs to W), whatever the interleaving; its cancelled
+/// acquire races the release's settling. W gets the permit.
+#[test]
+fn guard_drop_vs_fast_path_newcomer() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(1);
+    }
+    model(6, || {
+        let s: &'static Semaphore = &S;
+        let g = s.try_acquire().unwrap();
+        let mut w = Box::pin(s.acquire());
+        assert!(poll_once(&mut w).is_pending());
+        let t1 = thread::spawn(move || drop(g));
+        let t2 = thread::spawn(move || {
+            assert_eq!(
+                s.try_acquire().unwrap_err(),
+                TryAcquireError::NoPermits,
+                "newcomer jumped the queue"
+            );
+            let mut n = Box::pin(s.acquire());
+            assert!(
+                poll_once(&mut n).is_pending(),
+                "newcomer's acquire jumped the queue"
+            );
+            drop(n);
+        });
+        t1.join().unwrap();
+        t2.join().unwrap();
+        let gw = match poll_once(&mut w) {
+            Poll::Ready(g) => g.unwrap(),
+            Poll::Pending => panic!("W not served after the release"),
+        };
+        drop(gw);
+        assert_eq!(s.available_permits(), 1);
+    });
+}
+
+/// Model 6. Two acquirers of different weights both go through the slow path
+/// and park while the holder returns the permits in two steps. Both are
+/// served (no lost wakeup among several parked waiters) and the count is
+/// exact.
+#[test]
+fn two_parked_waiters_vs_stepwise_release() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(2);
+    }
+    model(3, || {
+        let s: &'static Semaphore = &S;
+        let g1 = s.try_acquire().unwrap();
+        let g2 = s.try_acquire().unwrap();
+        let ta = thread::spawn(move || drop(drive(s.acquire_many(2)).0.unwrap()));
+        let tb = thread::spawn(move || drop(drive(s.acquire_many(1)).0.unwrap()));
+        drop(g1);
+        drop(g2);
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(s.available_permits(), 2);
+    });
+}
