@@ -17,12 +17,13 @@ use std::cell::Cell;
 use std::pin::pin;
 
 use common::{assert_pending, assert_ready, CountingWaker};
-use turnstile::{Mutex, MutexGuard};
+use turnstile::{Mutex, MutexGuard, Semaphore, SemaphoreGuard};
 
 struct CountingAllocator;
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    static DEALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn count_one() {
@@ -55,6 +56,7 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = DEALLOCATIONS.try_with(|n| n.set(n.get() + 1));
         // SAFETY: forwarded unchanged; `ptr` came from `System`.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -69,6 +71,15 @@ fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
     let result = f();
     let after = ALLOCATIONS.with(Cell::get);
     (after - before, result)
+}
+
+/// Runs `f` and returns how many of the allocations this thread made during
+/// it are still live (allocations minus deallocations).
+fn live_allocations_after<R>(f: impl FnOnce() -> R) -> (isize, R) {
+    let count = || ALLOCATIONS.with(Cell::get) as isize - DEALLOCATIONS.with(Cell::get) as isize;
+    let before = count();
+    let result = f();
+    (count() - before, result)
 }
 
 #[test]
@@ -227,4 +238,144 @@ fn uncontended_lock_blocking_does_not_allocate_after_first_use() {
     });
     assert_eq!(n, 0, "uncontended lock_blocking allocated {n} times");
     assert_eq!(mutex.into_inner(), 4);
+}
+
+// ---------------------------------------------------------------------------
+// Semaphore
+// ---------------------------------------------------------------------------
+
+/// Every tier: uncontended acquire, try_acquire and release allocate nothing
+/// (a fresh semaphore each time: the `alloc`/`std` tiers allocate the wait
+/// list on the first contended wait, so a fast path touching it would show).
+#[test]
+fn uncontended_semaphore_does_not_allocate() {
+    let waker = CountingWaker::new();
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            let sem = Semaphore::new(3);
+            let mut acquire = pin!(sem.acquire_many(2));
+            let guard = assert_ready(acquire.as_mut(), waker.waker()).unwrap();
+            let one = sem.try_acquire().unwrap();
+            assert!(sem.try_acquire().is_err());
+            drop(guard);
+            SemaphoreGuard::forget(one);
+            sem.add_permits(1);
+            sem.close();
+            assert_eq!(sem.available_permits(), 3);
+        }
+    });
+    assert_eq!(n, 0, "uncontended semaphore use allocated {n} times");
+}
+
+/// Bare tier: a contended semaphore wait — queue with a partial set-aside,
+/// re-poll with a new waker, be granted — and cancellation (queued head
+/// with permits set aside, queued non-head, granted but unpolled) and close
+/// allocate nothing.
+#[cfg(not(feature = "alloc"))]
+#[test]
+fn contended_semaphore_wait_cancel_and_close_do_not_allocate() {
+    let (w1, w2) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(1);
+    let (n, ()) = allocations_in(|| {
+        for round in 0..3 {
+            let holder = sem.try_acquire().unwrap();
+            let mut a = pin!(sem.acquire_many(2));
+            assert_pending(a.as_mut(), w1.waker());
+            assert_pending(a.as_mut(), w2.waker()); // waker replaced
+            drop(holder);
+            assert_eq!(w2.count(), round, "1 of 2 set aside");
+            sem.add_permits(1);
+            let guard = assert_ready(a.as_mut(), w2.waker()).unwrap();
+            {
+                // Cancelled head with a partial set-aside, a non-head behind
+                // it, and a waiter granted but never polled again.
+                let mut head = pin!(sem.acquire_many(3));
+                let mut mid = pin!(sem.acquire());
+                let mut tail = pin!(sem.acquire());
+                assert_pending(head.as_mut(), w1.waker());
+                assert_pending(mid.as_mut(), w1.waker());
+                assert_pending(tail.as_mut(), w1.waker());
+                drop(guard); // 2 set aside for head
+            }
+            assert_eq!(sem.available_permits(), 2);
+            SemaphoreGuard::forget(sem.try_acquire().unwrap());
+        }
+        // Close with waiters queued, one holding a partial set-aside.
+        let mut a = pin!(sem.acquire_many(5));
+        let mut b = pin!(sem.acquire());
+        assert_pending(a.as_mut(), w1.waker());
+        assert_pending(b.as_mut(), w2.waker());
+        sem.close();
+        assert!(assert_ready(a.as_mut(), w1.waker()).is_err());
+        assert!(assert_ready(b.as_mut(), w2.waker()).is_err());
+    });
+    assert_eq!(n, 0, "the semaphore allocated {n} times in the bare tier");
+    assert_eq!(sem.available_permits(), 1);
+}
+
+/// Every tier: a million acquire-poll-drop cycles on a contended semaphore
+/// leave memory flat — each cancelled waiter frees what it allocated (in
+/// the `alloc`/`std` tiers, its boxed node; in the bare tier nothing is
+/// allocated at all) — and the count exact.
+#[test]
+fn a_million_cancelled_semaphore_waiters_leave_memory_flat() {
+    let waker = CountingWaker::new();
+    let sem = Semaphore::new(2);
+    let holder = sem.try_acquire().unwrap();
+    // Warm-up: the first contended wait allocates the semaphore's wait list
+    // (alloc/std tiers), which lives as long as the semaphore.
+    {
+        let mut f = Box::pin(sem.acquire_many(2));
+        assert_pending(f.as_mut(), waker.waker());
+    }
+    let cycles = common::iters(1_000_000, 200);
+    let (live, ()) = live_allocations_after(|| {
+        for i in 0..cycles {
+            let mut f = pin!(sem.acquire_many(2 + i % 2));
+            assert_pending(f.as_mut(), waker.waker());
+        }
+    });
+    assert_eq!(
+        live, 0,
+        "{cycles} cancelled waiters left {live} allocations live"
+    );
+    #[cfg(not(feature = "alloc"))]
+    {
+        let (n, ()) = allocations_in(|| {
+            let mut f = pin!(sem.acquire_many(2));
+            assert_pending(f.as_mut(), waker.waker());
+        });
+        assert_eq!(n, 0);
+    }
+    assert_eq!(waker.outstanding_clones(), 0);
+    drop(holder);
+    assert_eq!(sem.available_permits(), 2);
+}
+
+/// `alloc`/`std` tiers: what a contended semaphore wait allocates (the list
+/// once per semaphore, a node per waiter), for the record.
+#[cfg(feature = "alloc")]
+#[test]
+fn contended_semaphore_wait_allocations_are_reported() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(1);
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let (n, ()) = allocations_in(|| {
+            let holder = sem.try_acquire().unwrap();
+            let mut f = pin!(sem.acquire());
+            assert_pending(f.as_mut(), w.waker());
+            drop(holder);
+            drop(assert_ready(f.as_mut(), w.waker()));
+        });
+        counts.push(n);
+    }
+    println!(
+        "tier {}: allocations per contended semaphore wait (first, then steady): {counts:?}",
+        common::TIER
+    );
+    assert!(
+        counts[1] <= 1 && counts[2] <= 1,
+        "more than the node: {counts:?}"
+    );
 }
