@@ -193,3 +193,29 @@ fn compile_fail() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/*.rs");
 }
+
+// Semaphore: Send + Sync; its guards Send + Sync; its futures Send + Sync
+// (they can be spawned and shared); the errors are plain data.
+mod semaphore {
+    use static_assertions::assert_impl_all;
+    use turnstile::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+
+    assert_impl_all!(Semaphore: Send, Sync, Default, core::fmt::Debug);
+    assert_impl_all!(SemaphoreGuard<'static>: Send, Sync, core::fmt::Debug);
+    assert_impl_all!(Acquire<'static>: Send, Sync, core::fmt::Debug);
+    assert_impl_all!(Closed: Send, Sync, Copy, core::error::Error);
+    assert_impl_all!(TryAcquireError: Send, Sync, Copy, core::error::Error);
+
+    #[cfg(feature = "alloc")]
+    mod arc {
+        use static_assertions::assert_impl_all;
+        use turnstile::{AcquireArc, SemaphoreGuardArc};
+        assert_impl_all!(SemaphoreGuardArc: Send, Sync, core::fmt::Debug);
+        assert_impl_all!(AcquireArc: Send, Sync, core::fmt::Debug, Unpin);
+        assert_impl_all!(turnstile::Acquire<'static>: Unpin);
+    }
+
+    // The bare tier's futures carry their list node and must stay pinned.
+    #[cfg(not(feature = "alloc"))]
+    static_assertions::assert_not_impl_any!(Acquire<'static>: Unpin);
+}

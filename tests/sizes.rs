@@ -99,3 +99,44 @@ fn coordination_sizes() {
         assert!(condvar <= 3 * WORD, "Condvar is {condvar} bytes");
     }
 }
+
+/// Semaphore. `std` tier, 64-bit: the state word and the lazily boxed wait
+/// list (≤ 16 bytes); `Acquire<'_>` is the semaphore reference, the count,
+/// the boxed node and a flag (≤ 32). The other tiers are printed only: the
+/// bare tier's semaphore carries its list inline and each future its node.
+/// Guards are a reference (or `Arc`) and the count.
+#[test]
+fn semaphore_sizes() {
+    use turnstile::{Acquire, Semaphore, SemaphoreGuard};
+    let sem = size_of::<Semaphore>();
+    let acquire = size_of::<Acquire<'static>>();
+    let guard = size_of::<SemaphoreGuard<'static>>();
+    println!(
+        "tier {}: Semaphore = {sem} B, Acquire<'_> = {acquire} B, SemaphoreGuard = {guard} B",
+        if cfg!(feature = "std") {
+            "std"
+        } else if cfg!(feature = "alloc") {
+            "alloc"
+        } else {
+            "bare"
+        }
+    );
+    assert_eq!(guard, 2 * WORD);
+    assert_eq!(size_of::<Option<SemaphoreGuard<'static>>>(), 2 * WORD);
+    #[cfg(all(feature = "std", target_pointer_width = "64"))]
+    {
+        assert!(sem <= 16, "Semaphore is {sem} bytes");
+        assert!(acquire <= 32, "Acquire<'_> is {acquire} bytes");
+    }
+    #[cfg(feature = "alloc")]
+    {
+        use turnstile::{AcquireArc, SemaphoreGuardArc};
+        println!(
+            "AcquireArc = {} B, SemaphoreGuardArc = {} B",
+            size_of::<AcquireArc>(),
+            size_of::<SemaphoreGuardArc>()
+        );
+        assert_eq!(size_of::<AcquireArc>(), acquire);
+        assert_eq!(size_of::<SemaphoreGuardArc>(), 2 * WORD);
+    }
+}
