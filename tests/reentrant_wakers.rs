@@ -290,3 +290,143 @@ mod bare {
         drop(assert_ready(again.as_mut(), w.waker()));
     }
 }
+
+/// Semaphore wakers. The semaphore's wait queue (`src/wait/data.rs`) is
+/// intrusive in every tier and runs no waker code under its lock: wakers of
+/// served waiters are woken, and replaced or orphaned wakers dropped, after
+/// the lock is released. So in every tier a waker may call anything on the
+/// semaphore from `wake` or `drop` — acquire (and poll or cancel), try_acquire,
+/// add_permits, close — without deadlocking or corrupting the queue.
+mod semaphore {
+    use super::common::{assert_pending, assert_ready, CallbackWaker, CountingWaker};
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Mutex as StdMutex;
+    use turnstile::{Acquire, Closed, Semaphore, TryAcquireError};
+
+    type Parked = StdMutex<Option<Pin<Box<Acquire<'static>>>>>;
+
+    /// `wake` calls try_acquire (refused: another waiter is queued), then
+    /// add_permits (which serves that waiter from inside the wake), then
+    /// acquires, polls and cancels a future of its own.
+    #[test]
+    fn wake_that_try_acquires_adds_permits_and_cancels_its_own_waiter() {
+        static SEM: Semaphore = Semaphore::new(0);
+        static SEEN: AtomicUsize = AtomicUsize::new(0);
+        let waker = CallbackWaker::on_wake(|| {
+            assert_eq!(SEM.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+            SEM.add_permits(1); // serves B, queued behind us
+            let inner = CountingWaker::new();
+            let mut own = Box::pin(SEM.acquire_many(2));
+            assert_pending(own.as_mut(), inner.waker());
+            drop(own);
+            SEEN.fetch_add(1, SeqCst);
+        });
+        let wb = CountingWaker::new();
+        let mut a = Box::pin(SEM.acquire());
+        assert_pending(a.as_mut(), waker.waker());
+        let mut b = Box::pin(SEM.acquire());
+        assert_pending(b.as_mut(), wb.waker());
+        SEM.add_permits(1);
+        assert_eq!(SEEN.load(SeqCst), 1);
+        assert_eq!(wb.count(), 1, "B served by the add inside A's wake");
+        drop(assert_ready(a.as_mut(), waker.waker()).unwrap());
+        drop(assert_ready(b.as_mut(), wb.waker()).unwrap());
+        assert_eq!(SEM.available_permits(), 2);
+    }
+
+    /// `wake` closes the semaphore while other waiters are queued, one with
+    /// a partial set-aside; another waiter's `wake` cancels a parked future.
+    #[test]
+    fn wake_that_closes_and_wake_that_cancels_another_waiter() {
+        static SEM: Semaphore = Semaphore::new(0);
+        static PARKED: Parked = StdMutex::new(None);
+        let closer = CallbackWaker::on_wake(|| SEM.close());
+        let canceller = CallbackWaker::on_wake(|| drop(PARKED.lock().unwrap().take()));
+        let plain = CountingWaker::new();
+        let mut a = Box::pin(SEM.acquire());
+        assert_pending(a.as_mut(), closer.waker());
+        let mut b = Box::pin(SEM.acquire_many(3));
+        assert_pending(b.as_mut(), canceller.waker());
+        let mut parked = Box::pin(SEM.acquire_many(2));
+        assert_pending(parked.as_mut(), plain.waker());
+        *PARKED.lock().unwrap() = Some(parked);
+        // 1 serves A, 1 is set aside for B; A's wake closes, which fails B
+        // and the parked future; B's wake drops the parked future.
+        SEM.add_permits(2);
+        assert!(SEM.is_closed());
+        assert!(PARKED.lock().unwrap().is_none());
+        assert_eq!(closer.count(), 1);
+        assert_eq!(canceller.count(), 1);
+        drop(assert_ready(a.as_mut(), closer.waker()).unwrap());
+        assert_eq!(
+            assert_ready(b.as_mut(), canceller.waker()).unwrap_err(),
+            Closed
+        );
+        assert_eq!(
+            SEM.available_permits(),
+            2,
+            "B's set-aside and A's permit are back"
+        );
+    }
+
+    /// A waker whose `drop` adds permits and closes: dropped when replaced
+    /// by a newer waker, and when its future is cancelled.
+    #[test]
+    fn waker_drop_that_adds_permits_and_closes() {
+        static SEM: Semaphore = Semaphore::new(0);
+        let w = CountingWaker::new();
+        let mut head = Box::pin(SEM.acquire_many(2));
+        assert_pending(head.as_mut(), w.waker());
+        let mut f = Box::pin(SEM.acquire());
+        let replaced = CallbackWaker::on_drop(|| SEM.add_permits(2));
+        assert_pending(f.as_mut(), replaced.waker());
+        replaced.release(); // the queue holds the last clone
+                            // Replacing it drops it after the lock: its add serves the head.
+        assert_pending(f.as_mut(), w.waker());
+        assert_eq!(w.count(), 1, "the head was served from inside the drop");
+        let cancelled = CallbackWaker::on_drop(|| SEM.close());
+        let mut g = Box::pin(SEM.acquire());
+        assert_pending(g.as_mut(), cancelled.waker());
+        cancelled.release();
+        drop(g); // its waker's drop closes: f fails
+        assert!(SEM.is_closed());
+        assert_eq!(w.count(), 2);
+        assert_eq!(assert_ready(f.as_mut(), w.waker()).unwrap_err(), Closed);
+        drop(assert_ready(head.as_mut(), w.waker()).unwrap());
+        assert_eq!(SEM.available_permits(), 2);
+    }
+
+    /// More waiters than one wake batch (8), each `wake` returning a permit
+    /// the semaphore does not have yet and queuing a new waiter that it
+    /// cancels: the queue stays consistent and every waiter is served.
+    #[test]
+    fn a_batch_of_wakes_that_each_call_back() {
+        static SEM: Semaphore = Semaphore::new(0);
+        let wakers: Vec<_> = (0..20)
+            .map(|_| {
+                CallbackWaker::on_wake(|| {
+                    let w = CountingWaker::new();
+                    let mut f = Box::pin(SEM.acquire());
+                    let _ = super::common::poll_once(f.as_mut(), w.waker());
+                    drop(f);
+                    let _ = SEM.try_acquire();
+                })
+            })
+            .collect();
+        let mut futs: Vec<_> = wakers
+            .iter()
+            .map(|w| {
+                let mut f = Box::pin(SEM.acquire());
+                assert_pending(f.as_mut(), w.waker());
+                f
+            })
+            .collect();
+        SEM.add_permits(20);
+        for (f, w) in futs.iter_mut().zip(&wakers) {
+            assert_eq!(w.count(), 1);
+            drop(assert_ready(f.as_mut(), w.waker()).unwrap());
+        }
+        assert_eq!(SEM.available_permits(), 20);
+    }
+}
