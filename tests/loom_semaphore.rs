@@ -247,3 +247,73 @@ fn two_parked_waiters_vs_stepwise_release() {
         assert_eq!(s.available_permits(), 2);
     });
 }
+
+/// Model 7. `add_permits`' `MAX_PERMITS` check reads the free permits in the
+/// state word, but a settling thread has taken them out of the word while it
+/// serves the queue. W (wants 1) is queued; two threads each add
+/// MAX_PERMITS. Sequentially the second add must panic (MAX - 1 would be
+/// free before it), leaving at most MAX_PERMITS free; when the second add
+/// runs while the first one's settle holds the MAX_PERMITS out of the word,
+/// it sees 0 free, is accepted, and 2 * MAX_PERMITS end up free.
+///
+/// The expected `add_permits` panics are caught (and their messages kept
+/// out of the output); the verdict is asserted after the model so that a
+/// failure is an ordinary test failure, not a loom abort of the binary.
+#[test]
+fn concurrent_adds_vs_max_permits() {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(0);
+    }
+    // Plain std atomics: not modelled, they only carry the verdict out.
+    static WORST: AtomicUsize = AtomicUsize::new(0);
+    static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
+    let me = std::thread::current().name().map(String::from);
+    let previous = std::sync::Arc::new(std::panic::take_hook());
+    let hook = previous.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let expected = std::thread::current().name().map(String::from) == me
+            && info
+                .payload()
+                .downcast_ref::<String>()
+                .is_some_and(|m| m.contains("Semaphore::add_permits("));
+        if !expected {
+            hook(info);
+        }
+    }));
+    model(2, || {
+        let s: &'static Semaphore = &S;
+        let mut w = Box::pin(s.acquire());
+        assert!(poll_once(&mut w).is_pending());
+        let add = move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                s.add_permits(Semaphore::MAX_PERMITS)
+            }))
+            .is_ok()
+        };
+        let t1 = thread::spawn(add);
+        let t2 = thread::spawn(add);
+        let accepted = usize::from(t1.join().unwrap()) + usize::from(t2.join().unwrap());
+        let g = match poll_once(&mut w) {
+            Poll::Ready(g) => g.unwrap(),
+            Poll::Pending => panic!("W not served"),
+        };
+        drop(g);
+        let free = s.available_permits();
+        if free > WORST.fetch_max(free, Relaxed) {
+            ACCEPTED.store(accepted, Relaxed);
+        }
+    });
+    drop(std::panic::take_hook());
+    if let Ok(previous) = std::sync::Arc::try_unwrap(previous) {
+        std::panic::set_hook(previous);
+    }
+    let worst = WORST.load(Relaxed);
+    assert!(
+        worst <= Semaphore::MAX_PERMITS,
+        "in some interleaving {} adds of MAX_PERMITS were accepted and {worst} permits \
+         ended up free, more than MAX_PERMITS = {}",
+        ACCEPTED.load(Relaxed),
+        Semaphore::MAX_PERMITS
+    );
+}
