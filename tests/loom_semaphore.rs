@@ -248,6 +248,32 @@ fn two_parked_waiters_vs_stepwise_release() {
     });
 }
 
+/// Model 6b. Close vs cancelling a head with a partial set-aside: A (wants
+/// 2, 1 set aside) is dropped on one thread while another closes; B (wants
+/// 1), behind A, is driven on a third. B ends with `Ok` (A's permit reached
+/// it before the close) or `Err(Closed)`, never hangs, and the one permit is
+/// free at the end either way.
+#[test]
+fn close_vs_cancelled_partial_head() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(1);
+    }
+    model(6, || {
+        let s: &'static Semaphore = &S;
+        let mut a = Box::pin(s.acquire_many(2));
+        assert!(poll_once(&mut a).is_pending());
+        let mut b = Box::pin(s.acquire_many(1));
+        assert!(poll_once(&mut b).is_pending());
+        let ta = thread::spawn(move || drop(a));
+        let tb = thread::spawn(move || drive(b).0.map(|g| g.permits()));
+        s.close();
+        ta.join().unwrap();
+        let b = tb.join().unwrap();
+        assert!(matches!(b, Ok(1) | Err(Closed)), "{b:?}");
+        assert_eq!(s.available_permits(), 1, "the set-aside came back");
+    });
+}
+
 /// Model 7. `add_permits`' `MAX_PERMITS` check reads the free permits in the
 /// state word, but a settling thread has taken them out of the word while it
 /// serves the queue. W (wants 1) is queued; two threads each add
