@@ -21,6 +21,7 @@ use loom_common::{drive, model, poll_once};
 
 use std::task::Poll;
 
+use loom::cell::UnsafeCell;
 use loom::sync::atomic::AtomicBool;
 use loom::sync::atomic::Ordering::SeqCst;
 use loom::sync::Arc;
@@ -29,7 +30,10 @@ use turnstile::{Closed, Semaphore, TryAcquireError};
 
 /// Model 1. Release vs acquire: B holds the only permit; A acquires (fast
 /// path fails, registers, re-checks, parks) while B releases. In every
-/// interleaving A gets the permit (no lost wakeup) and it comes back.
+/// interleaving A gets the permit (no lost wakeup) and it comes back. B
+/// writes a loom `UnsafeCell` before releasing and A reads it after
+/// acquiring: a grant that does not happen-after the release (through the
+/// state word or the queue's settling) is a causality violation.
 #[test]
 fn release_vs_acquire() {
     loom::lazy_static! {
@@ -37,12 +41,21 @@ fn release_vs_acquire() {
     }
     model(6, || {
         let s: &'static Semaphore = &S;
+        let data = Arc::new(UnsafeCell::new(0usize));
         let g = s.try_acquire().unwrap();
+        let d = data.clone();
         let ta = thread::spawn(move || {
             let (g, _) = drive(s.acquire_many(1));
             assert_eq!(g.unwrap().permits(), 1);
+            // SAFETY: the permit is held: B's write happened before.
+            assert_eq!(d.with(|v| unsafe { *v }), 1);
         });
-        let tb = thread::spawn(move || drop(g));
+        let d = data.clone();
+        let tb = thread::spawn(move || {
+            // SAFETY: B holds the only permit.
+            d.with_mut(|v| unsafe { *v = 1 });
+            drop(g)
+        });
         ta.join().unwrap();
         tb.join().unwrap();
         assert_eq!(s.available_permits(), 1);
@@ -228,7 +241,9 @@ fn guard_drop_vs_fast_path_newcomer() {
 /// Model 6. Two acquirers of different weights both go through the slow path
 /// and park while the holder returns the permits in two steps. Both are
 /// served (no lost wakeup among several parked waiters) and the count is
-/// exact.
+/// exact. The main thread writes a loom `UnsafeCell` while holding both
+/// permits, and the 2-permit waiter writes it once granted: that grant must
+/// happen-after the main thread's write (two releases, one settle).
 #[test]
 fn two_parked_waiters_vs_stepwise_release() {
     loom::lazy_static! {
@@ -236,15 +251,26 @@ fn two_parked_waiters_vs_stepwise_release() {
     }
     model(3, || {
         let s: &'static Semaphore = &S;
+        let data = Arc::new(UnsafeCell::new(0usize));
         let g1 = s.try_acquire().unwrap();
         let g2 = s.try_acquire().unwrap();
-        let ta = thread::spawn(move || drop(drive(s.acquire_many(2)).0.unwrap()));
+        let d = data.clone();
+        let ta = thread::spawn(move || {
+            let g = drive(s.acquire_many(2)).0.unwrap();
+            // SAFETY: both permits are held: nobody else touches the cell.
+            d.with_mut(|v| unsafe { *v += 1 });
+            drop(g);
+        });
         let tb = thread::spawn(move || drop(drive(s.acquire_many(1)).0.unwrap()));
+        // SAFETY: the main thread holds both permits.
+        data.with_mut(|v| unsafe { *v += 1 });
         drop(g1);
         drop(g2);
         ta.join().unwrap();
         tb.join().unwrap();
         assert_eq!(s.available_permits(), 2);
+        // SAFETY: every thread is joined.
+        assert_eq!(data.with(|v| unsafe { *v }), 2);
     });
 }
 
@@ -307,7 +333,7 @@ fn concurrent_adds_vs_max_permits() {
             hook(info);
         }
     }));
-    model(2, || {
+    model(4, || {
         let s: &'static Semaphore = &S;
         let mut w = Box::pin(s.acquire());
         assert!(poll_once(&mut w).is_pending());
