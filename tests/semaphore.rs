@@ -420,6 +420,36 @@ fn cancelled_head_with_partial_permits_serves_the_waiters_behind() {
     assert_eq!(wa.outstanding_clones(), 0, "A's waker left the queue");
 }
 
+/// The cancel path settles in bounded batches (8 per critical section):
+/// a cancelled head whose permits serve more than a batch of waiters behind
+/// it serves them all, in order, and a heavy one after them keeps the rest.
+#[test]
+fn cancelled_head_serves_more_than_a_batch_behind_it() {
+    for behind in [7, 8, 9, 16, 17] {
+        let w = CountingWaker::new();
+        let wt = CountingWaker::new();
+        let sem = Semaphore::new(0);
+        let head = queued(&sem, behind + 10, &w);
+        let mut futs: Vec<Fut<'_>> = (0..behind).map(|_| queued(&sem, 1, &w)).collect();
+        let mut tail = queued(&sem, 3, &wt);
+        sem.add_permits(behind + 1);
+        assert_eq!(w.count(), 0, "{behind}: all kept for the head");
+        drop(head);
+        assert_eq!(
+            w.count(),
+            behind,
+            "{behind}: everyone behind the head served"
+        );
+        assert_eq!(wt.count(), 0, "{behind}: the tail has 1 of 3");
+        assert_eq!(sem.available_permits(), 0);
+        let guards: Vec<_> = futs.iter_mut().map(|f| granted(f, &w, 1)).collect();
+        drop(guards);
+        assert_eq!(wt.count(), 1);
+        drop(granted(&mut tail, &wt, 3));
+        assert_eq!(sem.available_permits(), behind + 1);
+    }
+}
+
 #[test]
 fn cancelled_head_with_partial_permits_and_nobody_behind() {
     let w = CountingWaker::new();
