@@ -791,7 +791,12 @@ fn moved_pending_future_keeps_its_place() {
     drop((ga, gb));
     assert_eq!(sem.available_permits(), 3);
     b = sem.acquire();
-    assert_ready(Pin::new(&mut b), wb.waker()).unwrap();
+    assert_eq!(
+        assert_ready(Pin::new(&mut b), wb.waker())
+            .unwrap()
+            .permits(),
+        1
+    );
 }
 
 // ---------------------------------------------------------------------------
