@@ -19,17 +19,20 @@
 //! exactly when the queue is not empty: every critical section that changes
 //! the queue ends by settling it, which
 //!
-//! 1. takes every free permit out of the word;
-//! 2. gives them to the head waiter; a head that has all it needs is granted
-//!    and the next one is served; a head that needs more keeps what it got
-//!    (in its node) and stops the walk — the permits are *kept for it*, so a
+//! 1. gives free permits to the head waiter, moving them out of the word one
+//!    compare-exchange at a time; a head that has all it needs is granted and
+//!    the next one is served; a head that needs more keeps what it got (in
+//!    its node) and stops the walk — the permits are *kept for it*, so a
 //!    large request is never starved by a stream of small ones;
-//! 3. puts back what is left and sets `QUEUED` to whether anyone still waits.
+//! 2. sets `QUEUED` to whether anyone still waits, with a compare-exchange
+//!    that fails, and sends it back to step 1, if permits were released (or
+//!    the semaphore closed) since it looked: a releaser that saw `QUEUED`
+//!    clear does not come to settle, so nothing is left in the word while a
+//!    waiter could use it.
 //!
-//! If permits were released or the semaphore closed while it worked (a
-//! releaser that saw `QUEUED` clear does not come to settle), it goes round
-//! again before giving up the lock, so nothing is left in the word while a
-//! waiter could use it.
+//! Free permits stay in the word until they are given away, so the word
+//! always shows every free permit (which [`Semaphore::add_permits`] checks
+//! against [`Semaphore::MAX_PERMITS`]).
 //!
 //! A waiter that leaves the queue (its future dropped) gives back what it had
 //! been given and settles in the same critical section, so the waiters behind
@@ -52,7 +55,6 @@ use crate::wait::{DataQueue, DataWaiter, Left, Locked};
 
 const CLOSED: usize = 1;
 const QUEUED: usize = 1 << 1;
-const FLAGS: usize = CLOSED | QUEUED;
 const PERMIT_SHIFT: u32 = 2;
 
 /// Outcomes a waiter is finished with (see [`Locked::finish_head`]).
@@ -104,10 +106,11 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
-    /// The most permits a semaphore can hold: `usize::MAX >> 3`. Asking for
-    /// more (in [`new`](Self::new), [`add_permits`](Self::add_permits) or
+    /// The most permits a semaphore can have in all — free, set aside for a
+    /// waiter, or held in guards: `usize::MAX >> 3`. Asking for more (in
+    /// [`new`](Self::new), [`add_permits`](Self::add_permits) or
     /// [`acquire_many`](Self::acquire_many)) panics, because such a request
-    /// could never be granted.
+    /// could never be granted; the count is left as it was.
     pub const MAX_PERMITS: usize = usize::MAX >> 3;
 
     const_fn! {
@@ -131,7 +134,7 @@ impl Semaphore {
             );
             Self {
                 state: AtomicUsize::new(permits << PERMIT_SHIFT),
-                queue: DataQueue::new(),
+                queue: DataQueue::new(permits),
             }
         }
     }
@@ -158,8 +161,9 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If that would make more than [`MAX_PERMITS`](Self::MAX_PERMITS) free
-    /// permits; the count is left as it was.
+    /// If that would make more than [`MAX_PERMITS`](Self::MAX_PERMITS)
+    /// permits in all, counting those held in guards (when they come back,
+    /// the semaphore would hold them all); the count is left as it was.
     ///
     /// # Examples
     ///
@@ -170,32 +174,32 @@ impl Semaphore {
     /// ```
     #[track_caller]
     pub fn add_permits(&self, n: usize) {
-        // Relaxed: a guess for the compare-exchange, which does the ordering.
-        let mut state = self.state.load(Relaxed);
-        loop {
-            let free = state >> PERMIT_SHIFT;
-            if n > Self::MAX_PERMITS - free {
-                panic!(
-                    "turnstile: Semaphore::add_permits({n}) with {free} permits free would \
-                     exceed Semaphore::MAX_PERMITS"
-                );
-            }
-            // Release: whoever takes these permits (an Acquire
-            // read-modify-write, directly or through the queue's settling)
-            // sees what we did before adding them. Relaxed on failure: retry.
-            match self.state.compare_exchange_weak(
-                state,
-                state + (n << PERMIT_SHIFT),
-                Release,
-                Relaxed,
-            ) {
-                Ok(_) => break,
-                Err(now) => state = now,
-            }
+        // The total first (the check), then the free count: so free <= total
+        // <= MAX_PERMITS always holds, and the state word can never overflow.
+        if let Err(total) = self
+            .queue
+            .update_word(|total| (n <= Self::MAX_PERMITS - total).then(|| total + n))
+        {
+            panic!(
+                "turnstile: Semaphore::add_permits({n}) would make {} permits in all (free, \
+                 waited for and held in guards), more than Semaphore::MAX_PERMITS",
+                total as u128 + n as u128
+            );
         }
+        // Release: whoever takes these permits (an Acquire read-modify-write,
+        // directly or through the queue's settling) sees what we did before
+        // adding them.
+        let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
         if state & QUEUED != 0 {
             self.settle_all(|_| ());
         }
+    }
+
+    /// Takes `n` permits held by a guard out of the total for good.
+    fn forget_permits(&self, n: usize) {
+        // The guard's permits are part of the total, so this cannot
+        // underflow.
+        let _ = self.queue.update_word(|total| Some(total - n));
     }
 
     /// Closes the semaphore: every waiter fails with [`Closed`], and so does
@@ -579,53 +583,69 @@ impl Semaphore {
     /// Hands the free permits to the waiters, oldest first, under the
     /// queue's lock (see the module docs). Returns whether it stopped only
     /// because the wake batch was full, with waiters left.
+    ///
+    /// Permits leave the word only as they are given to a waiter, each
+    /// transfer one compare-exchange, so the word always shows every free
+    /// permit: [`add_permits`](Self::add_permits) checks `MAX_PERMITS`
+    /// against the true count even while a settle runs.
     fn settle(&self, locked: &mut Locked<'_>) -> bool {
-        // Acquire: pairs with the Release of the releases that freed these
-        // permits; the waiters granted them learn of it under this lock, so
-        // they see what the releasers did.
-        let mut seen = self.state.fetch_and(FLAGS, Ordering::Acquire);
-        let mut free = seen >> PERMIT_SHIFT;
+        // Relaxed: every decision below is confirmed by a compare-exchange
+        // on the value it was made from.
+        let mut state = self.state.load(Relaxed);
         loop {
-            let closed = seen & CLOSED != 0;
-            while locked.has_room() {
-                let Some(need) = locked.head_data() else {
-                    break;
-                };
-                if !closed {
-                    let given = free.min(*need);
-                    *need -= given;
-                    free -= given;
-                    if *need != 0 {
-                        // The head keeps what it got; nobody else may take
-                        // permits ahead of it.
-                        break;
-                    }
-                }
-                locked.finish_head(if closed { SHUT } else { GRANTED });
-            }
-            let queued = !locked.is_empty();
-            // Relaxed: only compared and exchanged below.
-            let state = self.state.load(Relaxed);
-            let more_permits = state >> PERMIT_SHIFT != 0;
-            let newly_closed = state & CLOSED != 0 && !closed;
-            if queued && locked.has_room() && (more_permits || newly_closed) {
-                // Released or closed since we looked, by someone who saw
-                // `QUEUED` clear and so will not settle: serve it ourselves.
-                seen = self.state.fetch_and(FLAGS, Ordering::Acquire);
-                free += seen >> PERMIT_SHIFT;
+            let serving = !locked.is_empty() && locked.has_room();
+            let need = locked.head_data().map_or(0, |need| *need);
+            if serving && state & CLOSED != 0 {
+                locked.finish_head(SHUT);
                 continue;
             }
-            let flags = (state & CLOSED) | if queued { QUEUED } else { 0 };
-            let next = flags | ((state & !FLAGS) + (free << PERMIT_SHIFT));
-            // Release: the permits put back carry the happens-before of the
-            // releases they came from to whoever takes them next. Relaxed on
-            // failure: go round and look again.
-            if self
-                .state
-                .compare_exchange(state, next, Release, Relaxed)
-                .is_ok()
-            {
+            let free = state >> PERMIT_SHIFT;
+            if serving && free != 0 {
+                let given = free.min(need);
+                // Acquire on success: pairs with the Release of the releases
+                // that freed these permits; the waiter given them learns of
+                // it under this lock, so it sees what the releasers did.
+                // Relaxed on failure: look again.
+                match self.state.compare_exchange(
+                    state,
+                    state - (given << PERMIT_SHIFT),
+                    Ordering::Acquire,
+                    Relaxed,
+                ) {
+                    Ok(_) => {
+                        state -= given << PERMIT_SHIFT;
+                        let left = locked.head_data().expect("the head is still there");
+                        *left -= given;
+                        if *left == 0 {
+                            locked.finish_head(GRANTED);
+                        }
+                        // A head that still needs more keeps what it got:
+                        // nobody may take permits ahead of it.
+                    }
+                    Err(now) => state = now,
+                }
+                continue;
+            }
+            // Nothing more to hand out now: make `QUEUED` say whether anyone
+            // waits. Permits released (or a close) after this compare-exchange
+            // find `QUEUED` set and settle themselves; if one came before it,
+            // the exchange fails and we serve it on the next round.
+            let queued = !locked.is_empty();
+            let next = if queued {
+                state | QUEUED
+            } else {
+                state & !QUEUED
+            };
+            if next == state {
                 return queued && !locked.has_room();
+            }
+            // Relaxed: the flag publishes no data (grants are learnt under
+            // the lock; permits left in the word keep the release sequence
+            // of the releases that put them there, which a fast-path
+            // Acquire synchronises with). Relaxed on failure: look again.
+            match self.state.compare_exchange(state, next, Relaxed, Relaxed) {
+                Ok(_) => return queued && !locked.has_room(),
+                Err(now) => state = now,
             }
         }
     }
@@ -937,6 +957,7 @@ impl<'a> SemaphoreGuard<'a> {
     /// ```
     #[inline]
     pub fn forget(mut guard: Self) {
+        guard.sem.forget_permits(guard.permits);
         guard.permits = 0;
     }
 }
@@ -1023,6 +1044,7 @@ impl SemaphoreGuardArc {
     /// ```
     #[inline]
     pub fn forget(mut guard: Self) {
+        guard.sem.forget_permits(guard.permits);
         guard.permits = 0;
     }
 }

@@ -31,7 +31,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use super::list::{self, RawLock, WAKE_BATCH};
-use crate::shim::const_fn;
+use crate::shim::{const_fn, AtomicUsize, Ordering::*};
 
 /// A waiter's state, in its node.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -53,28 +53,36 @@ struct Entry {
 
 type Node = list::Node<Entry>;
 
-/// The list and its lock.
+/// The list, its lock, and the user's spare word.
 struct Shared {
     lock: RawLock,
     /// May only be accessed while `lock` is held.
     list: UnsafeCell<list::List<Entry>>,
+    /// See [`DataQueue::update_word`].
+    word: AtomicUsize,
 }
 
 impl Shared {
     const_fn! {
-        const fn new() -> Self {
+        const fn new(word: usize) -> Self {
             Self {
                 lock: RawLock::new(),
                 list: UnsafeCell::new(list::List::new()),
+                word: AtomicUsize::new(word),
             }
         }
     }
 }
 
-/// A FIFO queue of waiters that each carry a `usize`.
+/// A FIFO queue of waiters that each carry a `usize`, plus one spare word
+/// for its user (the semaphore keeps its total permit count there), so that
+/// a primitive built on it needs no word of its own for rarely changed
+/// state.
 pub(crate) struct DataQueue {
-    /// Null until the first waiter arrives; then a leaked `Box<Shared>`,
-    /// freed in `Drop`. Never changes once set.
+    /// Until the first waiter arrives, the spare word itself, tagged:
+    /// `(word << 1) | 1` as a pointer without provenance, never followed.
+    /// From then on a leaked `Box<Shared>` (aligned, so its low bit is 0)
+    /// that holds the word, freed in `Drop`; it never changes again.
     #[cfg(feature = "alloc")]
     shared: crate::shim::AtomicPtr<Shared>,
     #[cfg(not(feature = "alloc"))]
@@ -86,17 +94,82 @@ pub(crate) struct DataQueue {
 // wakers moved in and out of nodes are `Send`; `Shared` is only reached
 // through `&self`.
 unsafe impl Send for DataQueue {}
-// SAFETY: as for `Send`: every shared access goes through `with`.
+// SAFETY: as for `Send`: every shared access goes through `with`, or is
+// atomic.
 unsafe impl Sync for DataQueue {}
 
+/// The spare word as it sits in `DataQueue::shared` before installation.
+#[cfg(feature = "alloc")]
+const fn tagged(word: usize) -> *mut Shared {
+    core::ptr::without_provenance_mut((word << 1) | 1)
+}
+
+#[cfg(feature = "alloc")]
+#[inline]
+fn is_tagged(ptr: *mut Shared) -> bool {
+    ptr.addr() & 1 != 0
+}
+
 impl DataQueue {
+    /// The largest value the spare word can hold.
+    pub(crate) const MAX_WORD: usize = usize::MAX >> 1;
+
     const_fn! {
-        pub(crate) const fn new() -> Self {
+        /// An empty queue whose spare word is `word` (at most
+        /// [`MAX_WORD`](Self::MAX_WORD)).
+        pub(crate) const fn new(word: usize) -> Self {
+            assert!(word <= Self::MAX_WORD, "turnstile: spare word too large");
             Self {
                 #[cfg(feature = "alloc")]
-                shared: crate::shim::AtomicPtr::new(core::ptr::null_mut()),
+                shared: crate::shim::AtomicPtr::new(tagged(word)),
                 #[cfg(not(feature = "alloc"))]
-                shared: Shared::new(),
+                shared: Shared::new(word),
+            }
+        }
+    }
+
+    /// Atomically replaces the spare word `w` with `f(w)` unless that is
+    /// `None` (`f` may run more than once). Returns the old value, or `Err`
+    /// with the current one if `f` said `None`. Never allocates. `f(w)` must
+    /// be at most [`MAX_WORD`](Self::MAX_WORD).
+    ///
+    /// The word is a plain counter: its updates order nothing else
+    /// (Relaxed), only each other, as every update is one read-modify-write.
+    pub(crate) fn update_word(
+        &self,
+        mut f: impl FnMut(usize) -> Option<usize>,
+    ) -> Result<usize, usize> {
+        #[cfg(not(feature = "alloc"))]
+        {
+            self.shared.word.fetch_update(Relaxed, Relaxed, f)
+        }
+        #[cfg(feature = "alloc")]
+        {
+            // Acquire: if this is the installed pointer, pairs with the
+            // installing exchange so the `Shared` is seen initialised.
+            let mut ptr = self.shared.load(Acquire);
+            loop {
+                if !is_tagged(ptr) {
+                    // SAFETY: untagged means installed; it lives until
+                    // `self` is dropped.
+                    let shared = unsafe { &*ptr };
+                    return shared.word.fetch_update(Relaxed, Relaxed, f);
+                }
+                let word = ptr.addr() >> 1;
+                let Some(new) = f(word) else {
+                    return Err(word);
+                };
+                debug_assert!(new <= Self::MAX_WORD);
+                // Relaxed on success: a counter (above). Acquire on failure:
+                // we may have lost to the installation and follow its
+                // pointer next.
+                match self
+                    .shared
+                    .compare_exchange_weak(ptr, tagged(new), Relaxed, Acquire)
+                {
+                    Ok(_) => return Ok(word),
+                    Err(now) => ptr = now,
+                }
             }
         }
     }
@@ -112,34 +185,42 @@ impl DataQueue {
     fn shared(&self) -> &Shared {
         // Acquire: pairs with the AcqRel of the installing compare-exchange,
         // so the `Shared` it points to is seen initialised.
-        let ptr = self.shared.load(crate::shim::Ordering::Acquire);
-        if ptr.is_null() {
+        let ptr = self.shared.load(Acquire);
+        if is_tagged(ptr) {
             return self.install();
         }
-        // SAFETY: non-null means installed; it lives until `self` is dropped.
+        // SAFETY: untagged means installed; it lives until `self` is dropped.
         unsafe { &*ptr }
     }
 
     #[cfg(feature = "alloc")]
     #[cold]
     fn install(&self) -> &Shared {
-        use crate::shim::Ordering::{AcqRel, Acquire};
         use alloc::boxed::Box;
-        let new = Box::into_raw(Box::new(Shared::new()));
-        // AcqRel on success publishes the new `Shared`; Acquire on failure
-        // sees the one another thread installed.
-        match self
-            .shared
-            .compare_exchange(core::ptr::null_mut(), new, AcqRel, Acquire)
-        {
-            // SAFETY: just installed; it lives until `self` is dropped.
-            Ok(_) => unsafe { &*new },
-            Err(existing) => {
+        let new = Box::into_raw(Box::new(Shared::new(0)));
+        // Acquire: as in `shared`.
+        let mut ptr = self.shared.load(Acquire);
+        loop {
+            if !is_tagged(ptr) {
+                // Another thread installed one first.
                 // SAFETY: `new` came from `Box::into_raw` above and was never
-                // shared (the exchange failed).
+                // shared.
                 drop(unsafe { Box::from_raw(new) });
-                // SAFETY: installed by another thread; lives until drop.
-                unsafe { &*existing }
+                // SAFETY: installed; it lives until `self` is dropped.
+                return unsafe { &*ptr };
+            }
+            // Carry the spare word over. Relaxed: `new` is not shared yet;
+            // the exchange below publishes it.
+            // SAFETY: `new` is live and ours alone until published.
+            unsafe { (*new).word.store(ptr.addr() >> 1, Relaxed) };
+            // AcqRel on success: publishes the new `Shared`, and orders us
+            // after the update that wrote the word we carried over. Acquire
+            // on failure: we may follow another thread's pointer next.
+            match self.shared.compare_exchange(ptr, new, AcqRel, Acquire) {
+                // SAFETY: just installed; it lives until `self` is dropped.
+                Ok(_) => return unsafe { &*new },
+                // The word changed (or someone installed): look again.
+                Err(now) => ptr = now,
             }
         }
     }
@@ -162,9 +243,7 @@ impl DataQueue {
         });
         // Outside the lock: waker code may do anything, including calling
         // back into this queue.
-        for waker in wakers.into_iter().flatten() {
-            waker.wake();
-        }
+        list::wake_all(wakers);
         result
     }
 }
@@ -173,8 +252,8 @@ impl DataQueue {
 impl Drop for DataQueue {
     fn drop(&mut self) {
         // Relaxed: `&mut self` already orders this after every other use.
-        let ptr = self.shared.load(crate::shim::Ordering::Relaxed);
-        if !ptr.is_null() {
+        let ptr = self.shared.load(Relaxed);
+        if !is_tagged(ptr) {
             // SAFETY: installed from `Box::into_raw`; `&mut self` means no
             // waiter borrows the queue any more (each future borrows or owns
             // the primitive), so nothing refers to it.

@@ -132,9 +132,7 @@ impl WaitQueue {
             });
             // Outside the critical section: waker code may do anything,
             // including calling back into this queue.
-            for waker in wakers.into_iter().flatten() {
-                waker.wake();
-            }
+            list::wake_all(wakers);
             if !more {
                 return;
             }

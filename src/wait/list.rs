@@ -16,6 +16,28 @@ use core::task::Waker;
 /// them: bounds the time spent with interrupts masked, without a heap.
 pub(super) const WAKE_BATCH: usize = 8;
 
+/// Wakes every waker of a batch collected under a lock, after the lock is
+/// released. If one panics, the rest are still woken as the panic unwinds:
+/// their waiters were already taken off the list, so a lost wake would
+/// strand them.
+pub(super) fn wake_all(wakers: [Option<Waker>; WAKE_BATCH]) {
+    struct Rest(core::array::IntoIter<Option<Waker>, WAKE_BATCH>);
+    impl Drop for Rest {
+        fn drop(&mut self) {
+            // Runs only if a `wake` below panicked.
+            for waker in self.0.by_ref().flatten() {
+                waker.wake();
+            }
+        }
+    }
+    let mut rest = Rest(wakers.into_iter());
+    while let Some(slot) = rest.0.next() {
+        if let Some(waker) = slot {
+            waker.wake();
+        }
+    }
+}
+
 /// One waiter's list node. `S` is the queue's per-node state.
 pub(super) struct Node<S> {
     /// Towards the head. Meaningful only while linked.
