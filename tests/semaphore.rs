@@ -1335,3 +1335,24 @@ mod threads {
         assert_eq!(sem.available_permits(), N);
     }
 }
+
+/// A waker that panics in `wake` must not strand the other waiters of the
+/// same wake batch: they were already granted and taken off the queue, so
+/// only their wakeup tells them.
+#[test]
+fn a_panicking_waker_does_not_strand_the_rest_of_its_batch() {
+    use common::CallbackWaker;
+    let sem = Semaphore::new(0);
+    let bomb = CallbackWaker::on_wake(|| panic!("waker exploded"));
+    let calm = CountingWaker::new();
+    let mut first = Box::pin(sem.acquire());
+    assert_pending(first.as_mut(), bomb.waker());
+    let mut second = queued(&sem, 1, &calm);
+    let outcome = catch_unwind(AssertUnwindSafe(|| sem.add_permits(2)));
+    assert!(outcome.is_err(), "the first waker's panic should propagate");
+    assert_eq!(bomb.count(), 1);
+    assert_eq!(calm.count(), 1, "the second waiter's wakeup was lost");
+    drop(granted(&mut second, &calm, 1));
+    drop(assert_ready(first.as_mut(), bomb.waker()).unwrap());
+    assert_eq!(sem.available_permits(), 2);
+}
