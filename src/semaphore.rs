@@ -206,6 +206,11 @@ impl Semaphore {
     /// every later acquire. Guards already handed out are unaffected and
     /// still return their permits. Closing twice is harmless.
     ///
+    /// Permits that had been set aside for a waiter that needed more come
+    /// back when that waiter's future sees the failure (is polled) or is
+    /// dropped; until then [`available_permits`](Self::available_permits)
+    /// does not count them.
+    ///
     /// # Examples
     ///
     /// ```
