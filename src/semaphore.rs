@@ -715,6 +715,18 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
         }
     }
 
+    /// `Ready` with the guard `guard` makes of the semaphore and the
+    /// permits, or `Closed`.
+    #[inline]
+    fn poll_guard<G>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        guard: fn(S, usize) -> G,
+    ) -> Poll<Result<G, Closed>> {
+        let n = self.n;
+        self.poll_acquire(cx).map(|r| r.map(|sem| guard(sem, n)))
+    }
+
     /// `Ready` with the semaphore (to build the guard from) or `Closed`.
     #[inline]
     fn poll_acquire(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<S, Closed>> {
@@ -853,11 +865,7 @@ impl<'a> Future for Acquire<'a> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: structural pin projection to the only field.
-        let inner = unsafe { self.map_unchecked_mut(|f| &mut f.0) };
-        let n = inner.n;
-        inner
-            .poll_acquire(cx)
-            .map(|r| r.map(|sem| SemaphoreGuard::new(sem, n)))
+        unsafe { self.map_unchecked_mut(|f| &mut f.0) }.poll_guard(cx, SemaphoreGuard::new)
     }
 }
 
@@ -896,11 +904,7 @@ impl Future for AcquireArc {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: structural pin projection to the only field.
-        let inner = unsafe { self.map_unchecked_mut(|f| &mut f.0) };
-        let n = inner.n;
-        inner
-            .poll_acquire(cx)
-            .map(|r| r.map(|sem| SemaphoreGuardArc::new(sem, n)))
+        unsafe { self.map_unchecked_mut(|f| &mut f.0) }.poll_guard(cx, SemaphoreGuardArc::new)
     }
 }
 

@@ -471,13 +471,9 @@ impl DataWaiter {
                         entry.state.slot = Slot::Idle;
                         (Some(Poll::Ready((outcome, entry.state.data))), None)
                     }
-                    Slot::Queued => match &entry.waker {
-                        // `will_wake` only compares pointers: no waker code.
-                        Some(w) if w.will_wake(cx.waker()) => (Some(Poll::Pending), None),
-                        _ => match fresh.take() {
-                            Some(new) => (Some(Poll::Pending), entry.waker.replace(new)),
-                            None => (None, None),
-                        },
+                    Slot::Queued => match entry.store_waker(cx.waker(), &mut fresh) {
+                        Some(old) => (Some(Poll::Pending), old),
+                        None => (None, None),
                     },
                     Slot::Idle => unreachable!("registered waiter in state Idle"),
                 }

@@ -222,13 +222,9 @@ impl Waiter {
                         list.notified -= 1;
                         (Some(Poll::Ready(())), None)
                     }
-                    State::Queued => match &node.waker {
-                        // `will_wake` only compares pointers: no waker code.
-                        Some(w) if w.will_wake(cx.waker()) => (Some(Poll::Pending), None),
-                        _ => match fresh.take() {
-                            Some(new) => (Some(Poll::Pending), node.waker.replace(new)),
-                            None => (None, None),
-                        },
+                    State::Queued => match node.store_waker(cx.waker(), &mut fresh) {
+                        Some(old) => (Some(Poll::Pending), old),
+                        None => (None, None),
                     },
                     State::Idle => unreachable!("registered waiter in state Idle"),
                 }

@@ -62,6 +62,25 @@ impl<S> Node<S> {
     }
 }
 
+impl<S> Node<S> {
+    /// For a queued node, under the lock: makes sure the node will wake
+    /// `waker`. `Some(old)` when done, with a replaced waker to drop after the
+    /// lock is released (if any); `None` when a clone of `waker` is needed
+    /// first: make it outside the lock (cloning runs waker code) and pass it
+    /// in `fresh` next time.
+    pub(super) fn store_waker(
+        &mut self,
+        waker: &Waker,
+        fresh: &mut Option<Waker>,
+    ) -> Option<Option<Waker>> {
+        match &self.waker {
+            // `will_wake` only compares pointers: no waker code.
+            Some(current) if current.will_wake(waker) => Some(None),
+            _ => fresh.take().map(|new| self.waker.replace(new)),
+        }
+    }
+}
+
 /// The head and tail of a FIFO list of [`Node`]s.
 pub(super) struct List<S> {
     head: *mut Node<S>,
