@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use turnstile::{Barrier, Condvar, Latch, Mutex};
+use turnstile::{Barrier, Condvar, Latch, Mutex, Semaphore};
 
 /// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -164,4 +164,56 @@ fn main() {
         settled.try_wait()
     );
     assert_eq!(done, 3);
+
+    // 5. A weighted semaphore: a 10-byte budget shared by uploads of 1 to 8
+    //    bytes, on tokio tasks and a plain thread at once. Strict FIFO across
+    //    weights, so the 8-byte uploads are not starved by the small ones.
+    let budget = Arc::new(Semaphore::new(10));
+    let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let upload = {
+        let (in_flight, peak) = (in_flight.clone(), peak.clone());
+        move |bytes: usize| {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = in_flight.fetch_add(bytes, SeqCst) + bytes;
+            peak.fetch_max(now, SeqCst);
+            in_flight.fetch_sub(bytes, SeqCst);
+        }
+    };
+    let thread = {
+        let (budget, upload) = (budget.clone(), upload.clone());
+        std::thread::spawn(move || {
+            for _ in 0..50 {
+                let _bytes = budget.acquire_many_blocking(8).expect("open");
+                upload(8);
+            }
+        })
+    };
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..8)
+            .map(|t| {
+                let (budget, upload) = (budget.clone(), upload.clone());
+                tokio::spawn(async move {
+                    let bytes = 1 + t % 4;
+                    for _ in 0..50 {
+                        let _bytes = budget.acquire_many_arc(bytes).await.expect("open");
+                        upload(bytes);
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+    thread.join().expect("thread");
+    budget.close();
+    println!(
+        "semaphore: 450 uploads within a 10-byte budget, peak {} bytes in flight; \
+         after close: {:?}",
+        peak.load(std::sync::atomic::Ordering::SeqCst),
+        budget.try_acquire().map(|_| ()),
+    );
+    assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 10);
 }
