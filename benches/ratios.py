@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
-"""Print per-op times and ratios to turnstile from a `cargo bench --bench mutex` run.
+"""Print per-op times and ratios to turnstile from a `cargo bench` run.
 
-Usage: python3 benches/ratios.py [CRITERION_DIR] [--median]
+Usage: python3 benches/ratios.py [CRITERION_DIR] [--median] [--bench NAME]
+
+--bench NAME picks the bench whose tables are printed (see BENCHES below:
+`mutex`, `semaphore`); without it, every bench with results under
+CRITERION_DIR is printed. The text below describes the mutex bench; the
+semaphore bench (benches/semaphore.rs) works the same way with its own
+groups, its own ops per iteration and time per acquire/release.
 
 CRITERION_DIR defaults to target/criterion (relative to the crate root, i.e.
 the parent of this file's directory). For every group the bench writes
@@ -47,6 +53,57 @@ ORDER = [
     "futures-intrusive",
 ]
 
+# benches/semaphore.rs: groups, acquire/release pairs per iteration (the
+# fallback, as above) and row order.
+SEMAPHORE_GROUPS = [
+    "semaphore_uncontended",
+    "semaphore_tokio_64_tasks",
+    "semaphore_tokio_64_tasks_w1",
+    "semaphore_two_threads",
+]
+SEMAPHORE_OPS_PER_ITER = {
+    "semaphore_uncontended": 1,
+    "semaphore_tokio_64_tasks": 64 * 200,
+    "semaphore_tokio_64_tasks_w1": 64 * 200,
+    "semaphore_two_threads": 2 * 10_000,
+}
+SEMAPHORE_ORDER = [
+    "turnstile",
+    "turnstile-try_acquire",
+    "turnstile-acquire_blocking",
+    "std-mutex",
+    "tokio",
+    "tokio-blocking_acquire",
+    "async-lock",
+    "async-lock-acquire_blocking",
+    "embassy-greedy",
+    "embassy-fair",
+    "maitake-sync",
+    "futures-intrusive-fair",
+    "futures-intrusive-unfair",
+]
+
+# Per bench: groups, fallback ops per iteration, row order, what one op is,
+# and the rows the uncontended group's turnstile time is also divided by.
+BENCHES = {
+    "mutex": dict(
+        groups=GROUPS,
+        ops=OPS_PER_ITER,
+        order=ORDER,
+        op="lock/unlock",
+        uncontended="uncontended",
+        baselines=("std", "floor"),
+    ),
+    "semaphore": dict(
+        groups=SEMAPHORE_GROUPS,
+        ops=SEMAPHORE_OPS_PER_ITER,
+        order=SEMAPHORE_ORDER,
+        op="acquire/release",
+        uncontended="semaphore_uncontended",
+        baselines=("std-mutex",),
+    ),
+}
+
 BASELINE = "turnstile"
 
 
@@ -58,7 +115,7 @@ def read_json(path):
         return None
 
 
-def load_group(root, group, stat):
+def load_group(root, group, stat, ops_per_iter=None):
     """Return {function name: ns per op} for one group."""
     gdir = os.path.join(root, group)
     out = {}
@@ -77,7 +134,7 @@ def load_group(root, group, stat):
         if isinstance(thr, dict) and "Elements" in thr:
             ops = thr["Elements"]
         if not ops:
-            ops = OPS_PER_ITER.get(group, 1)
+            ops = (ops_per_iter or OPS_PER_ITER).get(group, 1)
         out[name] = ns / ops
     return out
 
@@ -90,18 +147,27 @@ def fmt_time(ns):
     return f"{ns:.2f} ns"
 
 
-def ordered(names):
-    known = [n for n in ORDER if n in names]
-    rest = sorted(n for n in names if n not in ORDER)
+def ordered(names, order=None):
+    order = order or ORDER
+    known = [n for n in order if n in names]
+    rest = sorted(n for n in names if n not in order)
     return known + rest
 
 
 def main(argv):
     stat = "mean"
     args = []
-    for a in argv[1:]:
+    benches = list(BENCHES)
+    it = iter(argv[1:])
+    for a in it:
         if a == "--median":
             stat = "median"
+        elif a == "--bench" or a.startswith("--bench="):
+            name = a.split("=", 1)[1] if "=" in a else next(it, None)
+            if name not in BENCHES:
+                print(f"--bench: one of {', '.join(BENCHES)}", file=sys.stderr)
+                return 2
+            benches = [name]
         elif a in ("-h", "--help"):
             print(__doc__)
             return 0
@@ -117,27 +183,30 @@ def main(argv):
         return 1
 
     found_any = False
-    for group in GROUPS:
-        times = load_group(root, group, stat)
-        if not times:
-            continue
-        found_any = True
-        base = times.get(BASELINE)
-        print(f"### {group} ({stat}, time per lock/unlock)\n")
-        print("| contestant | time per op | x turnstile |")
-        print("| --- | ---: | ---: |")
-        for name in ordered(times):
-            t = times[name]
-            ratio = f"{t / base:.2f}" if base else "n/a"
-            print(f"| {name} | {fmt_time(t)} | {ratio} |")
-        print()
-        if group == "uncontended" and base:
-            for other in ("std", "floor"):
-                if other in times:
-                    print(f"turnstile / {other}: {base / times[other]:.2f}")
+    for bench in benches:
+        b = BENCHES[bench]
+        for group in b["groups"]:
+            times = load_group(root, group, stat, b["ops"])
+            if not times:
+                continue
+            found_any = True
+            base = times.get(BASELINE)
+            print(f"### {group} ({stat}, time per {b['op']})\n")
+            print("| contestant | time per op | x turnstile |")
+            print("| --- | ---: | ---: |")
+            for name in ordered(times, b["order"]):
+                t = times[name]
+                ratio = f"{t / base:.2f}" if base else "n/a"
+                print(f"| {name} | {fmt_time(t)} | {ratio} |")
             print()
+            if group == b["uncontended"] and base:
+                for other in b["baselines"]:
+                    if other in times:
+                        print(f"turnstile / {other}: {base / times[other]:.2f}")
+                print()
     if not found_any:
-        print(f"no results for {', '.join(GROUPS)} under {root}", file=sys.stderr)
+        groups = [g for bench in benches for g in BENCHES[bench]["groups"]]
+        print(f"no results for {', '.join(groups)} under {root}", file=sys.stderr)
         return 1
     return 0
 
