@@ -12,19 +12,19 @@
 
 #[cfg(loom)]
 #[allow(unused_imports)] // which tiers use them depends on the features
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(all(not(loom), feature = "portable-atomic"))]
 #[allow(unused_imports)] // which tiers use them depends on the features
-pub(crate) use portable_atomic::{AtomicBool, AtomicPtr};
+pub(crate) use portable_atomic::{AtomicBool, AtomicPtr, AtomicU8};
 #[cfg(all(not(loom), feature = "portable-atomic"))]
 pub(crate) use portable_atomic::{AtomicUsize, Ordering};
 
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
 #[allow(unused_imports)] // which tiers use them depends on the features
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr};
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8};
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
 pub(crate) use core::sync::atomic::{AtomicUsize, Ordering};
 

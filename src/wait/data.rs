@@ -31,7 +31,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use super::list::{self, RawLock, WAKE_BATCH};
-use crate::shim::{const_fn, AtomicUsize, Ordering::*};
+use crate::shim::{const_fn, AtomicBool, AtomicUsize, Ordering::*};
 
 /// A waiter's state, in its node.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -49,6 +49,24 @@ struct Entry {
     /// The user's word (the semaphore: permits still needed).
     data: usize,
     slot: Slot,
+    /// Set (Release) by [`Locked::finish_head`] after it has unlinked the
+    /// node, written `slot` and taken the waker, all under the lock; from
+    /// then on only the owner touches the node. So an owner that reads it set
+    /// (Acquire) may read `slot` and `data` and reset the node without the
+    /// lock: a finished waiter's poll takes no lock. Reset by the owner.
+    finished: AtomicBool,
+}
+
+impl Entry {
+    const_fn! {
+        const fn new() -> Self {
+            Self {
+                data: 0,
+                slot: Slot::Idle,
+                finished: AtomicBool::new(false),
+            }
+        }
+    }
 }
 
 type Node = list::Node<Entry>;
@@ -306,6 +324,10 @@ impl Locked<'_> {
             self.list.unlink(head);
             (*head).state.slot = Slot::Done(outcome);
             self.wakers[self.woken] = (*head).waker.take();
+            // Release: publishes the writes above to an owner that polls
+            // without the lock. The last access to the node by anyone but its
+            // owner.
+            (*head).state.finished.store(true, Release);
         }
         self.woken += 1;
     }
@@ -344,19 +366,18 @@ unsafe impl Send for DataWaiter {}
 unsafe impl Sync for DataWaiter {}
 
 impl DataWaiter {
+    const_fn! {
     pub(crate) const fn new() -> Self {
         Self {
             #[cfg(feature = "alloc")]
             node: core::ptr::null_mut(),
             #[cfg(not(feature = "alloc"))]
-            node: UnsafeCell::new(Node::new(Entry {
-                data: 0,
-                slot: Slot::Idle,
-            })),
+            node: UnsafeCell::new(Node::new(Entry::new())),
             registered: false,
             #[cfg(not(feature = "alloc"))]
             _pinned: core::marker::PhantomPinned,
         }
+    }
     }
 
     #[inline]
@@ -373,10 +394,8 @@ impl DataWaiter {
         #[cfg(feature = "alloc")]
         {
             if this.node.is_null() {
-                this.node = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(Node::new(Entry {
-                    data: 0,
-                    slot: Slot::Idle,
-                })));
+                this.node =
+                    alloc::boxed::Box::into_raw(alloc::boxed::Box::new(Node::new(Entry::new())));
             }
             (this.node, &mut this.registered)
         }
@@ -399,10 +418,8 @@ impl DataWaiter {
         // leaves the queue before it goes away (`Drop` checks). We hold the
         // lock.
         unsafe {
-            (*node).state = Entry {
-                data,
-                slot: Slot::Queued,
-            };
+            (*node).state.data = data;
+            (*node).state.slot = Slot::Queued;
             locked.list.push_back(node);
         }
         *registered = true;
@@ -460,6 +477,21 @@ impl DataWaiter {
             *registered,
             "turnstile: polled a waiter that is not registered"
         );
+        // SAFETY: registered, so the node is live; `finished` is atomic.
+        // Acquire: pairs with the Release in `finish_head`, after which the
+        // node is ours alone, so we read and reset it without the lock.
+        if unsafe { (*node).state.finished.load(Acquire) } {
+            // SAFETY: as just said: finished, unlinked, and ours alone.
+            let entry = unsafe { &mut (*node).state };
+            let Slot::Done(outcome) = entry.slot else {
+                unreachable!("finished waiter not in state Done")
+            };
+            entry.slot = Slot::Idle;
+            // Relaxed: the node is ours alone from here on.
+            entry.finished.store(false, Relaxed);
+            *registered = false;
+            return Poll::Ready((outcome, entry.data));
+        }
         let mut fresh: Option<Waker> = None;
         loop {
             // `Some(poll)`: done; `None`: a new waker must be cloned first.
@@ -469,6 +501,8 @@ impl DataWaiter {
                 match entry.state.slot {
                     Slot::Done(outcome) => {
                         entry.state.slot = Slot::Idle;
+                        // Relaxed: under the lock, and the node is ours.
+                        entry.state.finished.store(false, Relaxed);
                         (Some(Poll::Ready((outcome, entry.state.data))), None)
                     }
                     Slot::Queued => match entry.store_waker(cx.waker(), &mut fresh) {
@@ -519,6 +553,8 @@ impl DataWaiter {
             // SAFETY: as above; the node is now unlinked and ours alone.
             let waker = unsafe {
                 (*node).state.slot = Slot::Idle;
+                // Relaxed: under the lock, and the node is ours.
+                (*node).state.finished.store(false, Relaxed);
                 (*node).waker.take()
             };
             (f(locked, left), waker)
@@ -530,6 +566,9 @@ impl DataWaiter {
 }
 
 impl Drop for DataWaiter {
+    /// Inline: a waiter that never waited (every uncontended acquire) costs
+    /// two predictable branches here, not a call.
+    #[inline]
     fn drop(&mut self) {
         // The owning future leaves the queue in its own `Drop`, before this
         // runs. A registered node being freed would leave a dangling pointer
@@ -540,9 +579,17 @@ impl Drop for DataWaiter {
         );
         #[cfg(feature = "alloc")]
         if !self.node.is_null() {
-            // SAFETY: from `Box::into_raw` in `parts`, unlinked (not
-            // registered), and owned by this waiter alone.
-            drop(unsafe { alloc::boxed::Box::from_raw(self.node) });
+            self.free_node();
         }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl DataWaiter {
+    #[cold]
+    fn free_node(&mut self) {
+        // SAFETY: from `Box::into_raw` in `parts`, unlinked (not registered:
+        // checked by `drop`, the only caller), and owned by this waiter alone.
+        drop(unsafe { alloc::boxed::Box::from_raw(self.node) });
     }
 }
