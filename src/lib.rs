@@ -33,6 +33,10 @@
 //! # Choosing a primitive
 //!
 //! - [`Mutex`]: exclusive access to a value, held across `.await`.
+//! - [`RwLock`]: many readers or one writer, for data read far more often
+//!   than written; an upgradable read checks, then writes without letting
+//!   another writer in between. Fair phases: a queued writer stops new
+//!   readers, and readers queued during a write go in before the next one.
 //! - [`Condvar`]: wait, holding a [`Mutex`] guard, until another task changes
 //!   the protected value and notifies ([`Condvar::wait_until`] for a
 //!   condition on it).
@@ -111,6 +115,7 @@ mod barrier;
 mod condvar;
 mod latch;
 mod mutex;
+mod rwlock;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use condvar::{Condvar, CondvarWait, WaitUntil};
@@ -118,6 +123,15 @@ pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
+pub use rwlock::{
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
+    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
+};
+#[cfg(feature = "alloc")]
+pub use rwlock::{
+    ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
+    UpgradableReadArc, UpgradeArc, WriteArc,
+};
 
 /// The named futures of every primitive, collected in one place (they are
 /// also exported at the crate root).
@@ -136,4 +150,7 @@ pub mod futures {
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
+    pub use crate::rwlock::{Read, UpgradableRead, Upgrade, Write};
+    #[cfg(feature = "alloc")]
+    pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
 }
