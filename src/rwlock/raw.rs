@@ -167,10 +167,7 @@ impl RawRwLock {
         // Acquire on success: pairs with the Release of the write unlock
         // that freed the lock, so the reader sees the writer's writes.
         // Relaxed on failure: the slow path reads the state it returns.
-        match self
-            .state
-            .compare_exchange(0, ONE_READER, Acquire, Relaxed)
-        {
+        match self.state.compare_exchange(0, ONE_READER, Acquire, Relaxed) {
             Ok(_) => true,
             Err(state) => self.read_step(state, false, false, false),
         }
@@ -179,10 +176,7 @@ impl RawRwLock {
     #[inline]
     pub(crate) fn try_upgradable_read(&self) -> bool {
         // Orderings as in `try_read`.
-        match self
-            .state
-            .compare_exchange(0, UPGRADABLE, Acquire, Relaxed)
-        {
+        match self.state.compare_exchange(0, UPGRADABLE, Acquire, Relaxed) {
             Ok(_) => true,
             Err(state) => self.read_step(state, true, false, false),
         }
@@ -246,7 +240,10 @@ impl RawRwLock {
         // read-modify-write supplies the Acquire that makes a waiter's
         // registration visible before it notifies.
         let prev = self.state.fetch_sub(n * ONE_READER, Release);
-        debug_assert!(readers(prev) >= n, "read-unlocked an RwLock that was not read-locked");
+        debug_assert!(
+            readers(prev) >= n,
+            "read-unlocked an RwLock that was not read-locked"
+        );
         if readers(prev) == n && prev & (UPGRADING | READ_PHASE | WRITERS_MASK) != 0 {
             self.last_reader_left();
         }
@@ -267,12 +264,10 @@ impl RawRwLock {
             // its read-modify-write that set the mark we act on (the release
             // sequence runs through our `fetch_sub`), happens before our
             // notify; Release is not needed but harmless. Relaxed on failure.
-            match self.state.compare_exchange_weak(
-                state,
-                state & !READ_PHASE,
-                AcqRel,
-                Relaxed,
-            ) {
+            match self
+                .state
+                .compare_exchange_weak(state, state & !READ_PHASE, AcqRel, Relaxed)
+            {
                 Ok(_) => break,
                 Err(now) => state = now,
             }
@@ -485,7 +480,10 @@ impl RawRwLock {
     fn write_unlock_slow(&self) {
         let mut state = self.state.load(Relaxed);
         loop {
-            debug_assert!(state & WRITER != 0, "write-unlocked an RwLock that was not write-locked");
+            debug_assert!(
+                state & WRITER != 0,
+                "write-unlocked an RwLock that was not write-locked"
+            );
             let mut next = state & !(WRITER | READERS_PARKED | READ_PHASE);
             if state & READERS_PARKED != 0 {
                 next |= READ_PHASE;
@@ -512,7 +510,11 @@ impl RawRwLock {
     /// Turns the write lock into a read lock (`to_upgradable`: into the
     /// upgradable read lock), letting queued readers in with it.
     pub(crate) fn downgrade_write(&self, to_upgradable: bool) {
-        let add = if to_upgradable { UPGRADABLE } else { ONE_READER };
+        let add = if to_upgradable {
+            UPGRADABLE
+        } else {
+            ONE_READER
+        };
         // No reader can be counted while WRITER is set, so `+ ONE_READER`
         // cannot overflow. AcqRel: Release publishes the writes to the
         // readers let in; Acquire makes parked readers' registrations
@@ -548,12 +550,10 @@ impl RawRwLock {
                 reader_overflow();
             }
             // Acquire: as for a reader. Relaxed on failure: retry.
-            match self.state.compare_exchange_weak(
-                state,
-                state + n * ONE_READER,
-                Acquire,
-                Relaxed,
-            ) {
+            match self
+                .state
+                .compare_exchange_weak(state, state + n * ONE_READER, Acquire, Relaxed)
+            {
                 Ok(_) => return,
                 Err(now) => state = now,
             }
