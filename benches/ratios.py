@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Print per-op times and ratios to turnstile from a `cargo bench --bench mutex` run.
+"""Print per-op times and ratios to turnstile from `cargo bench --bench mutex`
+and `cargo bench --bench rwlock` runs.
 
 Usage: python3 benches/ratios.py [CRITERION_DIR] [--median]
 
 CRITERION_DIR defaults to target/criterion (relative to the crate root, i.e.
-the parent of this file's directory). For every group the bench writes
-(`uncontended`, `two_threads`, `tokio_64_tasks`) it reads
+the parent of this file's directory). For every group the benches write
+(mutex: `uncontended`, `two_threads`, `tokio_64_tasks`; rwlock:
+`rwlock_uncontended_read`, `rwlock_uncontended_write`,
+`rwlock_two_threads_95_5`) it reads
 `<dir>/<group>/<function>/new/estimates.json` (mean point estimate, or median
 with --median, in ns per iteration) and divides by the number of lock/unlock
 pairs per iteration: criterion stores the bench's `Throughput::Elements(n)` in
 `new/benchmark.json`; if that is missing, OPS_PER_ITER below (kept in step
-with the constants in benches/mutex.rs) is used.
+with the constants in benches/mutex.rs and benches/rwlock.rs) is used.
 
 "x turnstile" is the contestant's time divided by turnstile's time in the
 same group: above 1 means the contestant is slower than turnstile, below 1
@@ -22,7 +25,17 @@ import os
 import signal
 import sys
 
-GROUPS = ["uncontended", "two_threads", "tokio_64_tasks"]
+GROUPS = [
+    "uncontended",
+    "two_threads",
+    "tokio_64_tasks",
+    "rwlock_uncontended_read",
+    "rwlock_uncontended_write",
+    "rwlock_two_threads_95_5",
+]
+
+# Groups whose "op" is a read or write rather than a lock/unlock pair.
+RWLOCK_GROUPS = {g for g in GROUPS if g.startswith("rwlock_")}
 
 # Lock/unlock pairs per criterion iteration; must match benches/mutex.rs
 # (K * THREADS and TASKS * N). Only used when benchmark.json has no throughput.
@@ -30,6 +43,9 @@ OPS_PER_ITER = {
     "uncontended": 1,
     "two_threads": 2 * 10_000,
     "tokio_64_tasks": 64 * 200,
+    "rwlock_uncontended_read": 1,
+    "rwlock_uncontended_write": 1,
+    "rwlock_two_threads_95_5": 2 * 10_000,
 }
 
 # Row order in the tables; anything else found is appended alphabetically.
@@ -37,6 +53,8 @@ ORDER = [
     "turnstile",
     "turnstile-try_lock",
     "turnstile-lock_blocking",
+    "turnstile-try",
+    "turnstile-blocking",
     "floor",
     "std",
     "async-lock",
@@ -123,7 +141,8 @@ def main(argv):
             continue
         found_any = True
         base = times.get(BASELINE)
-        print(f"### {group} ({stat}, time per lock/unlock)\n")
+        unit = "operation" if group in RWLOCK_GROUPS else "lock/unlock"
+        print(f"### {group} ({stat}, time per {unit})\n")
         print("| contestant | time per op | x turnstile |")
         print("| --- | ---: | ---: |")
         for name in ordered(times):
@@ -131,11 +150,18 @@ def main(argv):
             ratio = f"{t / base:.2f}" if base else "n/a"
             print(f"| {name} | {fmt_time(t)} | {ratio} |")
         print()
-        if group == "uncontended" and base:
+        if group in ("uncontended", "rwlock_uncontended_read", "rwlock_uncontended_write") and base:
             for other in ("std", "floor"):
                 if other in times:
                     print(f"turnstile / {other}: {base / times[other]:.2f}")
             print()
+        if group in RWLOCK_GROUPS and base:
+            peers = ["async-lock", "tokio", "maitake-sync", "embassy-sync"]
+            present = [p for p in peers if p in times]
+            if present:
+                fastest = min(present, key=lambda p: times[p])
+                print(f"turnstile / fastest async peer ({fastest}): {base / times[fastest]:.2f}")
+                print()
     if not found_any:
         print(f"no results for {', '.join(GROUPS)} under {root}", file=sys.stderr)
         return 1
