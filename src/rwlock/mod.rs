@@ -16,7 +16,7 @@ use core::task::{Context, Poll};
 use alloc::sync::Arc;
 
 use crate::shim::{const_fn, UnsafeCell};
-use raw::{Acquire, Kind, RawRwLock};
+use raw::{kind, Acquire, RawRwLock};
 
 /// An async reader-writer lock: many readers or one writer, plus at most one
 /// *upgradable* reader that reads alongside the plain readers and can later
@@ -141,7 +141,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[inline]
     pub fn read(&self) -> Read<'_, T> {
-        Read(AcquireInner::new(self, Kind::Read))
+        Read(AcquireInner::new(self))
     }
 
     /// Acquires a read lock if that is possible right now: `None` while a
@@ -191,7 +191,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[inline]
     pub fn write(&self) -> Write<'_, T> {
-        Write(AcquireInner::new(self, Kind::Write))
+        Write(AcquireInner::new(self))
     }
 
     /// Acquires the write lock if it is free right now and no other writer is
@@ -240,7 +240,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[inline]
     pub fn upgradable_read(&self) -> UpgradableRead<'_, T> {
-        UpgradableRead(AcquireInner::new(self, Kind::UpgradableRead))
+        UpgradableRead(AcquireInner::new(self))
     }
 
     /// Acquires the upgradable read lock if that is possible right now.
@@ -445,7 +445,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[inline]
     pub fn read_arc(self: &Arc<Self>) -> ReadArc<T> {
-        ReadArc(AcquireInner::new(self.clone(), Kind::Read))
+        ReadArc(AcquireInner::new(self.clone()))
     }
 
     /// Like [`try_read`](Self::try_read), returning an `Arc`-owned guard.
@@ -485,7 +485,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[inline]
     pub fn write_arc(self: &Arc<Self>) -> WriteArc<T> {
-        WriteArc(AcquireInner::new(self.clone(), Kind::Write))
+        WriteArc(AcquireInner::new(self.clone()))
     }
 
     /// Like [`try_write`](Self::try_write), returning an `Arc`-owned guard.
@@ -529,7 +529,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[inline]
     pub fn upgradable_read_arc(self: &Arc<Self>) -> UpgradableReadArc<T> {
-        UpgradableReadArc(AcquireInner::new(self.clone(), Kind::UpgradableRead))
+        UpgradableReadArc(AcquireInner::new(self.clone()))
     }
 
     /// Like [`try_upgradable_read`](Self::try_upgradable_read), returning an
@@ -646,24 +646,24 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 // ---------------------------------------------------------------------------
 
 /// The one implementation behind every RwLock future: `M` is how the future
-/// reaches the lock (`&RwLock<T>` or `Arc<RwLock<T>>`), the [`Kind`] what it
-/// acquires.
-struct AcquireInner<M: Deref<Target = RwLock<T>>, T: ?Sized> {
+/// reaches the lock (`&RwLock<T>` or `Arc<RwLock<T>>`), `K` what it acquires
+/// (a [`kind`] constant).
+struct AcquireInner<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> {
     /// `None` once the lock was handed out.
     lock: Option<M>,
-    acquire: Acquire,
+    acquire: Acquire<K>,
 }
 
-impl<M: Deref<Target = RwLock<T>>, T: ?Sized> AcquireInner<M, T> {
+impl<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> AcquireInner<M, T, K> {
     #[inline]
-    fn new(lock: M, kind: Kind) -> Self {
+    fn new(lock: M) -> Self {
         Self {
             lock: Some(lock),
-            acquire: Acquire::new(kind),
+            acquire: Acquire::new(),
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn poll_acquire(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M> {
         // SAFETY: `acquire` is re-pinned at once and never moved; `lock` is
         // not structurally pinned (it is only read and finally taken out).
@@ -681,7 +681,7 @@ impl<M: Deref<Target = RwLock<T>>, T: ?Sized> AcquireInner<M, T> {
     }
 }
 
-impl<M: Deref<Target = RwLock<T>>, T: ?Sized> Drop for AcquireInner<M, T> {
+impl<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> Drop for AcquireInner<M, T, K> {
     #[inline]
     fn drop(&mut self) {
         if let Some(lock) = &self.lock {
@@ -698,12 +698,12 @@ macro_rules! rwlock_future {
     (
         $(@cfg($cfg:meta))?
         $(#[$attr:meta])*
-        $name:ident<$($lt:lifetime,)? T>($m:ty) -> $output:ty = $make:path
+        $name:ident<$($lt:lifetime,)? T>($m:ty, $kind:path) -> $output:ty = $make:path
     ) => {
         $(#[cfg($cfg)])?
         $(#[$attr])*
         #[must_use = "futures do nothing unless .awaited or polled"]
-        pub struct $name<$($lt,)? T: ?Sized>(AcquireInner<$m, T>);
+        pub struct $name<$($lt,)? T: ?Sized>(AcquireInner<$m, T, { $kind }>);
 
         $(#[cfg($cfg)])?
         impl<$($lt,)? T: ?Sized> Future for $name<$($lt,)? T> {
@@ -743,7 +743,7 @@ rwlock_future! {
     /// assert_eq!(*future.await, 3);
     /// # });
     /// ```
-    Read<'a, T>(&'a RwLock<T>) -> RwLockReadGuard<'a, T> = RwLockReadGuard::new
+    Read<'a, T>(&'a RwLock<T>, kind::READ) -> RwLockReadGuard<'a, T> = RwLockReadGuard::new
 }
 
 rwlock_future! {
@@ -760,7 +760,7 @@ rwlock_future! {
     /// assert_eq!(*future.await, 3);
     /// # });
     /// ```
-    UpgradableRead<'a, T>(&'a RwLock<T>) -> RwLockUpgradableReadGuard<'a, T> = RwLockUpgradableReadGuard::new
+    UpgradableRead<'a, T>(&'a RwLock<T>, kind::UPGRADABLE_READ) -> RwLockUpgradableReadGuard<'a, T> = RwLockUpgradableReadGuard::new
 }
 
 rwlock_future! {
@@ -777,7 +777,7 @@ rwlock_future! {
     /// *future.await += 1;
     /// # });
     /// ```
-    Write<'a, T>(&'a RwLock<T>) -> RwLockWriteGuard<'a, T> = RwLockWriteGuard::new
+    Write<'a, T>(&'a RwLock<T>, kind::WRITE) -> RwLockWriteGuard<'a, T> = RwLockWriteGuard::new
 }
 
 rwlock_future! {
@@ -796,7 +796,7 @@ rwlock_future! {
     /// *future.await += 1;
     /// # });
     /// ```
-    Upgrade<'a, T>(&'a RwLock<T>) -> RwLockWriteGuard<'a, T> = RwLockWriteGuard::new
+    Upgrade<'a, T>(&'a RwLock<T>, kind::UPGRADE) -> RwLockWriteGuard<'a, T> = RwLockWriteGuard::new
 }
 
 rwlock_future! {
@@ -817,7 +817,7 @@ rwlock_future! {
     /// # });
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-    ReadArc<T>(Arc<RwLock<T>>) -> RwLockReadGuardArc<T> = RwLockReadGuardArc::new
+    ReadArc<T>(Arc<RwLock<T>>, kind::READ) -> RwLockReadGuardArc<T> = RwLockReadGuardArc::new
 }
 
 rwlock_future! {
@@ -837,7 +837,7 @@ rwlock_future! {
     /// # });
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-    UpgradableReadArc<T>(Arc<RwLock<T>>) -> RwLockUpgradableReadGuardArc<T> = RwLockUpgradableReadGuardArc::new
+    UpgradableReadArc<T>(Arc<RwLock<T>>, kind::UPGRADABLE_READ) -> RwLockUpgradableReadGuardArc<T> = RwLockUpgradableReadGuardArc::new
 }
 
 rwlock_future! {
@@ -857,7 +857,7 @@ rwlock_future! {
     /// # });
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-    WriteArc<T>(Arc<RwLock<T>>) -> RwLockWriteGuardArc<T> = RwLockWriteGuardArc::new
+    WriteArc<T>(Arc<RwLock<T>>, kind::WRITE) -> RwLockWriteGuardArc<T> = RwLockWriteGuardArc::new
 }
 
 rwlock_future! {
@@ -878,7 +878,7 @@ rwlock_future! {
     /// # });
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-    UpgradeArc<T>(Arc<RwLock<T>>) -> RwLockWriteGuardArc<T> = RwLockWriteGuardArc::new
+    UpgradeArc<T>(Arc<RwLock<T>>, kind::UPGRADE) -> RwLockWriteGuardArc<T> = RwLockWriteGuardArc::new
 }
 
 // ---------------------------------------------------------------------------
@@ -1070,7 +1070,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     #[inline]
     pub fn upgrade(guard: Self) -> Upgrade<'a, T> {
         let guard = ManuallyDrop::new(guard);
-        Upgrade(AcquireInner::new(guard.lock, Kind::Upgrade))
+        Upgrade(AcquireInner::new(guard.lock))
     }
 
     /// Upgrades to the write lock if no plain reader is left; otherwise
@@ -1566,7 +1566,7 @@ impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
     /// ```
     #[inline]
     pub fn upgrade(guard: Self) -> UpgradeArc<T> {
-        UpgradeArc(AcquireInner::new(Self::into_lock(guard), Kind::Upgrade))
+        UpgradeArc(AcquireInner::new(Self::into_lock(guard)))
     }
 
     /// Like [`RwLockUpgradableReadGuard::try_upgrade`].

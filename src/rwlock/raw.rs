@@ -531,10 +531,10 @@ impl RawRwLock {
 
     // ---- the acquire state machine ----------------------------------------
 
-    fn queue(&self, kind: Kind) -> &WaitQueue {
+    fn queue(&self, kind: u8) -> &WaitQueue {
         match kind {
-            Kind::Read | Kind::UpgradableRead => &self.readers,
-            Kind::Write | Kind::Upgrade => &self.writers,
+            kind::READ | kind::UPGRADABLE_READ => &self.readers,
+            _ => &self.writers,
         }
     }
 
@@ -561,47 +561,50 @@ impl RawRwLock {
     }
 }
 
-/// What an [`Acquire`] acquires.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Kind {
-    Read,
-    UpgradableRead,
-    Write,
+/// What an [`Acquire`] acquires: its const parameter, so each future's
+/// poll compiles to the one fast path it needs (a runtime kind cost the
+/// uncontended read a jump table and kept the poll out of line).
+pub(crate) mod kind {
+    pub(crate) const READ: u8 = 0;
+    pub(crate) const UPGRADABLE_READ: u8 = 1;
+    pub(crate) const WRITE: u8 = 2;
     /// From the upgradable lock, which the acquiring future owns.
-    Upgrade,
+    pub(crate) const UPGRADE: u8 = 3;
 }
 
 /// The acquire state machine shared by every RwLock future. It lives inside
 /// the future, pinned, because the bare tier's wait-list node lives in it.
-pub(crate) struct Acquire {
+pub(crate) struct Acquire<const K: u8> {
     waiter: Waiter,
-    kind: Kind,
     /// Readers: notified at least once, so it may pass queued writers.
     /// Writers: counted in the waiting-writers field.
     /// Upgrade: `UPGRADING` was set by this upgrade.
     marked: bool,
 }
 
-impl Acquire {
-    pub(crate) const fn new(kind: Kind) -> Self {
+impl<const K: u8> Acquire<K> {
+    /// A reader kind: plain or upgradable.
+    const READER: bool = K == kind::READ || K == kind::UPGRADABLE_READ;
+
+    pub(crate) const fn new() -> Self {
         Self {
             waiter: Waiter::new(),
-            kind,
             marked: false,
         }
     }
 
     /// Polls for the lock; `Ready` means the caller now holds it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn poll(self: Pin<&mut Self>, raw: &RawRwLock, cx: &mut Context<'_>) -> Poll<()> {
         // The fast path, inlined into the caller: a fresh future on a free
-        // lock is one compare-exchange.
-        if !self.waiter.is_registered() && !self.marked {
-            let taken = match self.kind {
-                Kind::Read => raw.try_read(),
-                Kind::UpgradableRead => raw.try_upgradable_read(),
-                Kind::Write => raw.try_write(),
-                Kind::Upgrade => raw.try_upgrade(),
+        // lock is one compare-exchange. A future that returned `Pending` is
+        // always registered, so "not registered" means "fresh".
+        if !self.waiter.is_registered() {
+            let taken = match K {
+                kind::READ => raw.try_read(),
+                kind::UPGRADABLE_READ => raw.try_upgradable_read(),
+                kind::WRITE => raw.try_write(),
+                _ => raw.try_upgrade(),
             };
             if taken {
                 return Poll::Ready(());
@@ -613,15 +616,14 @@ impl Acquire {
     /// The kind's read-modify-write (see the `*_step` functions).
     fn step(&mut self, raw: &RawRwLock, park: bool) -> bool {
         let state = raw.state.load(Relaxed);
-        let taken = match self.kind {
-            Kind::Read => raw.read_step(state, false, self.marked, park),
-            Kind::UpgradableRead => raw.read_step(state, true, self.marked, park),
-            Kind::Write => raw.write_step(state, self.marked, park),
-            Kind::Upgrade => raw.upgrade_step(state, park),
+        let taken = match K {
+            kind::READ => raw.read_step(state, false, self.marked, park),
+            kind::UPGRADABLE_READ => raw.read_step(state, true, self.marked, park),
+            kind::WRITE => raw.write_step(state, self.marked, park),
+            _ => raw.upgrade_step(state, park),
         };
-        match self.kind {
-            Kind::Write | Kind::Upgrade => self.marked = !taken && (park || self.marked),
-            Kind::Read | Kind::UpgradableRead => {}
+        if !Self::READER {
+            self.marked = !taken && (park || self.marked);
         }
         taken
     }
@@ -631,7 +633,7 @@ impl Acquire {
         // SAFETY: `waiter` is re-pinned at once and never moved; the other
         // fields are plain data that are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        let queue = raw.queue(this.kind);
+        let queue = raw.queue(K);
         loop {
             if this.waiter.is_registered() {
                 // SAFETY: `this.waiter` is inside the pinned `Acquire`.
@@ -640,7 +642,7 @@ impl Acquire {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(()) => {}
                 }
-                if matches!(this.kind, Kind::Read | Kind::UpgradableRead) {
+                if Self::READER {
                     // Notified by a release that let the queued readers in.
                     this.marked = true;
                 }
@@ -672,11 +674,11 @@ impl Acquire {
     pub(crate) fn cancel(self: Pin<&mut Self>, raw: &RawRwLock) {
         // SAFETY: as in `poll_slow`.
         let this = unsafe { self.get_unchecked_mut() };
-        let queue = raw.queue(this.kind);
+        let queue = raw.queue(K);
         // SAFETY: as in `poll_slow`.
         let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
-        match this.kind {
-            Kind::Read | Kind::UpgradableRead => {
+        match K {
+            kind::READ | kind::UPGRADABLE_READ => {
                 // Every queued reader was notified with this one, so the
                 // notification is not passed on; but a read phase may have
                 // been waiting for this reader.
@@ -684,7 +686,7 @@ impl Acquire {
                     raw.end_read_phase();
                 }
             }
-            Kind::Write => {
+            kind::WRITE => {
                 if this.marked {
                     this.marked = false;
                     // Leave the count before passing a notification on, so
@@ -703,7 +705,7 @@ impl Acquire {
                     waiter.cancel(queue);
                 }
             }
-            Kind::Upgrade => {
+            _ => {
                 if this.marked {
                     this.marked = false;
                     raw.cancel_upgrade();
