@@ -286,7 +286,7 @@ fn two_threads_95_5<S: Strategy>(g: &mut BenchmarkGroup<'_, WallTime>, name: &st
                             // The two threads write at different offsets.
                             let offset = t * (WRITE_EVERY / 2);
                             for i in 0..ops {
-                                if (i + offset) % WRITE_EVERY == 0 {
+                                if (i + offset).is_multiple_of(WRITE_EVERY) {
                                     S::write(black_box(l));
                                 } else {
                                     black_box(S::read(black_box(l)));
@@ -301,7 +301,7 @@ fn two_threads_95_5<S: Strategy>(g: &mut BenchmarkGroup<'_, WallTime>, name: &st
             expected += (0..THREADS)
                 .map(|t| {
                     let offset = t * (WRITE_EVERY / 2);
-                    (0..ops).filter(|i| (i + offset) % WRITE_EVERY == 0).count() as u64
+                    (0..ops).filter(|i| (i + offset).is_multiple_of(WRITE_EVERY)).count() as u64
                 })
                 .sum::<u64>();
             let start = spans.iter().map(|s| s.0).min().unwrap();

@@ -244,7 +244,8 @@ impl RawRwLock {
             readers(prev) >= n,
             "read-unlocked an RwLock that was not read-locked"
         );
-        if readers(prev) == n && prev & (UPGRADING | READ_PHASE | WRITERS_MASK) != 0 {
+        // The rare marks first: the common case is one test and a branch.
+        if prev & (UPGRADING | READ_PHASE | WRITERS_MASK) != 0 && readers(prev) == n {
             self.last_reader_left();
         }
     }
