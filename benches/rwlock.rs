@@ -301,7 +301,9 @@ fn two_threads_95_5<S: Strategy>(g: &mut BenchmarkGroup<'_, WallTime>, name: &st
             expected += (0..THREADS)
                 .map(|t| {
                     let offset = t * (WRITE_EVERY / 2);
-                    (0..ops).filter(|i| (i + offset).is_multiple_of(WRITE_EVERY)).count() as u64
+                    (0..ops)
+                        .filter(|i| (i + offset).is_multiple_of(WRITE_EVERY))
+                        .count() as u64
                 })
                 .sum::<u64>();
             let start = spans.iter().map(|s| s.0).min().unwrap();

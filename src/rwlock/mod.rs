@@ -666,15 +666,25 @@ impl<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> AcquireInner<M, T, K>
     #[inline(always)]
     fn poll_acquire(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M> {
         // SAFETY: `acquire` is re-pinned at once and never moved; `lock` is
-        // not structurally pinned (it is only read and finally taken out).
+        // not structurally pinned (it is only read, and taken out).
         let this = unsafe { self.get_unchecked_mut() };
+        // Taken out for the fast path, so that on success it is returned
+        // from a register: read back from the future after the acquiring
+        // compare-exchange (which the compiler may not reorder it across),
+        // it cost the uncontended read about 1.5 ns of store-to-load delay.
+        // If `try_fresh` panics (reader overflow) nothing is registered and
+        // there is nothing for `Drop` to cancel.
         let lock = this
             .lock
-            .as_ref()
+            .take()
             .expect("turnstile: RwLock future polled after it completed");
+        if this.acquire.try_fresh(&lock.raw) {
+            return Poll::Ready(lock);
+        }
+        let lock = this.lock.insert(lock);
         // SAFETY: `this.acquire` is inside the pinned future.
         let acquire = unsafe { Pin::new_unchecked(&mut this.acquire) };
-        match acquire.poll(&lock.raw, cx) {
+        match acquire.poll_slow(&lock.raw, cx) {
             Poll::Ready(()) => Poll::Ready(this.lock.take().expect("checked above")),
             Poll::Pending => Poll::Pending,
         }

@@ -594,24 +594,20 @@ impl<const K: u8> Acquire<K> {
         }
     }
 
-    /// Polls for the lock; `Ready` means the caller now holds it.
+    /// The fast path, inlined into the caller: a fresh future on a free
+    /// lock is one compare-exchange. A future that returned `Pending` is
+    /// always registered, so "not registered" means "fresh". `true`: the
+    /// caller now holds the lock. Nothing is registered if this panics (on
+    /// reader overflow).
     #[inline(always)]
-    pub(crate) fn poll(self: Pin<&mut Self>, raw: &RawRwLock, cx: &mut Context<'_>) -> Poll<()> {
-        // The fast path, inlined into the caller: a fresh future on a free
-        // lock is one compare-exchange. A future that returned `Pending` is
-        // always registered, so "not registered" means "fresh".
-        if !self.waiter.is_registered() {
-            let taken = match K {
+    pub(crate) fn try_fresh(&self, raw: &RawRwLock) -> bool {
+        !self.waiter.is_registered()
+            && match K {
                 kind::READ => raw.try_read(),
                 kind::UPGRADABLE_READ => raw.try_upgradable_read(),
                 kind::WRITE => raw.try_write(),
                 _ => raw.try_upgrade(),
-            };
-            if taken {
-                return Poll::Ready(());
             }
-        }
-        self.poll_slow(raw, cx)
     }
 
     /// The kind's read-modify-write (see the `*_step` functions).
@@ -629,8 +625,14 @@ impl<const K: u8> Acquire<K> {
         taken
     }
 
+    /// Polls for the lock after [`try_fresh`](Self::try_fresh) failed (or
+    /// on a later poll); `Ready` means the caller now holds it.
     #[cold]
-    fn poll_slow(self: Pin<&mut Self>, raw: &RawRwLock, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_slow(
+        self: Pin<&mut Self>,
+        raw: &RawRwLock,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         // SAFETY: `waiter` is re-pinned at once and never moved; the other
         // fields are plain data that are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
