@@ -76,7 +76,9 @@
 //! Every future may be dropped at any point. A dropped lock future leaves the
 //! queue; if it had been woken, the wakeup passes to the next waiter, so none
 //! is lost. The same holds for a dropped [`Condvar::wait`] future, whose
-//! wakeup goes to exactly one other waiter. A dropped [`Barrier::wait`]
+//! wakeup goes to exactly one other waiter. A dropped [`RwLock::write`]
+//! future also stops holding back the readers queued behind it, and a dropped
+//! upgrade releases the upgradable lock it owned. A dropped [`Barrier::wait`]
 //! future takes its arrival back unless its generation was already released,
 //! so a barrier never releases for, or elects as leader, a task that stopped
 //! waiting.
