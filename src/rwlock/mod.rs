@@ -147,6 +147,11 @@ impl<T: ?Sized> RwLock<T> {
     /// Acquires a read lock if that is possible right now: `None` while a
     /// writer holds the lock or is queued for it.
     ///
+    /// # Fairness
+    ///
+    /// `None` while a writer is queued, even if only readers hold the lock,
+    /// so a loop of `try_read` cannot starve a writer either.
+    ///
     /// # Panics
     ///
     /// If the lock already counts the maximum number of readers (2³⁰ − 1 on
@@ -197,6 +202,12 @@ impl<T: ?Sized> RwLock<T> {
     /// Acquires the write lock if it is free right now and no other writer is
     /// queued.
     ///
+    /// # Fairness
+    ///
+    /// Also `None` right after a write unlock that released queued readers,
+    /// until they have been in (see [`RwLock`]), so a loop of `try_write`
+    /// cannot starve them.
+    ///
     /// # Examples
     ///
     /// ```
@@ -244,6 +255,11 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Acquires the upgradable read lock if that is possible right now.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`try_read`](Self::try_read); also `None` while another
+    /// upgradable reader holds the lock.
     ///
     /// # Examples
     ///
@@ -1109,6 +1125,10 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// Upgrades to the write lock, blocking the thread until the plain
     /// readers have left. Runs the same state machine as
     /// [`upgrade`](Self::upgrade).
+    ///
+    /// # Fairness
+    ///
+    /// As for [`upgrade`](Self::upgrade).
     ///
     /// # Examples
     ///
