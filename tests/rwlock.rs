@@ -924,3 +924,79 @@ fn threads_mixed_async_stress() {
     assert_eq!(a, b);
     assert_usable(&lock);
 }
+
+/// Threads mixing every acquire with futures dropped after one `Pending`
+/// poll (writers, readers and upgrades, at random points relative to the
+/// others' releases). A dropped future that left a mark behind would hang a
+/// later `block_on` or fail `assert_usable`; a lost write would show in the
+/// count. Async API only, so it runs in every tier.
+#[test]
+fn threads_with_cancelled_futures() {
+    use futures_lite::future::block_on;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    use std::task::Waker;
+
+    let lock = RwLock::new(0u64);
+    let writes = AtomicU64::new(0);
+    let rounds = common::iters(20_000, 25);
+    std::thread::scope(|s| {
+        for t in 0..3u64 {
+            let (lock, writes) = (&lock, &writes);
+            s.spawn(move || {
+                let mut rng = common::Rng::new(t * 7 + 3);
+                let once = |f: std::pin::Pin<&mut dyn std::future::Future<Output = ()>>| {
+                    common::poll_once(f, Waker::noop()).is_ready()
+                };
+                for _ in 0..rounds {
+                    match rng.below(6) {
+                        // The blocking arms hold their guard across a yield,
+                        // so the other threads' one-poll futures often find
+                        // the lock taken and are dropped while queued.
+                        0 => {
+                            let mut w = block_on(lock.write());
+                            *w += 1;
+                            writes.fetch_add(1, Relaxed);
+                            std::thread::yield_now();
+                        }
+                        1 => {
+                            let r = block_on(lock.read());
+                            std::thread::yield_now();
+                            drop(r);
+                        }
+                        2 => {
+                            let u = block_on(lock.upgradable_read());
+                            std::thread::yield_now();
+                            *block_on(RwLockUpgradableReadGuard::upgrade(u)) += 1;
+                            writes.fetch_add(1, Relaxed);
+                        }
+                        3 => {
+                            let mut f = Box::pin(async {
+                                *lock.write().await += 1;
+                                writes.fetch_add(1, Relaxed);
+                            });
+                            once(f.as_mut());
+                        }
+                        4 => {
+                            let mut f = Box::pin(async { drop(lock.read().await) });
+                            once(f.as_mut());
+                        }
+                        _ => {
+                            let u = block_on(lock.upgradable_read());
+                            let mut f = Box::pin(async {
+                                *RwLockUpgradableReadGuard::upgrade(u).await += 1;
+                                writes.fetch_add(1, Relaxed);
+                            });
+                            once(f.as_mut());
+                        }
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(
+        *lock.try_read().unwrap(),
+        writes.load(Relaxed),
+        "lost or phantom writes"
+    );
+    assert_usable(&lock);
+}
