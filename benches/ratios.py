@@ -4,10 +4,10 @@
 Usage: python3 benches/ratios.py [CRITERION_DIR] [--median] [--bench NAME]
 
 --bench NAME picks the bench whose tables are printed (see BENCHES below:
-`mutex`, `semaphore`); without it, every bench with results under
+`mutex`, `rwlock`, `semaphore`); without it, every bench with results under
 CRITERION_DIR is printed. The text below describes the mutex bench; the
-semaphore bench (benches/semaphore.rs) works the same way with its own
-groups, its own ops per iteration and time per acquire/release.
+rwlock and semaphore benches (benches/rwlock.rs, benches/semaphore.rs) work
+the same way with their own groups, ops per iteration and unit of work.
 
 CRITERION_DIR defaults to target/criterion (relative to the crate root, i.e.
 the parent of this file's directory). For every group the bench writes
@@ -83,6 +83,29 @@ SEMAPHORE_ORDER = [
     "futures-intrusive-unfair",
 ]
 
+# benches/rwlock.rs: the same for the RwLock's groups (an op is one read or
+# one write).
+RWLOCK_GROUPS = [
+    "rwlock_uncontended_read",
+    "rwlock_uncontended_write",
+    "rwlock_two_threads_95_5",
+]
+RWLOCK_OPS_PER_ITER = {
+    "rwlock_uncontended_read": 1,
+    "rwlock_uncontended_write": 1,
+    "rwlock_two_threads_95_5": 2 * 10_000,
+}
+RWLOCK_ORDER = [
+    "turnstile",
+    "turnstile-try",
+    "turnstile-blocking",
+    "std",
+    "async-lock",
+    "tokio",
+    "maitake-sync",
+    "embassy-sync",
+]
+
 # Per bench: groups, fallback ops per iteration, row order, what one op is,
 # and the rows the uncontended group's turnstile time is also divided by.
 BENCHES = {
@@ -91,15 +114,24 @@ BENCHES = {
         ops=OPS_PER_ITER,
         order=ORDER,
         op="lock/unlock",
-        uncontended="uncontended",
+        uncontended=("uncontended",),
         baselines=("std", "floor"),
+    ),
+    "rwlock": dict(
+        groups=RWLOCK_GROUPS,
+        ops=RWLOCK_OPS_PER_ITER,
+        order=RWLOCK_ORDER,
+        op="read or write",
+        uncontended=("rwlock_uncontended_read", "rwlock_uncontended_write"),
+        baselines=("std",),
+        peers=("async-lock", "tokio", "maitake-sync", "embassy-sync"),
     ),
     "semaphore": dict(
         groups=SEMAPHORE_GROUPS,
         ops=SEMAPHORE_OPS_PER_ITER,
         order=SEMAPHORE_ORDER,
         op="acquire/release",
-        uncontended="semaphore_uncontended",
+        uncontended=("semaphore_uncontended",),
         baselines=("std-mutex",),
     ),
 }
@@ -199,10 +231,18 @@ def main(argv):
                 ratio = f"{t / base:.2f}" if base else "n/a"
                 print(f"| {name} | {fmt_time(t)} | {ratio} |")
             print()
-            if group == b["uncontended"] and base:
+            if group in b["uncontended"] and base:
                 for other in b["baselines"]:
                     if other in times:
                         print(f"turnstile / {other}: {base / times[other]:.2f}")
+                print()
+            present = [p for p in b.get("peers", ()) if p in times]
+            if present and base:
+                fastest = min(present, key=lambda p: times[p])
+                print(
+                    f"turnstile / fastest async peer ({fastest}): "
+                    f"{base / times[fastest]:.2f}"
+                )
                 print()
     if not found_any:
         groups = [g for bench in benches for g in BENCHES[bench]["groups"]]

@@ -33,6 +33,10 @@
 //! # Choosing a primitive
 //!
 //! - [`Mutex`]: exclusive access to a value, held across `.await`.
+//! - [`RwLock`]: many readers or one writer, for data read far more often
+//!   than written; an upgradable read checks, then writes without letting
+//!   another writer in between. Fair phases: a queued writer stops new
+//!   readers, and readers queued during a write go in before the next one.
 //! - [`Condvar`]: wait, holding a [`Mutex`] guard, until another task changes
 //!   the protected value and notifies ([`Condvar::wait_until`] for a
 //!   condition on it).
@@ -81,7 +85,9 @@
 //! Every future may be dropped at any point. A dropped lock future leaves the
 //! queue; if it had been woken, the wakeup passes to the next waiter, so none
 //! is lost. The same holds for a dropped [`Condvar::wait`] future, whose
-//! wakeup goes to exactly one other waiter. A dropped [`Barrier::wait`]
+//! wakeup goes to exactly one other waiter. A dropped [`RwLock::write`]
+//! future also stops holding back the readers queued behind it, and a dropped
+//! upgrade releases the upgradable lock it owned. A dropped [`Barrier::wait`]
 //! future takes its arrival back unless its generation was already released,
 //! so a barrier never releases for, or elects as leader, a task that stopped
 //! waiting. A dropped [`Semaphore::acquire`] future gives back the permits
@@ -123,6 +129,7 @@ mod barrier;
 mod condvar;
 mod latch;
 mod mutex;
+mod rwlock;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
@@ -131,6 +138,15 @@ pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
+pub use rwlock::{
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
+    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
+};
+#[cfg(feature = "alloc")]
+pub use rwlock::{
+    ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
+    UpgradableReadArc, UpgradeArc, WriteArc,
+};
 pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
 #[cfg(feature = "alloc")]
 pub use semaphore::{AcquireArc, SemaphoreGuardArc};
@@ -152,6 +168,9 @@ pub mod futures {
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
+    pub use crate::rwlock::{Read, UpgradableRead, Upgrade, Write};
+    #[cfg(feature = "alloc")]
+    pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
     pub use crate::semaphore::Acquire;
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;

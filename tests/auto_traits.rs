@@ -12,6 +12,15 @@
 //!   `T` (RUSTSEC-2020-0059).
 //! - `Lock<T>`, `LockArc<T>` futures: `Send` iff `T: Send`, so they can be
 //!   spawned.
+//! - `RwLock<T>`: `Send` iff `T: Send`, `Sync` iff `T: Send + Sync`.
+//! - `RwLockReadGuard<T>`: `Send` and `Sync` iff `T: Sync`;
+//!   `RwLockWriteGuard<T>`: `Send` iff `T: Send`, `Sync` iff `T: Sync` (its
+//!   downgrades need `T: Sync`); `RwLockUpgradableReadGuard<T>`: `Send` iff
+//!   `T: Send + Sync`, `Sync` iff `T: Sync`, and invariant in `T`
+//!   (tests/ui). Mapped guards follow `U`. The futures are `Send` iff
+//!   `T: Send + Sync` (they hold `&RwLock<T>`). `Arc` guards as the borrowed
+//!   ones, but a read or upgradable one also needs `T: Send` to be `Send`
+//!   (it may drop the last `Arc`).
 //! - `Barrier`, `Latch`, `Condvar`: `Send + Sync`; their futures `Send`
 //!   (`CondvarWait<T>` iff `T: Send`, `WaitUntil<T, F>` iff `T, F: Send`).
 //!
@@ -94,6 +103,103 @@ mod coordination {
     assert_impl_all!(WaitUntil<'static, SendNotSync, CondSendNotSync>: Send);
     assert_not_impl_any!(WaitUntil<'static, NeitherSendNorSync, fn(&mut NeitherSendNorSync) -> bool>: Send);
     assert_not_impl_any!(WaitUntil<'static, u8, Box<dyn FnMut(&mut u8) -> bool>>: Send);
+}
+
+mod rwlock {
+    use super::*;
+    use turnstile::{
+        MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
+        RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
+    };
+
+    // RwLock<T>: Send iff T: Send; Sync iff T: Send + Sync.
+    assert_impl_all!(RwLock<u8>: Send, Sync, Debug, Default);
+    assert_impl_all!(RwLock<SendNotSync>: Send);
+    assert_not_impl_any!(RwLock<SendNotSync>: Sync);
+    assert_not_impl_any!(RwLock<NeitherSendNorSync>: Send, Sync);
+    assert_not_impl_any!(RwLock<SyncNotSend>: Send, Sync);
+    assert_impl_all!(RwLock<[u8]>: Send, Sync);
+    assert_not_impl_any!(RwLock<dyn Debug + Send>: Sync);
+
+    // RwLockReadGuard<T>: Send and Sync iff T: Sync.
+    assert_impl_all!(RwLockReadGuard<'static, u8>: Send, Sync, Debug);
+    assert_not_impl_any!(RwLockReadGuard<'static, SendNotSync>: Send, Sync);
+    assert_impl_all!(RwLockReadGuard<'static, SyncNotSend>: Send, Sync);
+    assert_not_impl_any!(RwLockReadGuard<'static, NeitherSendNorSync>: Send, Sync);
+    assert_impl_all!(RwLockReadGuard<'static, [u8]>: Send, Sync);
+
+    // RwLockWriteGuard<T>: Send iff T: Send; Sync iff T: Sync.
+    assert_impl_all!(RwLockWriteGuard<'static, u8>: Send, Sync, Debug);
+    assert_impl_all!(RwLockWriteGuard<'static, SendNotSync>: Send);
+    assert_not_impl_any!(RwLockWriteGuard<'static, SendNotSync>: Sync);
+    assert_impl_all!(RwLockWriteGuard<'static, SyncNotSend>: Sync);
+    assert_not_impl_any!(RwLockWriteGuard<'static, SyncNotSend>: Send);
+    assert_not_impl_any!(RwLockWriteGuard<'static, NeitherSendNorSync>: Send, Sync);
+
+    // RwLockUpgradableReadGuard<T>: Send iff T: Send + Sync; Sync iff T: Sync.
+    assert_impl_all!(RwLockUpgradableReadGuard<'static, u8>: Send, Sync, Debug);
+    assert_not_impl_any!(RwLockUpgradableReadGuard<'static, SendNotSync>: Send, Sync);
+    assert_impl_all!(RwLockUpgradableReadGuard<'static, SyncNotSend>: Sync);
+    assert_not_impl_any!(RwLockUpgradableReadGuard<'static, SyncNotSend>: Send);
+    assert_not_impl_any!(RwLockUpgradableReadGuard<'static, NeitherSendNorSync>: Send, Sync);
+
+    // Mapped guards follow U.
+    assert_impl_all!(MappedRwLockReadGuard<'static, u8>: Send, Sync, Debug);
+    assert_not_impl_any!(MappedRwLockReadGuard<'static, SendNotSync>: Send, Sync);
+    assert_impl_all!(MappedRwLockReadGuard<'static, SyncNotSend>: Send, Sync);
+    assert_impl_all!(MappedRwLockWriteGuard<'static, u8>: Send, Sync, Debug);
+    assert_impl_all!(MappedRwLockWriteGuard<'static, SendNotSync>: Send);
+    assert_not_impl_any!(MappedRwLockWriteGuard<'static, SendNotSync>: Sync);
+    assert_impl_all!(MappedRwLockWriteGuard<'static, SyncNotSend>: Sync);
+    assert_not_impl_any!(MappedRwLockWriteGuard<'static, SyncNotSend>: Send);
+
+    // The futures: Send iff T: Send + Sync.
+    assert_impl_all!(Read<'static, u8>: Send, Debug);
+    assert_impl_all!(Write<'static, u8>: Send, Debug);
+    assert_impl_all!(UpgradableRead<'static, u8>: Send, Debug);
+    assert_impl_all!(Upgrade<'static, u8>: Send, Debug);
+    assert_impl_all!(Write<'static, [u8]>: Send);
+    assert_not_impl_any!(Read<'static, SendNotSync>: Send);
+    assert_not_impl_any!(Write<'static, SendNotSync>: Send);
+    assert_not_impl_any!(Write<'static, SyncNotSend>: Send);
+    assert_not_impl_any!(Upgrade<'static, NeitherSendNorSync>: Send);
+
+    #[cfg(feature = "alloc")]
+    assert_impl_all!(Read<'static, ()>: Unpin);
+    #[cfg(not(feature = "alloc"))]
+    assert_not_impl_any!(Read<'static, ()>: Unpin);
+
+    #[cfg(feature = "alloc")]
+    mod arc {
+        use super::*;
+        use turnstile::{
+            ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
+            UpgradableReadArc, UpgradeArc, WriteArc,
+        };
+
+        assert_impl_all!(RwLockReadGuardArc<u8>: Send, Sync, Debug);
+        assert_not_impl_any!(RwLockReadGuardArc<SendNotSync>: Send, Sync);
+        assert_impl_all!(RwLockReadGuardArc<SyncNotSend>: Sync);
+        assert_not_impl_any!(RwLockReadGuardArc<SyncNotSend>: Send);
+
+        assert_impl_all!(RwLockWriteGuardArc<u8>: Send, Sync, Debug);
+        assert_impl_all!(RwLockWriteGuardArc<SendNotSync>: Send);
+        assert_not_impl_any!(RwLockWriteGuardArc<SendNotSync>: Sync);
+        assert_impl_all!(RwLockWriteGuardArc<SyncNotSend>: Sync);
+        assert_not_impl_any!(RwLockWriteGuardArc<SyncNotSend>: Send);
+
+        assert_impl_all!(RwLockUpgradableReadGuardArc<u8>: Send, Sync, Debug);
+        assert_not_impl_any!(RwLockUpgradableReadGuardArc<SendNotSync>: Send, Sync);
+        assert_impl_all!(RwLockUpgradableReadGuardArc<SyncNotSend>: Sync);
+        assert_not_impl_any!(RwLockUpgradableReadGuardArc<SyncNotSend>: Send);
+
+        assert_impl_all!(ReadArc<u8>: Send, Debug);
+        assert_impl_all!(WriteArc<u8>: Send, Debug);
+        assert_impl_all!(UpgradableReadArc<u8>: Send, Debug);
+        assert_impl_all!(UpgradeArc<u8>: Send, Debug);
+        assert_not_impl_any!(ReadArc<SendNotSync>: Send);
+        assert_not_impl_any!(WriteArc<SyncNotSend>: Send);
+    }
 }
 
 // The wait layer shows through `Unpin`: event-listener keeps its node on the

@@ -379,3 +379,78 @@ fn contended_semaphore_wait_allocations_are_reported() {
         "more than the node: {counts:?}"
     );
 }
+
+/// RwLock, every tier: uncontended read, write, upgradable read, upgrade,
+/// downgrade and the try forms allocate nothing (a fresh lock, so touching
+/// a queue would allocate in the event-listener tiers).
+#[test]
+fn rwlock_uncontended_does_not_allocate() {
+    use turnstile::{RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
+    let waker = CountingWaker::new();
+    let lock = RwLock::new(0u32);
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            let mut read = pin!(lock.read());
+            let r = assert_ready(read.as_mut(), waker.waker());
+            let r2 = lock.try_read().unwrap();
+            assert!(lock.try_write().is_none());
+            drop((r, r2));
+            let mut write = pin!(lock.write());
+            *assert_ready(write.as_mut(), waker.waker()) += 1;
+            let u = lock.try_upgradable_read().unwrap();
+            let mut up = pin!(RwLockUpgradableReadGuard::upgrade(u));
+            let w = assert_ready(up.as_mut(), waker.waker());
+            let r = RwLockWriteGuard::downgrade(w);
+            drop(r);
+        }
+    });
+    assert_eq!(n, 0, "uncontended RwLock operations allocated {n} times");
+    assert_eq!(*lock.try_read().unwrap(), 3);
+}
+
+/// Bare tier: contended RwLock waits — readers and a writer queued, a read
+/// phase, an upgrade waiting for readers, a cancelled writer — allocate
+/// nothing.
+#[cfg(not(feature = "alloc"))]
+#[test]
+fn rwlock_contended_waits_do_not_allocate() {
+    use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    let (wr, ww, wu) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let lock = RwLock::new(0u32);
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            let holder = lock.try_write().unwrap();
+            let mut read = pin!(lock.read());
+            let mut write = pin!(lock.write());
+            assert_pending(read.as_mut(), wr.waker());
+            assert_pending(write.as_mut(), ww.waker());
+            drop(holder);
+            let r = assert_ready(read.as_mut(), wr.waker());
+            assert_pending(write.as_mut(), ww.waker());
+            let u = lock.try_upgradable_read();
+            assert!(u.is_none(), "upgradable passed a queued writer");
+            drop(r);
+            *assert_ready(write.as_mut(), ww.waker()) += 1;
+
+            let reader = lock.try_read().unwrap();
+            let mut up = pin!(RwLockUpgradableReadGuard::upgrade(
+                lock.try_upgradable_read().unwrap()
+            ));
+            assert_pending(up.as_mut(), wu.waker());
+            {
+                let mut cancelled = pin!(lock.write());
+                assert_pending(cancelled.as_mut(), ww.waker());
+            }
+            drop(reader);
+            drop(assert_ready(up.as_mut(), wu.waker()));
+        }
+    });
+    assert_eq!(
+        n, 0,
+        "a contended RwLock wait allocated {n} times in the bare tier"
+    );
+}

@@ -140,3 +140,63 @@ fn semaphore_sizes() {
         assert_eq!(size_of::<SemaphoreGuardArc>(), 2 * WORD);
     }
 }
+
+/// RwLock: the state word and two wait queues. Event-listener tiers, 64-bit:
+/// 8 + 8 + 8 = 24 bytes (the issue's bound). Bare tier: the word and two
+/// 3-word queues (≤ 7 words). Guards are one pointer; a mapped guard two
+/// (sized `U`); the futures carry the lock reference, the waiter, the kind
+/// and a flag (the bare tier's waiter is the list node).
+#[test]
+fn rwlock_sizes() {
+    use turnstile::{
+        MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
+        RwLockUpgradableReadGuard, RwLockWriteGuard, Upgrade, Write,
+    };
+    let lock = size_of::<RwLock<()>>();
+    let read = size_of::<Read<'static, ()>>();
+    let write = size_of::<Write<'static, ()>>();
+    let upgrade = size_of::<Upgrade<'static, ()>>();
+    println!(
+        "tier {}: RwLock<()> = {lock} B, Read/Write/Upgrade<'_, ()> = {read}/{write}/{upgrade} B \
+         ({WORD}-byte words)",
+        if cfg!(feature = "std") {
+            "std"
+        } else if cfg!(feature = "alloc") {
+            "alloc"
+        } else {
+            "bare"
+        }
+    );
+    assert_eq!(size_of::<RwLockReadGuard<'static, ()>>(), WORD);
+    assert_eq!(size_of::<RwLockWriteGuard<'static, ()>>(), WORD);
+    assert_eq!(size_of::<RwLockUpgradableReadGuard<'static, ()>>(), WORD);
+    assert_eq!(size_of::<Option<RwLockReadGuard<'static, ()>>>(), WORD);
+    assert_eq!(size_of::<MappedRwLockReadGuard<'static, u8>>(), 2 * WORD);
+    assert_eq!(size_of::<MappedRwLockWriteGuard<'static, u8>>(), 2 * WORD);
+    assert_eq!(size_of::<RwLock<u64>>(), lock + 8);
+    assert_eq!(read, write);
+    assert_eq!(read, upgrade);
+
+    #[cfg(all(feature = "alloc", target_pointer_width = "64"))]
+    {
+        assert!(lock <= 24, "RwLock<()> is {lock} bytes");
+        assert!(read <= 32, "Read<'_, ()> is {read} bytes");
+    }
+    #[cfg(not(feature = "alloc"))]
+    {
+        assert!(lock <= 7 * WORD, "RwLock<()> is {lock} bytes");
+        assert!(read <= 8 * WORD, "Read<'_, ()> is {read} bytes");
+    }
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn rwlock_arc_sizes() {
+    use turnstile::{
+        Read, ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
+    };
+    assert_eq!(size_of::<RwLockReadGuardArc<()>>(), WORD);
+    assert_eq!(size_of::<RwLockWriteGuardArc<()>>(), WORD);
+    assert_eq!(size_of::<RwLockUpgradableReadGuardArc<()>>(), WORD);
+    assert_eq!(size_of::<ReadArc<()>>(), size_of::<Read<'static, ()>>());
+}

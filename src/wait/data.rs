@@ -159,7 +159,7 @@ impl DataQueue {
     ) -> Result<usize, usize> {
         #[cfg(not(feature = "alloc"))]
         {
-            self.shared.word.fetch_update(Relaxed, Relaxed, f)
+            self.shared.word.fetch_update(Relaxed, Relaxed, &mut f)
         }
         #[cfg(feature = "alloc")]
         {

@@ -84,9 +84,10 @@ impl WaitQueue {
         })
     }
 
-    /// Makes sure at least `n` waiters are notified, oldest first.
-    pub(crate) fn notify(&self, n: usize) {
-        self.notify_from_head(n, false);
+    /// Makes sure at least `n` waiters are notified, oldest first. Returns
+    /// how many this call notified.
+    pub(crate) fn notify(&self, n: usize) -> usize {
+        self.notify_from_head(n, false)
     }
 
     /// Notifies `n` more waiters that were not notified yet, oldest first,
@@ -98,10 +99,12 @@ impl WaitQueue {
     /// Unlinks waiters from the head and collects their wakers, at most
     /// [`WAKE_BATCH`] per critical section, waking each batch after leaving
     /// it. `additional`: stop after `n` waiters notified by this call;
-    /// otherwise stop once `n` waiters in all hold a notification.
-    fn notify_from_head(&self, n: usize, additional: bool) {
+    /// otherwise stop once `n` waiters in all hold a notification. Returns
+    /// how many waiters this call notified.
+    fn notify_from_head(&self, n: usize, additional: bool) -> usize {
         // How many this call may still notify (`notify_additional` only).
         let mut remaining = n;
+        let mut notified = 0;
         loop {
             let mut wakers: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
             let more = self.with_list(|list| {
@@ -126,6 +129,7 @@ impl WaitQueue {
                         *slot = (*node).waker.take();
                     }
                     list.notified += 1;
+                    notified += 1;
                     remaining = remaining.saturating_sub(1);
                 }
                 !done(list, remaining)
@@ -134,7 +138,7 @@ impl WaitQueue {
             // including calling back into this queue.
             list::wake_all(wakers);
             if !more {
-                return;
+                return notified;
             }
         }
     }
@@ -282,7 +286,9 @@ impl Waiter {
     pub(crate) fn cancel(self: Pin<&mut Self>, queue: &WaitQueue) {
         match self.leave(queue) {
             Some(true) => queue.notify_additional(1),
-            Some(false) => queue.notify(1),
+            Some(false) => {
+                queue.notify(1);
+            }
             None => {}
         }
     }

@@ -31,10 +31,8 @@ pub(super) fn wake_all(wakers: [Option<Waker>; WAKE_BATCH]) {
         }
     }
     let mut rest = Rest(wakers.into_iter());
-    while let Some(slot) = rest.0.next() {
-        if let Some(waker) = slot {
-            waker.wake();
-        }
+    for waker in rest.0.by_ref().flatten() {
+        waker.wake();
     }
 }
 

@@ -21,15 +21,17 @@ impl WaitQueue {
         }
     }
 
-    /// Makes sure at least `n` waiters are notified, oldest first.
+    /// Makes sure at least `n` waiters are notified, oldest first. Returns
+    /// how many this call notified (waiters notified earlier and still
+    /// holding their notification are not counted).
     #[inline]
-    pub(crate) fn notify(&self, n: usize) {
+    pub(crate) fn notify(&self, n: usize) -> usize {
         // `notify` emits a SeqCst fence before it reads the list, which with
         // the fence `listen` emits after inserting orders it against a
         // concurrent registration; the primitives' own AcqRel
         // read-modify-writes on their state word already order the two, so
         // the fence is redundant but harmless on this slow path.
-        self.event.notify(n);
+        self.event.notify(n)
     }
 
     /// Notifies `n` more waiters that were not notified yet, oldest first,

@@ -33,7 +33,8 @@
 //! - `WaitQueue::notify(n)` makes sure at least `n` registered waiters are
 //!   notified, taking them from the head (FIFO); waiters notified earlier that
 //!   have not yet consumed their notification count toward `n`.
-//!   `notify(usize::MAX)` notifies every waiter.
+//!   `notify(usize::MAX)` notifies every waiter. It returns how many waiters
+//!   this call notified (the RwLock learns from a 0 that nobody was queued).
 //! - `WaitQueue::notify_additional(n)` notifies `n` *more* waiters, from the
 //!   head, that had not been notified, however many are notified already
 //!   (event-listener's `notify_additional`). `notify(1)` twice may notify one

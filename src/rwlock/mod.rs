@@ -1,0 +1,1797 @@
+//! [`RwLock`]: an async reader-writer lock with upgradable reads and fair
+//! phases, for every tier.
+
+mod raw;
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
+use core::ops::{Deref, DerefMut};
+use core::pin::Pin;
+use core::ptr::NonNull;
+use core::task::{Context, Poll};
+
+#[cfg(feature = "alloc")]
+use alloc::sync::Arc;
+
+use crate::shim::{const_fn, UnsafeCell};
+use raw::{kind, Acquire, RawRwLock};
+
+/// An async reader-writer lock: many readers or one writer, plus at most one
+/// *upgradable* reader that reads alongside the plain readers and can later
+/// become the writer without letting another writer in first.
+///
+/// Like [`std::sync::RwLock`], but every acquire is a future that suspends
+/// the task instead of blocking the thread, and the guards may be held across
+/// `.await`. It works the same in every tier: `const`-constructible for a
+/// `static`, no heap in the bare tier, blocking variants with `std`,
+/// `Arc`-owned guards with `alloc`. Uncontended, a read or a write is one
+/// atomic read-modify-write to acquire and one to release.
+///
+/// # Fairness: phases
+///
+/// - Once a writer is queued, new readers (and a new upgradable reader) queue
+///   behind it, so a stream of overlapping readers cannot starve a writer:
+///   the readers inside drain and the writer goes next.
+/// - When a writer releases the lock, every reader queued at that moment goes
+///   in together, before the next writer, queued or new. So a stream of
+///   writers cannot starve queued readers either.
+/// - Writers are served in the order they queued.
+///
+/// The consequence, as with tokio's lock: **a task that already holds a read
+/// guard and asks for a second read while a writer is queued deadlocks
+/// itself** — the second read waits for the writer, which waits for the first
+/// read guard to go. Don't take a read lock twice in one task; pass the guard
+/// down instead.
+///
+/// ```no_run
+/// # futures_lite::future::block_on(async {
+/// # let lock = turnstile::RwLock::new(0);
+/// let first = lock.read().await;
+/// // ...another task calls `lock.write()` here and queues...
+/// let second = lock.read().await; // never completes
+/// # });
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::RwLock;
+///
+/// static CONFIG: RwLock<u32> = RwLock::new(1);
+///
+/// # futures_lite::future::block_on(async {
+/// {
+///     let a = CONFIG.read().await;
+///     let b = CONFIG.read().await; // readers share the lock
+///     assert_eq!(*a + *b, 2);
+/// }
+/// *CONFIG.write().await += 1;
+/// assert_eq!(*CONFIG.read().await, 2);
+/// # });
+/// ```
+pub struct RwLock<T: ?Sized> {
+    raw: RawRwLock,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: a `&RwLock<T>` hands out `&mut T` to one writer at a time (moving
+// `T` between threads: `T: Send`) and `&T` to many readers at once on
+// different threads (`T: Sync`). The state word's Acquire/Release
+// operations order every writer's critical section against every other
+// critical section.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+
+impl<T> RwLock<T> {
+    const_fn! {
+        /// Creates an unlocked lock holding `value`. `const`, so it can
+        /// initialise a `static`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static LOCK: turnstile::RwLock<Vec<u8>> = turnstile::RwLock::new(Vec::new());
+        /// ```
+        pub const fn new(value: T) -> Self {
+            Self {
+                raw: RawRwLock::new(),
+                data: UnsafeCell::new(value),
+            }
+        }
+    }
+
+    /// Consumes the lock and returns the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RwLock::new(7);
+    /// assert_eq!(lock.into_inner(), 7);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    /// Acquires a read lock, waiting while a writer holds the lock or is
+    /// queued for it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future at any point is safe: it leaves the queue, and
+    /// nothing it was part of (a batch of readers let in by a writer's
+    /// release) waits for it.
+    ///
+    /// # Fairness
+    ///
+    /// A new reader queues behind a queued writer; a reader that was queued
+    /// when a writer released goes in before the next writer. See
+    /// [`RwLock`], and its warning about reading twice in one task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let lock = turnstile::RwLock::new(1);
+    /// let (a, b) = (lock.read().await, lock.read().await);
+    /// assert_eq!(*a + *b, 2);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn read(&self) -> Read<'_, T> {
+        Read(AcquireInner::new(self))
+    }
+
+    /// Acquires a read lock if that is possible right now: `None` while a
+    /// writer holds the lock or is queued for it.
+    ///
+    /// # Fairness
+    ///
+    /// `None` while a writer is queued, even if only readers hold the lock,
+    /// so a loop of `try_read` cannot starve a writer either.
+    ///
+    /// # Panics
+    ///
+    /// If the lock already counts the maximum number of readers (2³⁰ − 1 on
+    /// 64-bit targets, 2¹⁴ − 1 on 32-bit ones). The count is never wrapped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RwLock::new(1);
+    /// let reader = lock.try_read().unwrap();
+    /// assert!(lock.try_write().is_none());
+    /// assert_eq!(*reader, 1);
+    /// ```
+    #[inline]
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
+        self.raw.try_read().then(|| RwLockReadGuard::new(self))
+    }
+
+    /// Acquires the write lock, waiting for the readers and the writer inside
+    /// to leave.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future at any point is safe and leaves the lock fully
+    /// usable: a queued writer that is dropped stops holding back new
+    /// readers (and wakes the ones that queued behind it), and a wakeup it
+    /// had received goes to the next writer.
+    ///
+    /// # Fairness
+    ///
+    /// Writers go in the order they queued; once one is queued, new readers
+    /// queue behind it. See [`RwLock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let lock = turnstile::RwLock::new(1);
+    /// *lock.write().await += 1;
+    /// assert_eq!(lock.into_inner(), 2);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn write(&self) -> Write<'_, T> {
+        Write(AcquireInner::new(self))
+    }
+
+    /// Acquires the write lock if it is free right now and no other writer is
+    /// queued.
+    ///
+    /// # Fairness
+    ///
+    /// Also `None` right after a write unlock that released queued readers,
+    /// until they have been in (see [`RwLock`]), so a loop of `try_write`
+    /// cannot starve them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RwLock::new(1);
+    /// let writer = lock.try_write().unwrap();
+    /// assert!(lock.try_read().is_none());
+    /// drop(writer);
+    /// assert!(lock.try_read().is_some());
+    /// ```
+    #[inline]
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
+        self.raw.try_write().then(|| RwLockWriteGuard::new(self))
+    }
+
+    /// Acquires the upgradable read lock: a read lock that can later be
+    /// [upgraded](RwLockUpgradableReadGuard::upgrade) to the write lock. There
+    /// is at most one upgradable reader at a time; it shares the lock with
+    /// plain readers but excludes writers.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`read`](Self::read).
+    ///
+    /// # Fairness
+    ///
+    /// As for [`read`](Self::read), and it also waits for another
+    /// upgradable reader to leave.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(1);
+    /// let reader = lock.read().await;
+    /// let upgradable = lock.upgradable_read().await; // alongside the reader
+    /// drop(reader);
+    /// let mut writer = RwLockUpgradableReadGuard::upgrade(upgradable).await;
+    /// *writer += 1;
+    /// # });
+    /// ```
+    #[inline]
+    pub fn upgradable_read(&self) -> UpgradableRead<'_, T> {
+        UpgradableRead(AcquireInner::new(self))
+    }
+
+    /// Acquires the upgradable read lock if that is possible right now.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`try_read`](Self::try_read); also `None` while another
+    /// upgradable reader holds the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RwLock::new(1);
+    /// let upgradable = lock.try_upgradable_read().unwrap();
+    /// assert!(lock.try_upgradable_read().is_none());
+    /// assert!(lock.try_read().is_some());
+    /// ```
+    #[inline]
+    pub fn try_upgradable_read(&self) -> Option<RwLockUpgradableReadGuard<'_, T>> {
+        self.raw
+            .try_upgradable_read()
+            .then(|| RwLockUpgradableReadGuard::new(self))
+    }
+
+    /// Whether any guard (read, upgradable or write) exists right now: a
+    /// snapshot for diagnostics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RwLock::new(());
+    /// let reader = lock.try_read();
+    /// assert!(lock.is_locked());
+    /// ```
+    #[inline]
+    pub fn is_locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    /// Whether a write guard exists right now: a snapshot for diagnostics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RwLock::new(());
+    /// let reader = lock.try_read();
+    /// assert!(!lock.is_write_locked());
+    /// ```
+    #[inline]
+    pub fn is_write_locked(&self) -> bool {
+        self.raw.is_write_locked()
+    }
+
+    /// How many read guards (plain and upgradable) exist right now: a
+    /// snapshot for diagnostics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RwLock::new(());
+    /// let (a, b) = (lock.try_read(), lock.try_upgradable_read());
+    /// assert_eq!(lock.reader_count(), 2);
+    /// ```
+    #[inline]
+    pub fn reader_count(&self) -> usize {
+        self.raw.reader_count()
+    }
+
+    /// A mutable reference to the value: no locking is needed, as the `&mut`
+    /// proves nobody else can reach the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut lock = turnstile::RwLock::new(1);
+    /// *lock.get_mut() = 5;
+    /// assert_eq!(lock.into_inner(), 5);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        // SAFETY: `&mut self` excludes every guard and every other access.
+        self.data.with_mut(|value| unsafe { &mut *value })
+    }
+
+    /// The most plain readers the lock can count at once; one more panics.
+    #[doc(hidden)]
+    pub const __MAX_READERS: usize = raw::MAX_READERS;
+
+    /// Test hook: counts `n` more readers, as if `n` read guards had been
+    /// taken and forgotten (which is safe: the lock then stays read-locked).
+    /// Panics, changing nothing, if that overflows the count or the lock is
+    /// write-locked.
+    #[doc(hidden)]
+    pub fn __add_readers(&self, n: usize) {
+        self.raw.add_readers(n);
+    }
+
+    /// Test hook: releases `n` readers added by [`__add_readers`].
+    ///
+    /// # Safety
+    ///
+    /// Exactly `n` readers added by `__add_readers` (or forgotten read
+    /// guards) must still be counted; releasing a reader that a live guard
+    /// stands for would let a writer in under it.
+    ///
+    /// [`__add_readers`]: Self::__add_readers
+    #[doc(hidden)]
+    pub unsafe fn __remove_readers(&self, n: usize) {
+        self.raw.read_unlock_n(n);
+    }
+}
+
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl<T: ?Sized> RwLock<T> {
+    /// Blocks the current thread until a read lock is acquired. For code on
+    /// plain threads; in async code use [`read`](Self::read). It runs the same
+    /// state machine as `read`, parking the thread between steps.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`read`](Self::read): threads and tasks share one queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let l = lock.clone();
+    /// let seen = std::thread::spawn(move || *l.read_blocking()).join().unwrap();
+    /// assert_eq!(seen, 1);
+    /// ```
+    pub fn read_blocking(&self) -> RwLockReadGuard<'_, T> {
+        // The uncontended case needs no waker: skip setting up the parking.
+        if let Some(guard) = self.try_read() {
+            return guard;
+        }
+        crate::wait::block::block_on(self.read())
+    }
+
+    /// Blocks the current thread until the write lock is acquired.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(0));
+    /// let l = lock.clone();
+    /// std::thread::spawn(move || *l.write_blocking() += 1).join().unwrap();
+    /// assert_eq!(*lock.read_blocking(), 1);
+    /// ```
+    pub fn write_blocking(&self) -> RwLockWriteGuard<'_, T> {
+        if let Some(guard) = self.try_write() {
+            return guard;
+        }
+        crate::wait::block::block_on(self.write())
+    }
+
+    /// Blocks the current thread until the upgradable read lock is acquired.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`upgradable_read`](Self::upgradable_read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let upgradable = lock.upgradable_read_blocking();
+    /// let mut writer = RwLockUpgradableReadGuard::upgrade_blocking(upgradable);
+    /// *writer = 2;
+    /// ```
+    pub fn upgradable_read_blocking(&self) -> RwLockUpgradableReadGuard<'_, T> {
+        if let Some(guard) = self.try_upgradable_read() {
+            return guard;
+        }
+        crate::wait::block::block_on(self.upgradable_read())
+    }
+}
+
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+impl<T: ?Sized> RwLock<T> {
+    /// Like [`read`](Self::read), for a lock in an `Arc`: the guard owns a
+    /// clone of the `Arc`, so it is `'static` and can move into a spawned
+    /// task.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`read`](Self::read).
+    ///
+    /// # Fairness
+    ///
+    /// As for [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(turnstile::RwLock::new(1));
+    /// let reader = lock.read_arc().await;
+    /// assert_eq!(*reader, 1);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn read_arc(self: &Arc<Self>) -> ReadArc<T> {
+        ReadArc(AcquireInner::new(self.clone()))
+    }
+
+    /// Like [`try_read`](Self::try_read), returning an `Arc`-owned guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// assert_eq!(*lock.try_read_arc().unwrap(), 1);
+    /// ```
+    #[inline]
+    pub fn try_read_arc(self: &Arc<Self>) -> Option<RwLockReadGuardArc<T>> {
+        self.raw
+            .try_read()
+            .then(|| RwLockReadGuardArc::new(self.clone()))
+    }
+
+    /// Like [`write`](Self::write), returning an `Arc`-owned guard.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`write`](Self::write).
+    ///
+    /// # Fairness
+    ///
+    /// As for [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(turnstile::RwLock::new(1));
+    /// *lock.write_arc().await += 1;
+    /// assert_eq!(*lock.read().await, 2);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn write_arc(self: &Arc<Self>) -> WriteArc<T> {
+        WriteArc(AcquireInner::new(self.clone()))
+    }
+
+    /// Like [`try_write`](Self::try_write), returning an `Arc`-owned guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let writer = lock.try_write_arc().unwrap();
+    /// assert!(lock.try_write_arc().is_none());
+    /// ```
+    #[inline]
+    pub fn try_write_arc(self: &Arc<Self>) -> Option<RwLockWriteGuardArc<T>> {
+        self.raw
+            .try_write()
+            .then(|| RwLockWriteGuardArc::new(self.clone()))
+    }
+
+    /// Like [`upgradable_read`](Self::upgradable_read), returning an
+    /// `Arc`-owned guard.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`read`](Self::read).
+    ///
+    /// # Fairness
+    ///
+    /// As for [`upgradable_read`](Self::upgradable_read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let upgradable = lock.upgradable_read_arc().await;
+    /// *RwLockUpgradableReadGuardArc::upgrade(upgradable).await += 1;
+    /// assert_eq!(*lock.read().await, 2);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn upgradable_read_arc(self: &Arc<Self>) -> UpgradableReadArc<T> {
+        UpgradableReadArc(AcquireInner::new(self.clone()))
+    }
+
+    /// Like [`try_upgradable_read`](Self::try_upgradable_read), returning an
+    /// `Arc`-owned guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let upgradable = lock.try_upgradable_read_arc().unwrap();
+    /// assert!(lock.try_upgradable_read_arc().is_none());
+    /// ```
+    #[inline]
+    pub fn try_upgradable_read_arc(self: &Arc<Self>) -> Option<RwLockUpgradableReadGuardArc<T>> {
+        self.raw
+            .try_upgradable_read()
+            .then(|| RwLockUpgradableReadGuardArc::new(self.clone()))
+    }
+}
+
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl<T: ?Sized> RwLock<T> {
+    /// Like [`read_blocking`](Self::read_blocking), returning an
+    /// `Arc`-owned guard.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// assert_eq!(*lock.read_arc_blocking(), 1);
+    /// ```
+    pub fn read_arc_blocking(self: &Arc<Self>) -> RwLockReadGuardArc<T> {
+        if let Some(guard) = self.try_read_arc() {
+            return guard;
+        }
+        crate::wait::block::block_on(self.read_arc())
+    }
+
+    /// Like [`write_blocking`](Self::write_blocking), returning an
+    /// `Arc`-owned guard.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// *lock.write_arc_blocking() += 1;
+    /// assert_eq!(*lock.read_arc_blocking(), 2);
+    /// ```
+    pub fn write_arc_blocking(self: &Arc<Self>) -> RwLockWriteGuardArc<T> {
+        if let Some(guard) = self.try_write_arc() {
+            return guard;
+        }
+        crate::wait::block::block_on(self.write_arc())
+    }
+
+    /// Like [`upgradable_read_blocking`](Self::upgradable_read_blocking),
+    /// returning an `Arc`-owned guard.
+    ///
+    /// # Fairness
+    ///
+    /// As for [`upgradable_read`](Self::upgradable_read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let upgradable = lock.upgradable_read_arc_blocking();
+    /// assert_eq!(*upgradable, 1);
+    /// ```
+    pub fn upgradable_read_arc_blocking(self: &Arc<Self>) -> RwLockUpgradableReadGuardArc<T> {
+        if let Some(guard) = self.try_upgradable_read_arc() {
+            return guard;
+        }
+        crate::wait::block::block_on(self.upgradable_read_arc())
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    /// Shows the value if [`try_read`](RwLock::try_read) succeeds, `<locked>`
+    /// otherwise (also while a writer is queued).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RwLock");
+        match self.try_read() {
+            Some(guard) => d.field("value", &&*guard),
+            None => d.field("value", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Futures
+// ---------------------------------------------------------------------------
+
+/// The one implementation behind every RwLock future: `M` is how the future
+/// reaches the lock (`&RwLock<T>` or `Arc<RwLock<T>>`), `K` what it acquires
+/// (a [`kind`] constant).
+struct AcquireInner<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> {
+    /// `None` once the lock was handed out.
+    lock: Option<M>,
+    acquire: Acquire<K>,
+}
+
+impl<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> AcquireInner<M, T, K> {
+    #[inline]
+    fn new(lock: M) -> Self {
+        Self {
+            lock: Some(lock),
+            acquire: Acquire::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn poll_acquire(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M> {
+        // SAFETY: `acquire` is re-pinned at once and never moved; `lock` is
+        // not structurally pinned (it is only read, and taken out).
+        let this = unsafe { self.get_unchecked_mut() };
+        // Taken out for the fast path, so that on success it is returned
+        // from a register: read back from the future after the acquiring
+        // compare-exchange (which the compiler may not reorder it across),
+        // it cost the uncontended read about 1.5 ns of store-to-load delay.
+        // If `try_fresh` panics (reader overflow) nothing is registered and
+        // there is nothing for `Drop` to cancel.
+        let lock = this
+            .lock
+            .take()
+            .expect("turnstile: RwLock future polled after it completed");
+        if this.acquire.try_fresh(&lock.raw) {
+            return Poll::Ready(lock);
+        }
+        let lock = this.lock.insert(lock);
+        // SAFETY: `this.acquire` is inside the pinned future.
+        let acquire = unsafe { Pin::new_unchecked(&mut this.acquire) };
+        match acquire.poll_slow(&lock.raw, cx) {
+            Poll::Ready(()) => Poll::Ready(this.lock.take().expect("checked above")),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> Drop for AcquireInner<M, T, K> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(lock) = &self.lock {
+            // SAFETY: `drop` is the last use of the future, which was pinned
+            // if it was ever polled; `acquire` is not moved.
+            let acquire = unsafe { Pin::new_unchecked(&mut self.acquire) };
+            acquire.cancel(&lock.raw);
+        }
+    }
+}
+
+/// Defines a named future over [`AcquireInner`].
+macro_rules! rwlock_future {
+    (
+        $(@cfg($cfg:meta))?
+        $(#[$attr:meta])*
+        $name:ident<$($lt:lifetime,)? T>($m:ty, $kind:path) -> $output:ty = $make:path
+    ) => {
+        $(#[cfg($cfg)])?
+        $(#[$attr])*
+        #[must_use = "futures do nothing unless .awaited or polled"]
+        pub struct $name<$($lt,)? T: ?Sized>(AcquireInner<$m, T, { $kind }>);
+
+        $(#[cfg($cfg)])?
+        impl<$($lt,)? T: ?Sized> Future for $name<$($lt,)? T> {
+            type Output = $output;
+
+            #[inline]
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                // SAFETY: structural pin projection to the only field.
+                let inner = unsafe { self.map_unchecked_mut(|future| &mut future.0) };
+                inner.poll_acquire(cx).map($make)
+            }
+        }
+
+        $(#[cfg($cfg)])?
+        impl<$($lt,)? T: ?Sized> fmt::Debug for $name<$($lt,)? T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), " { .. }"))
+            }
+        }
+    };
+}
+
+rwlock_future! {
+    /// The future returned by [`RwLock::read`]; resolves to a
+    /// [`RwLockReadGuard`].
+    ///
+    /// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it
+    /// carries its wait-list node and is `!Unpin` (`.await` pins it for you).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{Read, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(3);
+    /// let future: Read<'_, i32> = lock.read();
+    /// assert_eq!(*future.await, 3);
+    /// # });
+    /// ```
+    Read<'a, T>(&'a RwLock<T>, kind::READ) -> RwLockReadGuard<'a, T> = RwLockReadGuard::new
+}
+
+rwlock_future! {
+    /// The future returned by [`RwLock::upgradable_read`]; resolves to a
+    /// [`RwLockUpgradableReadGuard`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, UpgradableRead};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(3);
+    /// let future: UpgradableRead<'_, i32> = lock.upgradable_read();
+    /// assert_eq!(*future.await, 3);
+    /// # });
+    /// ```
+    UpgradableRead<'a, T>(&'a RwLock<T>, kind::UPGRADABLE_READ) -> RwLockUpgradableReadGuard<'a, T> = RwLockUpgradableReadGuard::new
+}
+
+rwlock_future! {
+    /// The future returned by [`RwLock::write`]; resolves to a
+    /// [`RwLockWriteGuard`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, Write};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(3);
+    /// let future: Write<'_, i32> = lock.write();
+    /// *future.await += 1;
+    /// # });
+    /// ```
+    Write<'a, T>(&'a RwLock<T>, kind::WRITE) -> RwLockWriteGuard<'a, T> = RwLockWriteGuard::new
+}
+
+rwlock_future! {
+    /// The future returned by [`RwLockUpgradableReadGuard::upgrade`];
+    /// resolves to a [`RwLockWriteGuard`]. It owns the upgradable lock until
+    /// then: dropping it before it completes releases the upgradable lock
+    /// (and lets in the readers the pending upgrade was holding back).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuard, Upgrade};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(3);
+    /// let future: Upgrade<'_, i32> = RwLockUpgradableReadGuard::upgrade(lock.upgradable_read().await);
+    /// *future.await += 1;
+    /// # });
+    /// ```
+    Upgrade<'a, T>(&'a RwLock<T>, kind::UPGRADE) -> RwLockWriteGuard<'a, T> = RwLockWriteGuard::new
+}
+
+rwlock_future! {
+    @cfg(feature = "alloc")
+    /// The future returned by [`RwLock::read_arc`]; resolves to a
+    /// [`RwLockReadGuardArc`]. It owns a clone of the `Arc`, so it is
+    /// `'static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{ReadArc, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(3));
+    /// let future: ReadArc<i32> = lock.read_arc();
+    /// assert_eq!(*future.await, 3);
+    /// # });
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+    ReadArc<T>(Arc<RwLock<T>>, kind::READ) -> RwLockReadGuardArc<T> = RwLockReadGuardArc::new
+}
+
+rwlock_future! {
+    @cfg(feature = "alloc")
+    /// The future returned by [`RwLock::upgradable_read_arc`]; resolves to a
+    /// [`RwLockUpgradableReadGuardArc`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, UpgradableReadArc};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(3));
+    /// let future: UpgradableReadArc<i32> = lock.upgradable_read_arc();
+    /// assert_eq!(*future.await, 3);
+    /// # });
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+    UpgradableReadArc<T>(Arc<RwLock<T>>, kind::UPGRADABLE_READ) -> RwLockUpgradableReadGuardArc<T> = RwLockUpgradableReadGuardArc::new
+}
+
+rwlock_future! {
+    @cfg(feature = "alloc")
+    /// The future returned by [`RwLock::write_arc`]; resolves to a
+    /// [`RwLockWriteGuardArc`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, WriteArc};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(3));
+    /// let future: WriteArc<i32> = lock.write_arc();
+    /// *future.await += 1;
+    /// # });
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+    WriteArc<T>(Arc<RwLock<T>>, kind::WRITE) -> RwLockWriteGuardArc<T> = RwLockWriteGuardArc::new
+}
+
+rwlock_future! {
+    @cfg(feature = "alloc")
+    /// The future returned by [`RwLockUpgradableReadGuardArc::upgrade`];
+    /// resolves to a [`RwLockWriteGuardArc`]. Dropping it before it completes
+    /// releases the upgradable lock, as for [`Upgrade`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc, UpgradeArc};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(3));
+    /// let future: UpgradeArc<i32> = RwLockUpgradableReadGuardArc::upgrade(lock.upgradable_read_arc().await);
+    /// *future.await += 1;
+    /// # });
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+    UpgradeArc<T>(Arc<RwLock<T>>, kind::UPGRADE) -> RwLockWriteGuardArc<T> = RwLockWriteGuardArc::new
+}
+
+// ---------------------------------------------------------------------------
+// Borrowed guards
+// ---------------------------------------------------------------------------
+
+/// Shared access to the value of a read-locked [`RwLock`]; dropping it
+/// releases the read lock. `Send` and `Sync` iff `T: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let lock = turnstile::RwLock::new(String::from("a"));
+/// let guard = lock.read().await;
+/// assert_eq!(&*guard, "a");
+/// # });
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    lock: &'a RwLock<T>,
+    /// Opts out of the auto traits, which `&RwLock<T>` would give on the
+    /// wrong terms; the impls below set them.
+    _not_auto: PhantomData<*const T>,
+}
+
+// SAFETY: the guard only gives `&T`; having it on another thread shares `T`
+// with the other readers, which `T: Sync` allows. The release is atomic.
+unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
+// SAFETY: `&RwLockReadGuard` gives `&T` only, which `T: Sync` allows.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    #[inline]
+    fn new(lock: &'a RwLock<T>) -> Self {
+        Self {
+            lock,
+            _not_auto: PhantomData,
+        }
+    }
+
+    /// Narrows the guard to a part of the value. The lock stays read-locked
+    /// until the mapped guard is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new((1, String::from("x")));
+    /// let name = RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.1);
+    /// assert_eq!(&*name, "x");
+    /// ```
+    pub fn map<U: ?Sized>(guard: Self, f: impl FnOnce(&T) -> &U) -> MappedRwLockReadGuard<'a, U> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(guard.lock.data_ref()));
+        let guard = ManuallyDrop::new(guard);
+        MappedRwLockReadGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    /// The value, for a holder of a read, upgradable or write lock.
+    #[inline]
+    fn data_ref(&self) -> &T {
+        // SAFETY: only called through a guard, which holds a lock that
+        // excludes writers other than itself; the reference lives no longer
+        // than the guard's borrow of it.
+        self.data.with(|value| unsafe { &*value })
+    }
+
+    /// The value, for the holder of the write lock.
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    fn data_mut(&self) -> &mut T {
+        // SAFETY: only called through a write guard's `&mut self`: the lock
+        // excludes every other guard and `&mut self` every other access
+        // through this one.
+        self.data.with_mut(|value| unsafe { &mut *value })
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        self.lock.data_ref()
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.lock.raw.read_unlock();
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+/// Shared access to the value of an [`RwLock`] that can be
+/// [upgraded](Self::upgrade) to exclusive access. Only one exists at a time;
+/// plain readers may read alongside it, writers may not.
+///
+/// `Send` iff `T: Send + Sync` (it can become a write guard on the thread it
+/// moved to); `Sync` iff `T: Sync`. It is *invariant* in `T`: a covariant
+/// upgradable guard could be shortened to `&'short` data, upgraded, and used
+/// to store a short-lived reference into a lock typed for longer-lived ones
+/// (rust-lang/rust#138559).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+/// # futures_lite::future::block_on(async {
+/// let lock = RwLock::new(vec![1]);
+/// let upgradable = lock.upgradable_read().await;
+/// if upgradable.len() < 2 {
+///     RwLockUpgradableReadGuard::upgrade(upgradable).await.push(2);
+/// }
+/// assert_eq!(*lock.read().await, [1, 2]);
+/// # });
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockUpgradableReadGuard<'a, T: ?Sized> {
+    /// `&RwLock<T>` is invariant in `T` (the lock holds an `UnsafeCell<T>`),
+    /// and so is `*mut T`: the guard is invariant either way.
+    lock: &'a RwLock<T>,
+    /// Opts out of the auto traits (set below) and spells out the
+    /// invariance.
+    _invariant: PhantomData<*mut T>,
+}
+
+// SAFETY: moving the guard moves shared access to `T` (needs `T: Sync`, as
+// other readers read alongside) and the right to upgrade it to `&mut T` on
+// the new thread (needs `T: Send`). The release is atomic.
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockUpgradableReadGuard<'_, T> {}
+// SAFETY: `&RwLockUpgradableReadGuard` gives `&T` only (upgrading takes the
+// guard by value), which `T: Sync` allows.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockUpgradableReadGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
+    #[inline]
+    fn new(lock: &'a RwLock<T>) -> Self {
+        Self {
+            lock,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Upgrades to the write lock, waiting for the plain readers to leave.
+    /// New readers queue meanwhile.
+    ///
+    /// # Cancel safety
+    ///
+    /// The future owns the upgradable lock. Dropping it before it completes
+    /// releases that lock — the upgrade is abandoned, not left half done —
+    /// and the readers it was holding back go in.
+    ///
+    /// # Fairness
+    ///
+    /// No writer can come first: writers wait for the upgradable lock too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(1);
+    /// let mut writer = RwLockUpgradableReadGuard::upgrade(lock.upgradable_read().await).await;
+    /// *writer = 2;
+    /// # });
+    /// ```
+    #[inline]
+    pub fn upgrade(guard: Self) -> Upgrade<'a, T> {
+        let guard = ManuallyDrop::new(guard);
+        Upgrade(AcquireInner::new(guard.lock))
+    }
+
+    /// Upgrades to the write lock if no plain reader is left; otherwise
+    /// gives the guard back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let upgradable = lock.try_upgradable_read().unwrap();
+    /// let reader = lock.try_read().unwrap();
+    /// let upgradable = RwLockUpgradableReadGuard::try_upgrade(upgradable).unwrap_err();
+    /// drop(reader);
+    /// let writer = RwLockUpgradableReadGuard::try_upgrade(upgradable).unwrap();
+    /// ```
+    pub fn try_upgrade(guard: Self) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        if guard.lock.raw.try_upgrade() {
+            let guard = ManuallyDrop::new(guard);
+            Ok(RwLockWriteGuard::new(guard.lock))
+        } else {
+            Err(guard)
+        }
+    }
+
+    /// Upgrades to the write lock, blocking the thread until the plain
+    /// readers have left. Runs the same state machine as
+    /// [`upgrade`](Self::upgrade).
+    ///
+    /// # Fairness
+    ///
+    /// As for [`upgrade`](Self::upgrade).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let writer = RwLockUpgradableReadGuard::upgrade_blocking(lock.try_upgradable_read().unwrap());
+    /// assert!(lock.is_write_locked());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn upgrade_blocking(guard: Self) -> RwLockWriteGuard<'a, T> {
+        match Self::try_upgrade(guard) {
+            Ok(writer) => writer,
+            Err(guard) => crate::wait::block::block_on(Self::upgrade(guard)),
+        }
+    }
+
+    /// Turns the guard into a plain read guard, letting another upgradable
+    /// reader in.
+    ///
+    /// # Panics
+    ///
+    /// If the reader count is full (see [`RwLock::try_read`]); the guard is
+    /// then dropped normally.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let reader = RwLockUpgradableReadGuard::downgrade(lock.try_upgradable_read().unwrap());
+    /// assert!(lock.try_upgradable_read().is_some());
+    /// ```
+    pub fn downgrade(guard: Self) -> RwLockReadGuard<'a, T> {
+        // On an overflow panic the state is unchanged and `guard` is dropped
+        // by the unwinding, releasing the upgradable lock.
+        guard.lock.raw.downgrade_upgradable();
+        let guard = ManuallyDrop::new(guard);
+        RwLockReadGuard::new(guard.lock)
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockUpgradableReadGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        self.lock.data_ref()
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockUpgradableReadGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.lock.raw.upgradable_unlock();
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockUpgradableReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Exclusive access to the value of a write-locked [`RwLock`]; dropping it
+/// releases the lock. `Send` iff `T: Send`, `Sync` iff `T: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let lock = turnstile::RwLock::new(String::from("a"));
+/// let mut guard = lock.write().await;
+/// guard.push('b');
+/// assert_eq!(&*guard, "ab");
+/// # });
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    lock: &'a RwLock<T>,
+    /// As in [`RwLockReadGuard`]: the auto traits are set below.
+    _not_auto: PhantomData<*mut T>,
+}
+
+// SAFETY: moving the guard moves exclusive access (`&mut T`) to another
+// thread, which `T: Send` allows. Turning it into shared access, which other
+// threads may then share, requires `T: Sync` (the downgrades are bounded on
+// it). The release is atomic.
+unsafe impl<T: ?Sized + Send> Send for RwLockWriteGuard<'_, T> {}
+// SAFETY: `&RwLockWriteGuard` gives `&T` only, which `T: Sync` allows.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    #[inline]
+    fn new(lock: &'a RwLock<T>) -> Self {
+        Self {
+            lock,
+            _not_auto: PhantomData,
+        }
+    }
+
+    /// Narrows the guard to a part of the value. The lock stays write-locked
+    /// until the mapped guard is dropped. A mapped guard cannot be
+    /// downgraded: shared access to the whole value while a `&mut` to a part
+    /// may still be in use is how tokio#3344 let a reader mutate through a
+    /// `Cell`. Its `Send` and `Sync` follow `U`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((1, String::new()));
+    /// let mut name = RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.1);
+    /// name.push('x');
+    /// drop(name);
+    /// assert_eq!(lock.try_read().unwrap().1, "x");
+    /// ```
+    pub fn map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> MappedRwLockWriteGuard<'a, U> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(guard.lock.data_mut()));
+        let guard = ManuallyDrop::new(guard);
+        MappedRwLockWriteGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+}
+
+impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
+    /// Turns the write lock into a read lock without letting a writer in
+    /// between; the readers queued meanwhile go in with it.
+    ///
+    /// `T: Sync` because the value is then shared with readers on other
+    /// threads (the write guard may have moved to another thread than the
+    /// lock's other users: it is `Send` for `T: Send`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut writer = lock.try_write().unwrap();
+    /// *writer = 2;
+    /// let reader = RwLockWriteGuard::downgrade(writer);
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
+    pub fn downgrade(guard: Self) -> RwLockReadGuard<'a, T> {
+        let guard = ManuallyDrop::new(guard);
+        guard.lock.raw.downgrade_write(false);
+        RwLockReadGuard::new(guard.lock)
+    }
+
+    /// Turns the write lock into the upgradable read lock without letting a
+    /// writer in between.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(1);
+    /// let upgradable = RwLockWriteGuard::downgrade_to_upgradable(lock.try_write().unwrap());
+    /// assert!(lock.try_read().is_some());
+    /// assert!(lock.try_write().is_none());
+    /// ```
+    pub fn downgrade_to_upgradable(guard: Self) -> RwLockUpgradableReadGuard<'a, T> {
+        let guard = ManuallyDrop::new(guard);
+        guard.lock.raw.downgrade_write(true);
+        RwLockUpgradableReadGuard::new(guard.lock)
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        self.lock.data_ref()
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        self.lock.data_mut()
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.lock.raw.write_unlock();
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+/// A [`RwLockReadGuard`] narrowed by [`RwLockReadGuard::map`] to a part `U`
+/// of the value. `Send` and `Sync` iff `U: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+/// let lock = RwLock::new([1, 2, 3]);
+/// let first: MappedRwLockReadGuard<'_, i32> = RwLockReadGuard::map(lock.try_read().unwrap(), |a| &a[0]);
+/// assert_eq!(*first, 1);
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct MappedRwLockReadGuard<'a, U: ?Sized> {
+    raw: &'a RawRwLock,
+    value: NonNull<U>,
+    /// Borrows `U` for `'a`: variance and drop-check as for `&'a U`.
+    _borrow: PhantomData<&'a U>,
+}
+
+// SAFETY: the guard gives `&U` only, shared with the lock's other readers;
+// that is fine on any thread for `U: Sync`. The release is atomic.
+unsafe impl<U: ?Sized + Sync> Send for MappedRwLockReadGuard<'_, U> {}
+// SAFETY: as for `Send`.
+unsafe impl<U: ?Sized + Sync> Sync for MappedRwLockReadGuard<'_, U> {}
+
+impl<U: ?Sized> Deref for MappedRwLockReadGuard<'_, U> {
+    type Target = U;
+
+    #[inline]
+    fn deref(&self) -> &U {
+        // SAFETY: `value` points into the read-locked value, and the read
+        // lock is held until this guard drops.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+impl<U: ?Sized> Drop for MappedRwLockReadGuard<'_, U> {
+    #[inline]
+    fn drop(&mut self) {
+        self.raw.read_unlock();
+    }
+}
+
+impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockReadGuard<'_, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`RwLockWriteGuard`] narrowed by [`RwLockWriteGuard::map`] to a part
+/// `U` of the value. `Send` iff `U: Send`, `Sync` iff `U: Sync`. It has no
+/// `downgrade` (see [`RwLockWriteGuard::map`]).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+/// let lock = RwLock::new([1, 2, 3]);
+/// let mut first: MappedRwLockWriteGuard<'_, i32> =
+///     RwLockWriteGuard::map(lock.try_write().unwrap(), |a| &mut a[0]);
+/// *first = 7;
+/// ```
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct MappedRwLockWriteGuard<'a, U: ?Sized> {
+    raw: &'a RawRwLock,
+    value: NonNull<U>,
+    /// Borrows `U` mutably for `'a`: variance and drop-check as for
+    /// `&'a mut U`.
+    _borrow: PhantomData<&'a mut U>,
+}
+
+// SAFETY: the guard gives `&mut U` only; moving it moves that access, which
+// `U: Send` allows. Nothing else of `T` is reachable (RUSTSEC-2020-0059).
+unsafe impl<U: ?Sized + Send> Send for MappedRwLockWriteGuard<'_, U> {}
+// SAFETY: `&MappedRwLockWriteGuard` gives `&U` only, which `U: Sync` allows.
+unsafe impl<U: ?Sized + Sync> Sync for MappedRwLockWriteGuard<'_, U> {}
+
+impl<U: ?Sized> Deref for MappedRwLockWriteGuard<'_, U> {
+    type Target = U;
+
+    #[inline]
+    fn deref(&self) -> &U {
+        // SAFETY: `value` points into the write-locked value, and the lock
+        // is held until this guard drops.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+impl<U: ?Sized> DerefMut for MappedRwLockWriteGuard<'_, U> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only access.
+        unsafe { self.value.as_mut() }
+    }
+}
+
+impl<U: ?Sized> Drop for MappedRwLockWriteGuard<'_, U> {
+    #[inline]
+    fn drop(&mut self) {
+        self.raw.write_unlock();
+    }
+}
+
+impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockWriteGuard<'_, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Arc guards
+// ---------------------------------------------------------------------------
+
+/// A read lock on an [`RwLock`] that owns an `Arc` of it: `'static`, so it
+/// can move into a spawned task. Made by [`RwLock::read_arc`]. `Send` iff
+/// `T: Send + Sync` (dropping the last `Arc` drops `T` where the guard is);
+/// `Sync` iff `T: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile::{RwLock, RwLockReadGuardArc};
+/// let lock = Arc::new(RwLock::new(5));
+/// let guard: RwLockReadGuardArc<i32> = lock.try_read_arc().unwrap();
+/// assert_eq!(*guard, 5);
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockReadGuardArc<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+    /// The auto traits are set below.
+    _not_auto: PhantomData<*const T>,
+}
+
+// SAFETY: shared access to `T` on another thread needs `T: Sync`; the guard
+// may drop the last `Arc`, and with it `T`, on that thread: `T: Send`.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockReadGuardArc<T> {}
+// SAFETY: `&RwLockReadGuardArc` gives `&T` only.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuardArc<T> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> RwLockReadGuardArc<T> {
+    #[inline]
+    fn new(lock: Arc<RwLock<T>>) -> Self {
+        Self {
+            lock,
+            _not_auto: PhantomData,
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Deref for RwLockReadGuardArc<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        self.lock.data_ref()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Drop for RwLockReadGuardArc<T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.lock.raw.read_unlock();
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuardArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// The upgradable read lock on an [`RwLock`], owning an `Arc` of it. Made by
+/// [`RwLock::upgradable_read_arc`]. `Send` iff `T: Send + Sync`, `Sync` iff
+/// `T: Sync`; invariant in `T`, like [`RwLockUpgradableReadGuard`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+/// let lock = Arc::new(RwLock::new(5));
+/// let guard: RwLockUpgradableReadGuardArc<i32> = lock.try_upgradable_read_arc().unwrap();
+/// assert_eq!(*guard, 5);
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockUpgradableReadGuardArc<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+    /// Auto traits set below; invariance spelled out.
+    _invariant: PhantomData<*mut T>,
+}
+
+// SAFETY: as for `RwLockUpgradableReadGuard`; dropping the last `Arc` on
+// another thread is covered by `T: Send`.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockUpgradableReadGuardArc<T> {}
+// SAFETY: `&RwLockUpgradableReadGuardArc` gives `&T` only.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Sync> Sync for RwLockUpgradableReadGuardArc<T> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
+    #[inline]
+    fn new(lock: Arc<RwLock<T>>) -> Self {
+        Self {
+            lock,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Takes the `Arc` out without running `Drop`.
+    fn into_lock(guard: Self) -> Arc<RwLock<T>> {
+        let guard = ManuallyDrop::new(guard);
+        // SAFETY: `guard` is never used or dropped again, so the `Arc` is
+        // moved out exactly once.
+        unsafe { core::ptr::read(&guard.lock) }
+    }
+
+    /// Like [`RwLockUpgradableReadGuard::upgrade`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`RwLockUpgradableReadGuard::upgrade`]: dropping the future
+    /// releases the upgradable lock.
+    ///
+    /// # Fairness
+    ///
+    /// No writer can come first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(1));
+    /// *RwLockUpgradableReadGuardArc::upgrade(lock.upgradable_read_arc().await).await = 2;
+    /// # });
+    /// ```
+    #[inline]
+    pub fn upgrade(guard: Self) -> UpgradeArc<T> {
+        UpgradeArc(AcquireInner::new(Self::into_lock(guard)))
+    }
+
+    /// Like [`RwLockUpgradableReadGuard::try_upgrade`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let upgradable = lock.try_upgradable_read_arc().unwrap();
+    /// assert!(RwLockUpgradableReadGuardArc::try_upgrade(upgradable).is_ok());
+    /// ```
+    pub fn try_upgrade(guard: Self) -> Result<RwLockWriteGuardArc<T>, Self> {
+        if guard.lock.raw.try_upgrade() {
+            Ok(RwLockWriteGuardArc::new(Self::into_lock(guard)))
+        } else {
+            Err(guard)
+        }
+    }
+
+    /// Like [`RwLockUpgradableReadGuard::upgrade_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let writer = RwLockUpgradableReadGuardArc::upgrade_blocking(lock.try_upgradable_read_arc().unwrap());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn upgrade_blocking(guard: Self) -> RwLockWriteGuardArc<T> {
+        match Self::try_upgrade(guard) {
+            Ok(writer) => writer,
+            Err(guard) => crate::wait::block::block_on(Self::upgrade(guard)),
+        }
+    }
+
+    /// Like [`RwLockUpgradableReadGuard::downgrade`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let reader = RwLockUpgradableReadGuardArc::downgrade(lock.try_upgradable_read_arc().unwrap());
+    /// assert_eq!(*reader, 1);
+    /// ```
+    pub fn downgrade(guard: Self) -> RwLockReadGuardArc<T> {
+        guard.lock.raw.downgrade_upgradable();
+        RwLockReadGuardArc::new(Self::into_lock(guard))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Deref for RwLockUpgradableReadGuardArc<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        self.lock.data_ref()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Drop for RwLockUpgradableReadGuardArc<T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.lock.raw.upgradable_unlock();
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockUpgradableReadGuardArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// The write lock on an [`RwLock`], owning an `Arc` of it. Made by
+/// [`RwLock::write_arc`]. `Send` iff `T: Send`, `Sync` iff `T: Sync`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile::{RwLock, RwLockWriteGuardArc};
+/// let lock = Arc::new(RwLock::new(5));
+/// let mut guard: RwLockWriteGuardArc<i32> = lock.try_write_arc().unwrap();
+/// *guard += 1;
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockWriteGuardArc<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+    /// The auto traits are set below.
+    _not_auto: PhantomData<*mut T>,
+}
+
+// SAFETY: as for `RwLockWriteGuard` (the downgrades need `T: Sync`);
+// dropping the last `Arc`, and `T`, on another thread is fine for `T: Send`.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send> Send for RwLockWriteGuardArc<T> {}
+// SAFETY: `&RwLockWriteGuardArc` gives `&T` only.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuardArc<T> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> RwLockWriteGuardArc<T> {
+    #[inline]
+    fn new(lock: Arc<RwLock<T>>) -> Self {
+        Self {
+            lock,
+            _not_auto: PhantomData,
+        }
+    }
+
+    /// Takes the `Arc` out without running `Drop`.
+    fn into_lock(guard: Self) -> Arc<RwLock<T>> {
+        let guard = ManuallyDrop::new(guard);
+        // SAFETY: `guard` is never used or dropped again, so the `Arc` is
+        // moved out exactly once.
+        unsafe { core::ptr::read(&guard.lock) }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized + Sync> RwLockWriteGuardArc<T> {
+    /// Like [`RwLockWriteGuard::downgrade`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let reader = RwLockWriteGuardArc::downgrade(lock.try_write_arc().unwrap());
+    /// assert!(lock.try_read().is_some());
+    /// ```
+    pub fn downgrade(guard: Self) -> RwLockReadGuardArc<T> {
+        guard.lock.raw.downgrade_write(false);
+        RwLockReadGuardArc::new(Self::into_lock(guard))
+    }
+
+    /// Like [`RwLockWriteGuard::downgrade_to_upgradable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile::{RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let upgradable = RwLockWriteGuardArc::downgrade_to_upgradable(lock.try_write_arc().unwrap());
+    /// assert!(lock.try_upgradable_read().is_none());
+    /// ```
+    pub fn downgrade_to_upgradable(guard: Self) -> RwLockUpgradableReadGuardArc<T> {
+        guard.lock.raw.downgrade_write(true);
+        RwLockUpgradableReadGuardArc::new(Self::into_lock(guard))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Deref for RwLockWriteGuardArc<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        self.lock.data_ref()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> DerefMut for RwLockWriteGuardArc<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        self.lock.data_mut()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized> Drop for RwLockWriteGuardArc<T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.lock.raw.write_unlock();
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuardArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}

@@ -1,0 +1,285 @@
+//! Loom models of `turnstile::RwLock`.
+//!
+//! Run in both wait-layer tiers (a separate target dir keeps the normal build
+//! intact):
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test --release --test loom_rwlock
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test --release --test loom_rwlock --no-default-features --features critical-section
+//! ```
+//!
+//! The value is read and written through the lock's `UnsafeCell`, which is
+//! loom's under `--cfg loom`: a write that does not happen-after every read
+//! and write before it (or a read that races a write) is reported as a
+//! causality violation. A lost wakeup leaves a thread parked forever, which
+//! loom reports as a deadlock. Every model ends by checking the lock is at
+//! rest and fully usable (`assert_usable`), so a mark left behind in the
+//! state word (a waiting-writer count, a read phase, an upgrade bit) fails
+//! the model too.
+#![cfg(loom)]
+
+mod loom_common;
+use loom_common::{drive, model, poll_once};
+
+use loom::sync::Arc;
+use loom::thread;
+use turnstile::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
+
+fn read_now<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    #[cfg(feature = "std")]
+    {
+        l.read_blocking()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        loom::future::block_on(l.read())
+    }
+}
+
+fn write_now<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    #[cfg(feature = "std")]
+    {
+        l.write_blocking()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        loom::future::block_on(l.write())
+    }
+}
+
+/// A non-atomic read-modify-write of the value: two tracked accesses.
+fn bump(guard: &mut RwLockWriteGuard<'_, usize>) {
+    let value = **guard;
+    **guard = value + 1;
+}
+
+/// The lock is at rest and every kind of guard can be taken at once; returns
+/// the value.
+fn assert_usable(l: &RwLock<usize>) -> usize {
+    assert!(!l.is_locked(), "lock still held at the end");
+    let w = l
+        .try_write()
+        .expect("try_write refused a free lock: a mark leaked?");
+    let value = *w;
+    drop(w);
+    let r = l
+        .try_read()
+        .expect("try_read refused a free lock: a mark leaked?");
+    let u = l
+        .try_upgradable_read()
+        .expect("try_upgradable_read refused");
+    drop(r);
+    drop(
+        RwLockUpgradableReadGuard::try_upgrade(u)
+            .ok()
+            .expect("try_upgrade refused"),
+    );
+    value
+}
+
+/// Model 1. A reader and a writer race on a free lock, each through the
+/// blocking path, while the main thread reads too. Proves exclusion with
+/// happens-before (loom's cell tracking) in every interleaving of the fast
+/// paths, the slow paths and the releases' notifies, and no lost wakeup.
+#[test]
+fn reader_writer_race() {
+    model(4, || {
+        let l = Arc::new(RwLock::new(0usize));
+        let writer = {
+            let l = l.clone();
+            thread::spawn(move || bump(&mut write_now(&l)))
+        };
+        let reader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                let v = *read_now(&l);
+                assert!(v <= 1);
+            })
+        };
+        let v = *read_now(&l);
+        assert!(v <= 1);
+        writer.join().unwrap();
+        reader.join().unwrap();
+        assert_eq!(assert_usable(&l), 1);
+    });
+}
+
+/// Model 2. The main thread holds the write lock; a reader and a writer
+/// arrive on their own threads while it releases. Proves that whichever
+/// order the arrivals, registrations and the write unlock (with its read
+/// phase) take, both get in, one after the other, and nothing is left set.
+#[test]
+fn write_unlock_vs_reader_and_writer_arrival() {
+    model(4, || {
+        let l = Arc::new(RwLock::new(0usize));
+        let mut held = l.try_write().unwrap();
+        let reader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                let v = *read_now(&l);
+                assert!(v == 1 || v == 2, "reader saw {v}");
+            })
+        };
+        let writer = {
+            let l = l.clone();
+            thread::spawn(move || bump(&mut write_now(&l)))
+        };
+        bump(&mut held);
+        drop(held);
+        reader.join().unwrap();
+        writer.join().unwrap();
+        assert_eq!(assert_usable(&l), 2);
+    });
+}
+
+/// Model 3. An upgradable reader upgrades on its own thread while the main
+/// thread's plain reader leaves and another thread tries to read. Proves the
+/// last reader's leave always wakes the upgrade (no lost wakeup), the write
+/// after the upgrade happens-after the reads, and a reader held back by the
+/// pending upgrade gets in afterwards.
+#[test]
+fn upgrade_vs_reader_leaving() {
+    model(4, || {
+        let l = Arc::new(RwLock::new(0usize));
+        let held = l.try_read().unwrap();
+        let upgrader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                let u = loom::future::block_on(l.upgradable_read());
+                let mut w = loom::future::block_on(RwLockUpgradableReadGuard::upgrade(u));
+                bump(&mut w);
+            })
+        };
+        let late = {
+            let l = l.clone();
+            thread::spawn(move || {
+                let v = *read_now(&l);
+                assert!(v <= 1);
+            })
+        };
+        assert_eq!(*held, 0);
+        drop(held);
+        upgrader.join().unwrap();
+        late.join().unwrap();
+        assert_eq!(assert_usable(&l), 1);
+    });
+}
+
+/// Model 4. A writer queued behind a reader (so holding back new readers)
+/// is dropped on its own thread while a new reader, queued behind it, waits
+/// on another, and the main thread's reader leaves. Proves the dropped
+/// writer's count never strands the queued reader or a later writer, in
+/// every order of the drop, the leave and the reader's re-checks.
+#[test]
+fn cancelled_pending_writer() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(4, || {
+        let l: &'static RwLock<usize> = &L;
+        let held = l.try_read().unwrap();
+        let mut w = Box::pin(l.write());
+        assert!(poll_once(&mut w).is_pending());
+        let mut r = Box::pin(l.read());
+        assert!(
+            poll_once(&mut r).is_pending(),
+            "a new reader passed a queued writer"
+        );
+        let tw = thread::spawn(move || drop(w));
+        let tr = thread::spawn(move || {
+            let (guard, _) = drive(r);
+            assert_eq!(*guard, 0);
+        });
+        drop(held);
+        tw.join().unwrap();
+        tr.join().unwrap();
+        bump(&mut write_now(l));
+        assert_eq!(assert_usable(l), 1);
+    });
+}
+
+/// Model 5. A pending upgrade (waiting for the main thread's reader) is
+/// dropped on its own thread while a reader it held back waits on another
+/// and the main thread's reader leaves. Proves the dropped upgrade gives
+/// back the upgradable lock and its UPGRADING mark and wakes the reader in
+/// every order.
+#[test]
+fn cancelled_upgrade() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(4, || {
+        let l: &'static RwLock<usize> = &L;
+        let held = l.try_read().unwrap();
+        let mut up = Box::pin(RwLockUpgradableReadGuard::upgrade(
+            l.try_upgradable_read().unwrap(),
+        ));
+        assert!(poll_once(&mut up).is_pending());
+        let mut r = Box::pin(l.read());
+        assert!(
+            poll_once(&mut r).is_pending(),
+            "a reader passed a pending upgrade"
+        );
+        let tu = thread::spawn(move || drop(up));
+        let tr = thread::spawn(move || drop(drive(r).0));
+        drop(held);
+        tu.join().unwrap();
+        tr.join().unwrap();
+        assert_eq!(assert_usable(l), 0);
+    });
+}
+
+/// Model 6. A reader queued behind the main thread's write lock is dropped
+/// on its own thread while the main thread releases (which starts a read
+/// phase for it) and a queued writer waits on a third. Proves the writer is
+/// never stranded behind a read phase whose reader went away, whether the
+/// reader left before the release (stale mark), after its notification, or
+/// during it.
+#[test]
+fn cancelled_reader_vs_read_phase() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(5, || {
+        let l: &'static RwLock<usize> = &L;
+        let mut held = l.try_write().unwrap();
+        let mut r = Box::pin(l.read());
+        assert!(poll_once(&mut r).is_pending());
+        let mut w = Box::pin(l.write());
+        assert!(poll_once(&mut w).is_pending());
+        let tr = thread::spawn(move || drop(r));
+        let tw = thread::spawn(move || bump(&mut drive(w).0));
+        bump(&mut held);
+        drop(held);
+        tr.join().unwrap();
+        tw.join().unwrap();
+        assert_eq!(assert_usable(l), 2);
+    });
+}
+
+/// Model 7. Write downgrade races a queued reader and a queued writer: the
+/// reader must get in alongside the downgraded guard, the writer after both.
+#[test]
+fn downgrade_vs_queued() {
+    model(3, || {
+        let l = Arc::new(RwLock::new(0usize));
+        let mut held = l.try_write().unwrap();
+        let reader = {
+            let l = l.clone();
+            thread::spawn(move || assert!(*read_now(&l) >= 1))
+        };
+        let writer = {
+            let l = l.clone();
+            thread::spawn(move || bump(&mut write_now(&l)))
+        };
+        bump(&mut held);
+        let down = RwLockWriteGuard::downgrade(held);
+        assert!(*down >= 1);
+        drop(down);
+        reader.join().unwrap();
+        writer.join().unwrap();
+        assert_eq!(assert_usable(&l), 2);
+    });
+}

@@ -1,0 +1,1002 @@
+//! `turnstile::RwLock`: the API, upgrade and downgrade paths, mapped guards,
+//! Debug output, the fair phases and cancellation driven by hand with
+//! counting wakers, reader overflow, and (tier permitting) blocking and
+//! `Arc` variants on threads. Runs in every tier.
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+
+use common::{assert_pending, assert_ready, CountingWaker};
+use turnstile::{
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard,
+    RwLockUpgradableReadGuard, RwLockWriteGuard,
+};
+
+/// The lock is at rest and fully usable: a writer, then two readers and an
+/// upgradable reader, then an upgrade, all succeed at once.
+#[track_caller]
+fn assert_usable<T>(lock: &RwLock<T>) {
+    assert!(!lock.is_locked(), "lock still held");
+    assert_eq!(lock.reader_count(), 0);
+    drop(lock.try_write().expect("try_write refused a free lock"));
+    let a = lock.try_read().expect("try_read refused a free lock");
+    let b = lock.try_read().expect("second try_read refused");
+    let u = lock
+        .try_upgradable_read()
+        .expect("try_upgradable_read refused");
+    assert_eq!(lock.reader_count(), 3);
+    drop((a, b));
+    let w = RwLockUpgradableReadGuard::try_upgrade(u)
+        .ok()
+        .expect("try_upgrade refused");
+    assert!(lock.is_write_locked());
+    drop(w);
+    assert!(!lock.is_locked());
+}
+
+// ---------------------------------------------------------------------------
+// API
+// ---------------------------------------------------------------------------
+
+#[test]
+fn constructors_and_accessors() {
+    static STATIC: RwLock<u32> = RwLock::new(3);
+    assert_eq!(*STATIC.try_read().unwrap(), 3);
+
+    let mut lock = RwLock::new(String::from("a"));
+    lock.get_mut().push('b');
+    assert_eq!(lock.into_inner(), "ab");
+    assert_eq!(RwLock::<u8>::default().into_inner(), 0);
+    assert_eq!(RwLock::from(9u8).into_inner(), 9);
+
+    let unsized_lock: &RwLock<[u8]> = &RwLock::new([1, 2, 3]);
+    assert_eq!(unsized_lock.try_read().unwrap().len(), 3);
+    unsized_lock.try_write().unwrap()[0] = 7;
+    assert_eq!(unsized_lock.try_read().unwrap()[0], 7);
+}
+
+#[test]
+fn readers_share_writers_exclude() {
+    let lock = RwLock::new(0);
+    assert!(!lock.is_locked());
+    let a = lock.try_read().unwrap();
+    let b = lock.try_read().unwrap();
+    assert!(lock.is_locked());
+    assert!(!lock.is_write_locked());
+    assert_eq!(lock.reader_count(), 2);
+    assert!(lock.try_write().is_none());
+    drop((a, b));
+    let mut w = lock.try_write().unwrap();
+    *w += 1;
+    assert!(lock.is_write_locked());
+    assert_eq!(lock.reader_count(), 0);
+    assert!(lock.try_read().is_none());
+    assert!(lock.try_upgradable_read().is_none());
+    assert!(lock.try_write().is_none());
+    drop(w);
+    assert_eq!(*lock.try_read().unwrap(), 1);
+    assert_usable(&lock);
+}
+
+#[test]
+fn async_forms_are_ready_when_free() {
+    let waker = CountingWaker::new();
+    let lock = RwLock::new(1);
+    {
+        let mut r1 = pin!(lock.read());
+        let mut r2 = pin!(lock.read());
+        let g1 = assert_ready(r1.as_mut(), waker.waker());
+        let g2 = assert_ready(r2.as_mut(), waker.waker());
+        assert_eq!(*g1 + *g2, 2);
+    }
+    {
+        let mut w = pin!(lock.write());
+        *assert_ready(w.as_mut(), waker.waker()) += 1;
+    }
+    {
+        let mut u = pin!(lock.upgradable_read());
+        let g = assert_ready(u.as_mut(), waker.waker());
+        let mut up = pin!(RwLockUpgradableReadGuard::upgrade(g));
+        *assert_ready(up.as_mut(), waker.waker()) += 1;
+    }
+    assert_eq!(waker.count(), 0);
+    assert_eq!(lock.into_inner(), 3);
+}
+
+#[test]
+fn one_upgradable_reader_alongside_readers() {
+    let lock = RwLock::new(0);
+    let u = lock.try_upgradable_read().unwrap();
+    assert!(lock.try_upgradable_read().is_none());
+    assert!(lock.try_write().is_none());
+    let r = lock.try_read().unwrap();
+    assert_eq!(lock.reader_count(), 2);
+    assert!(lock.is_locked());
+    assert!(!lock.is_write_locked());
+    // A reader is still inside: try_upgrade hands the guard back.
+    let u = RwLockUpgradableReadGuard::try_upgrade(u).unwrap_err();
+    drop(r);
+    let mut w = RwLockUpgradableReadGuard::try_upgrade(u).unwrap();
+    *w = 5;
+    assert!(lock.is_write_locked());
+    drop(w);
+    assert_eq!(*lock.try_read().unwrap(), 5);
+    assert_usable(&lock);
+}
+
+#[test]
+fn downgrades() {
+    let lock = RwLock::new(1);
+
+    // write -> read: readers may join, writers may not.
+    let mut w = lock.try_write().unwrap();
+    *w = 2;
+    let r = RwLockWriteGuard::downgrade(w);
+    assert_eq!(*r, 2);
+    assert!(!lock.is_write_locked());
+    assert_eq!(*lock.try_read().unwrap(), 2);
+    assert!(lock.try_write().is_none());
+    drop(r);
+
+    // write -> upgradable: readers may join, not another upgradable.
+    let w = lock.try_write().unwrap();
+    let u = RwLockWriteGuard::downgrade_to_upgradable(w);
+    assert!(lock.try_upgradable_read().is_none());
+    assert!(lock.try_read().is_some());
+    assert_eq!(lock.reader_count(), 1);
+
+    // upgradable -> read: another upgradable may come in.
+    let r = RwLockUpgradableReadGuard::downgrade(u);
+    let u2 = lock.try_upgradable_read().unwrap();
+    assert_eq!(lock.reader_count(), 2);
+    drop((r, u2));
+    assert_usable(&lock);
+}
+
+#[test]
+fn downgrade_lets_queued_readers_in() {
+    let (wr, wu) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let w = lock.try_write().unwrap();
+    let mut r = pin!(lock.read());
+    let mut u = pin!(lock.upgradable_read());
+    assert_pending(r.as_mut(), wr.waker());
+    assert_pending(u.as_mut(), wu.waker());
+    let down = RwLockWriteGuard::downgrade(w);
+    assert_eq!(wr.count(), 1);
+    assert_eq!(wu.count(), 1);
+    let r = assert_ready(r.as_mut(), wr.waker());
+    let u = assert_ready(u.as_mut(), wu.waker());
+    assert_eq!(lock.reader_count(), 3);
+    drop((down, r, u));
+    assert_usable(&lock);
+}
+
+#[test]
+fn upgrade_waits_for_readers_and_blocks_new_ones() {
+    let (wu, wr) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let reader = lock.try_read().unwrap();
+    let u = lock.try_upgradable_read().unwrap();
+    let mut up = pin!(RwLockUpgradableReadGuard::upgrade(u));
+    assert_pending(up.as_mut(), wu.waker());
+    // New readers queue behind the pending upgrade.
+    assert!(lock.try_read().is_none());
+    let mut r2 = pin!(lock.read());
+    assert_pending(r2.as_mut(), wr.waker());
+    assert_eq!(wu.count(), 0);
+    drop(reader);
+    assert_eq!(wu.count(), 1, "the last reader must wake the upgrade");
+    let mut w = assert_ready(up.as_mut(), wu.waker());
+    *w = 1;
+    assert!(lock.is_write_locked());
+    assert_eq!(wr.count(), 0);
+    drop(w);
+    assert_eq!(wr.count(), 1);
+    assert_eq!(*assert_ready(r2.as_mut(), wr.waker()), 1);
+    assert_usable(&lock);
+}
+
+/// The upgrade waits in the writers' queue, here behind a writer that waits
+/// for the upgradable lock: the last reader must still wake the upgrade.
+#[test]
+fn upgrade_queued_behind_a_writer_is_woken() {
+    let (wu, ww) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let reader = lock.try_read().unwrap();
+    let u = lock.try_upgradable_read().unwrap();
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    let mut up = pin!(RwLockUpgradableReadGuard::upgrade(u));
+    assert_pending(up.as_mut(), wu.waker());
+    drop(reader);
+    assert_eq!(
+        wu.count(),
+        1,
+        "the upgrade behind a queued writer was not woken"
+    );
+    // The writer may be woken too; it must not get in.
+    assert_pending(write.as_mut(), ww.waker());
+    let mut w = assert_ready(up.as_mut(), wu.waker());
+    *w = 1;
+    drop(w);
+    assert!(ww.count() >= 1);
+    assert_eq!(*assert_ready(write.as_mut(), ww.waker()), 1);
+    assert_usable(&lock);
+}
+
+#[test]
+fn upgradable_waiter_is_woken_when_the_upgradable_leaves() {
+    let w = CountingWaker::new();
+    let lock = RwLock::new(0);
+    let u = lock.try_upgradable_read().unwrap();
+    let mut u2 = pin!(lock.upgradable_read());
+    assert_pending(u2.as_mut(), w.waker());
+    drop(u);
+    assert_eq!(w.count(), 1);
+    drop(assert_ready(u2.as_mut(), w.waker()));
+    assert_usable(&lock);
+}
+
+#[test]
+fn mapped_guards() {
+    let lock = RwLock::new((1u8, String::from("x")));
+    let name: MappedRwLockReadGuard<'_, String> =
+        RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.1);
+    assert_eq!(&*name, "x");
+    assert_eq!(format!("{name:?}"), "\"x\"");
+    assert!(lock.try_write().is_none());
+    assert_eq!(lock.reader_count(), 1);
+    drop(name);
+
+    let mut first: MappedRwLockWriteGuard<'_, u8> =
+        RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.0);
+    *first += 1;
+    assert_eq!(format!("{first:?}"), "2");
+    assert!(lock.try_read().is_none());
+    assert!(lock.is_write_locked());
+    drop(first);
+    assert_eq!(lock.try_read().unwrap().0, 2);
+    assert_usable(&lock);
+}
+
+#[test]
+fn map_that_panics_unlocks() {
+    let lock = RwLock::new(0);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        RwLockReadGuard::map(lock.try_read().unwrap(), |_| -> &u8 { panic!("boom") })
+    }));
+    assert!(r.is_err());
+    let w = catch_unwind(AssertUnwindSafe(|| {
+        RwLockWriteGuard::map(lock.try_write().unwrap(), |_| -> &mut u8 { panic!("boom") })
+    }));
+    assert!(w.is_err());
+    assert_usable(&lock);
+}
+
+#[test]
+fn debug_output() {
+    let lock = RwLock::new(5);
+    assert_eq!(format!("{lock:?}"), "RwLock { value: 5 }");
+    let r = lock.try_read().unwrap();
+    assert_eq!(format!("{r:?}"), "5");
+    assert_eq!(format!("{r}"), "5");
+    assert_eq!(format!("{lock:?}"), "RwLock { value: 5 }", "readers share");
+    drop(r);
+    let u = lock.try_upgradable_read().unwrap();
+    assert_eq!(format!("{u:?}"), "5");
+    drop(u);
+    let w = lock.try_write().unwrap();
+    assert_eq!(format!("{w:?}"), "5");
+    assert_eq!(format!("{w}"), "5");
+    assert_eq!(format!("{lock:?}"), "RwLock { value: <locked> }");
+    drop(w);
+
+    // A queued writer makes it `<locked>` even while only readers hold it.
+    let waker = CountingWaker::new();
+    let r = lock.try_read().unwrap();
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), waker.waker());
+    assert_eq!(format!("{lock:?}"), "RwLock { value: <locked> }");
+
+    assert_eq!(format!("{:?}", lock.read()), "Read { .. }");
+    assert_eq!(format!("{write:?}"), "Write { .. }");
+    assert_eq!(
+        format!("{:?}", lock.upgradable_read()),
+        "UpgradableRead { .. }"
+    );
+    drop(r);
+    drop(assert_ready(write.as_mut(), waker.waker()));
+    let up = RwLockUpgradableReadGuard::upgrade(lock.try_upgradable_read().unwrap());
+    assert_eq!(format!("{up:?}"), "Upgrade { .. }");
+}
+
+// ---------------------------------------------------------------------------
+// Fair phases
+// ---------------------------------------------------------------------------
+
+/// Once a writer is queued, a new reader queues behind it; the readers
+/// inside drain and the last one wakes the writer.
+#[test]
+fn queued_writer_stops_new_readers() {
+    let (ww, wr) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let r1 = lock.try_read().unwrap();
+    let r2 = lock.try_read().unwrap();
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+
+    assert!(lock.try_read().is_none(), "try_read passed a queued writer");
+    assert!(lock.try_upgradable_read().is_none());
+    let mut late = pin!(lock.read());
+    assert_pending(late.as_mut(), wr.waker());
+
+    drop(r1);
+    assert_eq!(ww.count(), 0, "woken with a reader still inside");
+    drop(r2);
+    assert_eq!(ww.count(), 1);
+    let mut guard = assert_ready(write.as_mut(), ww.waker());
+    *guard = 1;
+    assert_eq!(wr.count(), 0);
+    drop(guard);
+    assert_eq!(wr.count(), 1);
+    assert_eq!(*assert_ready(late.as_mut(), wr.waker()), 1);
+    assert_usable(&lock);
+}
+
+/// Readers that queued during a write go in together when it ends, before
+/// the writer that queued after them (and before the ones that queued after
+/// that writer: all the readers waiting at the release form one phase).
+#[test]
+fn readers_queued_during_a_write_go_in_together() {
+    let wakers: Vec<CountingWaker> = (0..3).map(|_| CountingWaker::new()).collect();
+    let ww2 = CountingWaker::new();
+    let lock = RwLock::new(0);
+    let w1 = lock.try_write().unwrap();
+    let mut r1 = pin!(lock.read());
+    let mut r2 = pin!(lock.read());
+    assert_pending(r1.as_mut(), wakers[0].waker());
+    assert_pending(r2.as_mut(), wakers[1].waker());
+    let mut w2 = pin!(lock.write());
+    assert_pending(w2.as_mut(), ww2.waker());
+    let mut r3 = pin!(lock.read());
+    assert_pending(r3.as_mut(), wakers[2].waker());
+
+    drop(w1);
+    for w in &wakers {
+        assert_eq!(w.count(), 1, "a queued reader was not woken");
+    }
+    assert_eq!(
+        ww2.count(),
+        0,
+        "the writer was woken before the readers' phase"
+    );
+    // The writer, polled first, must still wait: the phase is the readers'.
+    assert_pending(w2.as_mut(), ww2.waker());
+    let g1 = assert_ready(r1.as_mut(), wakers[0].waker());
+    let g2 = assert_ready(r2.as_mut(), wakers[1].waker());
+    let g3 = assert_ready(r3.as_mut(), wakers[2].waker());
+    assert_eq!(lock.reader_count(), 3);
+    // ...and new readers wait behind the queued writer.
+    assert!(lock.try_read().is_none());
+    drop((g1, g2));
+    assert_eq!(ww2.count(), 0);
+    drop(g3);
+    assert_eq!(ww2.count(), 1);
+    drop(assert_ready(w2.as_mut(), ww2.waker()));
+    assert_usable(&lock);
+}
+
+/// A task that writes in a loop cannot starve a queued reader: after its
+/// release, its next `write()` waits for the reader's phase.
+#[test]
+fn looping_writer_does_not_starve_readers() {
+    let (wr, ww) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let w = lock.try_write().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    drop(w);
+    assert_eq!(wr.count(), 1);
+    // The writer comes straight back before the reader runs.
+    assert!(
+        lock.try_write().is_none(),
+        "try_write barged into the read phase"
+    );
+    let mut again = pin!(lock.write());
+    assert_pending(again.as_mut(), ww.waker());
+    let g = assert_ready(read.as_mut(), wr.waker());
+    drop(g);
+    assert_eq!(ww.count(), 1);
+    drop(assert_ready(again.as_mut(), ww.waker()));
+    assert_usable(&lock);
+}
+
+/// Writers are served in the order they queued.
+#[test]
+fn writers_in_fifo_order() {
+    let wakers: Vec<CountingWaker> = (0..3).map(|_| CountingWaker::new()).collect();
+    let lock = RwLock::new(Vec::new());
+    let r = lock.try_read().unwrap();
+    let mut futures: Vec<_> = (0..3).map(|_| Box::pin(lock.write())).collect();
+    for (f, w) in futures.iter_mut().zip(&wakers) {
+        assert_pending(f.as_mut(), w.waker());
+    }
+    drop(r);
+    for i in 0..3 {
+        for (j, w) in wakers.iter().enumerate() {
+            assert_eq!(
+                w.count(),
+                usize::from(j <= i),
+                "after {i} releases, writer {j}"
+            );
+        }
+        let mut g = assert_ready(futures[i].as_mut(), wakers[i].waker());
+        g.push(i);
+        for (later, w) in futures[i + 1..].iter_mut().zip(&wakers[i + 1..]) {
+            assert_pending(later.as_mut(), w.waker());
+        }
+        drop(g);
+    }
+    assert_eq!(*lock.try_read().unwrap(), [0, 1, 2]);
+}
+
+// ---------------------------------------------------------------------------
+// Reader overflow
+// ---------------------------------------------------------------------------
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// At the maximum reader count, one more reader panics with a clear message
+/// and the count is untouched: the readers leave and the lock is usable.
+#[test]
+fn reader_overflow_panics_and_leaves_the_lock_usable() {
+    let max = RwLock::<u8>::__MAX_READERS;
+    assert!(max >= (1 << 14) - 1);
+    let lock = RwLock::new(0u8);
+    lock.__add_readers(max - 1);
+    let last = lock.try_read().expect("the last reader below the limit");
+    assert_eq!(lock.reader_count(), max);
+
+    let attempts: [&dyn Fn(); 4] = [
+        &|| drop(lock.try_read()),
+        &|| drop(futures_lite::future::block_on(lock.read())),
+        &|| drop(lock.try_read()),
+        &|| lock.__add_readers(1),
+    ];
+    for attempt in attempts {
+        let payload = catch_unwind(AssertUnwindSafe(attempt)).expect_err("overflow did not panic");
+        let message = panic_message(payload);
+        assert!(
+            message.contains("RwLock reader count overflow"),
+            "unclear panic message: {message:?}"
+        );
+        assert_eq!(lock.reader_count(), max, "the count changed on overflow");
+    }
+
+    // An upgradable reader fits (it is not counted with the plain ones), but
+    // cannot downgrade into a full count: that panics and releases it.
+    let u = lock.try_upgradable_read().unwrap();
+    let payload = catch_unwind(AssertUnwindSafe(|| {
+        drop(RwLockUpgradableReadGuard::downgrade(u))
+    }))
+    .expect_err("downgrade into a full count did not panic");
+    assert!(panic_message(payload).contains("reader count overflow"));
+    assert_eq!(lock.reader_count(), max);
+    assert!(
+        lock.try_upgradable_read().is_some(),
+        "the upgradable lock leaked"
+    );
+
+    drop(last);
+    // SAFETY: exactly `max - 1` readers were added and are still counted.
+    unsafe { lock.__remove_readers(max - 1) };
+    assert_usable(&lock);
+}
+
+/// A writer queued behind a full reader count still gets in once they leave.
+#[test]
+fn overflowing_readers_do_not_strand_a_writer() {
+    let ww = CountingWaker::new();
+    let max = RwLock::<()>::__MAX_READERS;
+    let lock = RwLock::new(());
+    lock.__add_readers(max);
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    // SAFETY: `max` readers were added above and are still counted.
+    unsafe { lock.__remove_readers(max) };
+    assert_eq!(ww.count(), 1);
+    drop(assert_ready(write.as_mut(), ww.waker()));
+    assert_usable(&lock);
+}
+
+// ---------------------------------------------------------------------------
+// Cancellation
+// ---------------------------------------------------------------------------
+
+/// A pending writer that is dropped stops holding back the readers that
+/// queued behind it: they are woken and get in.
+#[test]
+fn dropped_pending_writer_releases_queued_readers() {
+    let (ww, wr, wu) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let lock = RwLock::new(0);
+    let r = lock.try_read().unwrap();
+    {
+        let mut write = Box::pin(lock.write());
+        assert_pending(write.as_mut(), ww.waker());
+        let mut late = pin!(lock.read());
+        let mut up = pin!(lock.upgradable_read());
+        assert_pending(late.as_mut(), wr.waker());
+        assert_pending(up.as_mut(), wu.waker());
+        // Drop the writer while they wait.
+        drop(write);
+        assert_eq!(wr.count(), 1, "reader behind a dropped writer not woken");
+        assert_eq!(wu.count(), 1);
+        drop(assert_ready(late.as_mut(), wr.waker()));
+        drop(assert_ready(up.as_mut(), wu.waker()));
+    }
+    assert!(lock.try_read().is_some(), "new readers still held back");
+    drop(r);
+    assert_usable(&lock);
+}
+
+/// A writer that was woken and then dropped before it ran passes its
+/// wakeup to the next writer.
+#[test]
+fn dropped_woken_writer_passes_the_wakeup_on() {
+    let (w1, w2) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let r = lock.try_read().unwrap();
+    let mut second = pin!(lock.write());
+    {
+        let mut first = pin!(lock.write());
+        assert_pending(first.as_mut(), w1.waker());
+        assert_pending(second.as_mut(), w2.waker());
+        drop(r);
+        assert_eq!(w1.count(), 1);
+        assert_eq!(w2.count(), 0);
+    } // `first` dropped, woken but not polled
+    assert_eq!(w2.count(), 1, "the wakeup was lost with the dropped writer");
+    drop(assert_ready(second.as_mut(), w2.waker()));
+    assert_usable(&lock);
+}
+
+/// A dropped pending upgrade releases the upgradable lock and lets in the
+/// readers it held back; a writer waiting for the upgradable lock gets in
+/// once the readers leave.
+#[test]
+fn dropped_pending_upgrade_leaves_the_lock_usable() {
+    let (wu, wr, ww) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let lock = RwLock::new(0);
+    let reader = lock.try_read().unwrap();
+    let mut late = pin!(lock.read());
+    let mut write = pin!(lock.write());
+    {
+        let mut up = pin!(RwLockUpgradableReadGuard::upgrade(
+            lock.try_upgradable_read().unwrap()
+        ));
+        assert_pending(up.as_mut(), wu.waker());
+        assert_pending(late.as_mut(), wr.waker());
+        assert_pending(write.as_mut(), ww.waker());
+    }
+    // The upgrade is gone. The late reader was held back by it and by the
+    // queued writer: it stays queued behind the writer, which waits for the
+    // reader inside.
+    assert!(!lock.is_write_locked());
+    assert_eq!(lock.reader_count(), 1, "the upgradable lock leaked");
+    assert_eq!(ww.count(), 0);
+    drop(reader);
+    assert_eq!(ww.count(), 1);
+    drop(assert_ready(write.as_mut(), ww.waker()));
+    assert!(wr.count() >= 1);
+    drop(assert_ready(late.as_mut(), wr.waker()));
+    assert_usable(&lock);
+}
+
+/// A dropped pending upgrade with no writer queued lets the held-back
+/// readers in at once.
+#[test]
+fn dropped_pending_upgrade_wakes_held_back_readers() {
+    let (wu, wr) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let reader = lock.try_read().unwrap();
+    let mut late = pin!(lock.read());
+    {
+        let mut up = pin!(RwLockUpgradableReadGuard::upgrade(
+            lock.try_upgradable_read().unwrap()
+        ));
+        assert_pending(up.as_mut(), wu.waker());
+        assert_pending(late.as_mut(), wr.waker());
+    }
+    assert_eq!(wr.count(), 1);
+    let g = assert_ready(late.as_mut(), wr.waker());
+    assert_eq!(lock.reader_count(), 2);
+    drop((g, reader));
+    assert_usable(&lock);
+}
+
+/// An upgrade that was woken (the readers left) and dropped before it ran
+/// still releases everything.
+#[test]
+fn dropped_woken_upgrade_releases_the_lock() {
+    let (wu, ww) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let reader = lock.try_read().unwrap();
+    let mut write = pin!(lock.write());
+    {
+        let mut up = pin!(RwLockUpgradableReadGuard::upgrade(
+            lock.try_upgradable_read().unwrap()
+        ));
+        assert_pending(up.as_mut(), wu.waker());
+        assert_pending(write.as_mut(), ww.waker());
+        drop(reader);
+        assert_eq!(wu.count(), 1);
+    }
+    assert!(
+        ww.count() >= 1,
+        "the writer behind the dropped upgrade was not woken"
+    );
+    drop(assert_ready(write.as_mut(), ww.waker()));
+    assert_usable(&lock);
+}
+
+/// An upgrade future dropped before it was ever polled releases the
+/// upgradable lock.
+#[test]
+fn unpolled_upgrade_releases_the_upgradable_lock() {
+    let lock = RwLock::new(0);
+    drop(RwLockUpgradableReadGuard::upgrade(
+        lock.try_upgradable_read().unwrap(),
+    ));
+    assert_usable(&lock);
+}
+
+/// A reader woken by a write unlock and dropped before it ran: the read
+/// phase must not wait for it; the queued writer gets in.
+#[test]
+fn dropped_woken_reader_ends_the_read_phase() {
+    let (wr, ww) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let w = lock.try_write().unwrap();
+    let mut w2 = pin!(lock.write());
+    {
+        let mut read = pin!(lock.read());
+        assert_pending(read.as_mut(), wr.waker());
+        assert_pending(w2.as_mut(), ww.waker());
+        drop(w);
+        assert_eq!(wr.count(), 1);
+        assert_eq!(ww.count(), 0);
+    }
+    assert_eq!(
+        ww.count(),
+        1,
+        "writer stranded behind a dropped reader's phase"
+    );
+    drop(assert_ready(w2.as_mut(), ww.waker()));
+    assert_usable(&lock);
+}
+
+/// A reader that queued and was dropped before the write unlock leaves a
+/// stale "readers queued" mark; the unlock finds nobody to let in and must
+/// not start a read phase that would hold the queued writer back.
+#[test]
+fn dropped_queued_reader_leaves_no_phase_behind() {
+    let (wr, ww) = (CountingWaker::new(), CountingWaker::new());
+    let lock = RwLock::new(0);
+    let w = lock.try_write().unwrap();
+    let mut w2 = pin!(lock.write());
+    {
+        let mut read = pin!(lock.read());
+        assert_pending(read.as_mut(), wr.waker());
+        assert_pending(w2.as_mut(), ww.waker());
+    }
+    drop(w);
+    assert_eq!(wr.count(), 0);
+    assert_eq!(ww.count(), 1, "writer stranded by a phase with no reader");
+    drop(assert_ready(w2.as_mut(), ww.waker()));
+    // And with no writer queued, a fresh writer is not held back either.
+    let w = lock.try_write().unwrap();
+    {
+        let mut read = pin!(lock.read());
+        assert_pending(read.as_mut(), wr.waker());
+    }
+    drop(w);
+    assert!(
+        lock.try_write().is_some(),
+        "a phase with no reader blocks writers"
+    );
+    assert_usable(&lock);
+}
+
+/// Dropping each kind of future at each point of its life (never polled,
+/// queued, woken) leaves the lock usable and wakes the waiter behind it.
+#[test]
+fn dropped_futures_at_every_point() {
+    #[derive(Clone, Copy, Debug)]
+    enum Point {
+        NeverPolled,
+        Queued,
+        Woken,
+    }
+    #[derive(Clone, Copy, Debug)]
+    enum What {
+        Read,
+        UpgradableRead,
+        Write,
+    }
+    for what in [What::Read, What::UpgradableRead, What::Write] {
+        for point in [Point::NeverPolled, Point::Queued, Point::Woken] {
+            let lock = RwLock::new(0);
+            let (wd, wn) = (CountingWaker::new(), CountingWaker::new());
+            let mut holder = Some(lock.try_write().unwrap());
+            // The next waiter in line: a writer behind the dropped one.
+            let mut next = pin!(lock.write());
+            {
+                let mut dropped: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> =
+                    match what {
+                        What::Read => Box::pin(async { drop(lock.read().await) }),
+                        What::UpgradableRead => {
+                            Box::pin(async { drop(lock.upgradable_read().await) })
+                        }
+                        What::Write => Box::pin(async { drop(lock.write().await) }),
+                    };
+                if !matches!(point, Point::NeverPolled) {
+                    assert_pending(dropped.as_mut(), wd.waker());
+                }
+                assert_pending(next.as_mut(), wn.waker());
+                if matches!(point, Point::Woken) {
+                    // Readers are all woken at once, the first writer alone.
+                    drop(holder.take());
+                    assert_eq!(wd.count(), 1, "{what:?}: not woken");
+                    assert_eq!(wn.count(), 0, "{what:?}: the next writer went first");
+                }
+            }
+            drop(holder);
+            assert_eq!(
+                wn.count(),
+                1,
+                "{what:?} dropped {point:?}: next writer not woken"
+            );
+            drop(assert_ready(next.as_mut(), wn.waker()));
+            assert_usable(&lock);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Threads: blocking and Arc variants
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "std")]
+#[test]
+fn blocking_variants_on_threads() {
+    use std::sync::Arc;
+    let lock = Arc::new(RwLock::new(0u64));
+    let threads = common::iters(4, 2);
+    let rounds = common::iters(500, 10);
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let lock = &lock;
+            s.spawn(move || {
+                for i in 0..rounds {
+                    match (t + i) % 4 {
+                        0 => *lock.write_blocking() += 1,
+                        1 => {
+                            let u = lock.upgradable_read_blocking();
+                            let before = *u;
+                            let mut w = RwLockUpgradableReadGuard::upgrade_blocking(u);
+                            assert_eq!(*w, before, "a writer got in during the upgrade");
+                            *w += 1;
+                        }
+                        2 => {
+                            let r = lock.read_blocking();
+                            let v = *r;
+                            assert_eq!(*r, v);
+                        }
+                        _ => {
+                            let mut w = lock.write_arc_blocking();
+                            *w += 1;
+                            let r = turnstile::RwLockWriteGuardArc::downgrade(w);
+                            let v = *r;
+                            drop(r);
+                            let _ = lock.read_arc_blocking();
+                            let u = lock.upgradable_read_arc_blocking();
+                            assert!(*u >= v);
+                            drop(turnstile::RwLockUpgradableReadGuardArc::upgrade_blocking(u));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let per_thread_writes = |t: usize| (0..rounds).filter(|i| (t + i) % 4 != 2).count() as u64;
+    let expected: u64 = (0..threads).map(per_thread_writes).sum();
+    assert_eq!(*lock.read_blocking(), expected);
+    assert_usable(&lock);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn arc_variants() {
+    use std::sync::Arc;
+    use turnstile::{RwLockUpgradableReadGuardArc, RwLockWriteGuardArc};
+    let waker = CountingWaker::new();
+    let lock = Arc::new(RwLock::new(1));
+
+    let r = lock.try_read_arc().unwrap();
+    assert!(lock.try_write_arc().is_none());
+    let mut w = pin!(lock.write_arc());
+    assert_pending(w.as_mut(), waker.waker());
+    drop(r);
+    assert_eq!(waker.count(), 1);
+    let mut g = assert_ready(w.as_mut(), waker.waker());
+    *g += 1;
+    assert_eq!(format!("{g:?}"), "2");
+    let r = RwLockWriteGuardArc::downgrade(g);
+    assert_eq!(*r, 2);
+    assert_eq!(Arc::strong_count(&lock), 2);
+    drop(r);
+    assert_eq!(Arc::strong_count(&lock), 1);
+
+    let u = lock.try_upgradable_read_arc().unwrap();
+    assert!(lock.try_upgradable_read_arc().is_none());
+    let r = lock.try_read_arc().unwrap();
+    let u = RwLockUpgradableReadGuardArc::try_upgrade(u).unwrap_err();
+    let mut up = pin!(RwLockUpgradableReadGuardArc::upgrade(u));
+    assert_pending(up.as_mut(), waker.waker());
+    drop(r);
+    let mut g = assert_ready(up.as_mut(), waker.waker());
+    *g = 3;
+    let u = RwLockWriteGuardArc::downgrade_to_upgradable(g);
+    let r = RwLockUpgradableReadGuardArc::downgrade(u);
+    assert_eq!(format!("{r:?}"), "3");
+    drop(r);
+
+    let mut read = pin!(lock.read_arc());
+    let mut uread = pin!(lock.upgradable_read_arc());
+    let a = assert_ready(read.as_mut(), waker.waker());
+    let b = assert_ready(uread.as_mut(), waker.waker());
+    assert_eq!(*a + *b, 6);
+    drop((a, b));
+    assert_eq!(
+        Arc::strong_count(&lock),
+        1,
+        "a guard or future leaked its Arc"
+    );
+    // Dropped pending Arc futures give the Arc back too.
+    let w = lock.try_write_arc().unwrap();
+    {
+        let mut f = pin!(lock.read_arc());
+        assert_pending(f.as_mut(), waker.waker());
+        let mut g = pin!(lock.write_arc());
+        assert_pending(g.as_mut(), waker.waker());
+    }
+    drop(w);
+    assert_eq!(Arc::strong_count(&lock), 1);
+    assert_usable(&lock);
+}
+
+/// Readers and writers on threads through the async API: the value is
+/// exact, readers never see a half-done write, and the lock ends at rest.
+#[cfg(feature = "std")]
+#[test]
+fn threads_mixed_async_stress() {
+    use std::sync::Arc;
+    let lock = Arc::new(RwLock::new((0u64, 0u64)));
+    let rounds = common::iters(2000, 20);
+    std::thread::scope(|s| {
+        for t in 0..4u64 {
+            let lock = &lock;
+            s.spawn(move || {
+                futures_lite::future::block_on(async {
+                    let mut rng = common::Rng::new(t + 1);
+                    for _ in 0..rounds {
+                        if rng.below(10) == 0 {
+                            let mut w = lock.write().await;
+                            w.0 += 1;
+                            w.1 += 1;
+                        } else {
+                            let r = lock.read().await;
+                            assert_eq!(r.0, r.1, "torn write seen by a reader");
+                        }
+                    }
+                })
+            });
+        }
+    });
+    let (a, b) = *lock.try_read().unwrap();
+    assert_eq!(a, b);
+    assert_usable(&lock);
+}
+
+/// Threads mixing every acquire with futures dropped after one `Pending`
+/// poll (writers, readers and upgrades, at random points relative to the
+/// others' releases). A dropped future that left a mark behind would hang a
+/// later `block_on` or fail `assert_usable`; a lost write would show in the
+/// count. Async API only, so it runs in every tier.
+#[test]
+fn threads_with_cancelled_futures() {
+    use futures_lite::future::block_on;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    use std::task::Waker;
+
+    let lock = RwLock::new(0u64);
+    let writes = AtomicU64::new(0);
+    let rounds = common::iters(20_000, 25);
+    std::thread::scope(|s| {
+        for t in 0..3u64 {
+            let (lock, writes) = (&lock, &writes);
+            s.spawn(move || {
+                let mut rng = common::Rng::new(t * 7 + 3);
+                let once = |f: std::pin::Pin<&mut dyn std::future::Future<Output = ()>>| {
+                    common::poll_once(f, Waker::noop()).is_ready()
+                };
+                for _ in 0..rounds {
+                    match rng.below(6) {
+                        // The blocking arms hold their guard across a yield,
+                        // so the other threads' one-poll futures often find
+                        // the lock taken and are dropped while queued.
+                        0 => {
+                            let mut w = block_on(lock.write());
+                            *w += 1;
+                            writes.fetch_add(1, Relaxed);
+                            std::thread::yield_now();
+                        }
+                        1 => {
+                            let r = block_on(lock.read());
+                            std::thread::yield_now();
+                            drop(r);
+                        }
+                        2 => {
+                            let u = block_on(lock.upgradable_read());
+                            std::thread::yield_now();
+                            *block_on(RwLockUpgradableReadGuard::upgrade(u)) += 1;
+                            writes.fetch_add(1, Relaxed);
+                        }
+                        3 => {
+                            let mut f = Box::pin(async {
+                                *lock.write().await += 1;
+                                writes.fetch_add(1, Relaxed);
+                            });
+                            once(f.as_mut());
+                        }
+                        4 => {
+                            let mut f = Box::pin(async { drop(lock.read().await) });
+                            once(f.as_mut());
+                        }
+                        _ => {
+                            let u = block_on(lock.upgradable_read());
+                            let mut f = Box::pin(async {
+                                *RwLockUpgradableReadGuard::upgrade(u).await += 1;
+                                writes.fetch_add(1, Relaxed);
+                            });
+                            once(f.as_mut());
+                        }
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(
+        *lock.try_read().unwrap(),
+        writes.load(Relaxed),
+        "lost or phantom writes"
+    );
+    assert_usable(&lock);
+}
