@@ -551,6 +551,24 @@ impl Semaphore {
         }
     }
 
+    /// One attempt at the uncontended case of [`try_take`](Self::try_take):
+    /// `n` (non-zero) permits free, nobody waiting, not closed. `false`
+    /// means "take the slow path", which decides properly.
+    #[inline(always)]
+    fn take_now(&self, n: usize) -> bool {
+        // Relaxed: a guess for the compare-exchange, which does the ordering.
+        let state = self.state.load(Relaxed);
+        n != 0
+            && state & (CLOSED | QUEUED) == 0
+            && state >> PERMIT_SHIFT >= n
+            // Acquire on success, as in `try_take`. Relaxed on failure: the
+            // slow path starts over.
+            && self
+                .state
+                .compare_exchange(state, state - (n << PERMIT_SHIFT), Ordering::Acquire, Relaxed)
+                .is_ok()
+    }
+
     /// Returns `n` permits (a guard's drop, a cancelled grant).
     #[inline]
     fn release(&self, n: usize) {
@@ -717,7 +735,7 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
 
     /// `Ready` with the guard `guard` makes of the semaphore and the
     /// permits, or `Closed`.
-    #[inline]
+    #[inline(always)]
     fn poll_guard<G>(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -728,8 +746,30 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
     }
 
     /// `Ready` with the semaphore (to build the guard from) or `Closed`.
-    #[inline]
+    /// The uncontended first poll — one compare-exchange — is inline; all
+    /// else is out of line.
+    #[inline(always)]
     fn poll_acquire(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<S, Closed>> {
+        // SAFETY: nothing is moved; `sem` is not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        if !this.waiter.is_registered() {
+            if let Some(sem) = &this.sem {
+                if sem.take_now(this.n) {
+                    if let Some(sem) = this.sem.take() {
+                        return Poll::Ready(Ok(sem));
+                    }
+                }
+            }
+        }
+        // SAFETY: the future is pinned (we were called through `Pin`), and
+        // `this` is not used again.
+        unsafe { Pin::new_unchecked(this) }.poll_acquire_slow(cx)
+    }
+
+    /// Everything but the uncontended first poll.
+    #[cold]
+    #[inline(never)]
+    fn poll_acquire_slow(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<S, Closed>> {
         // SAFETY: `waiter` is re-pinned at once and never moved; `sem` and
         // `n` are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };

@@ -247,21 +247,27 @@ impl DataQueue {
     /// `f` must not call back into this queue.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
         let shared = self.shared();
-        let (result, wakers) = shared.lock.with(|| {
+        // The batch lives out here, so the critical section only fills it
+        // and nothing is moved out of it.
+        let mut wakers: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
+        let mut woken = 0;
+        let result = shared.lock.with(|| {
             let mut locked = Locked {
                 // SAFETY: we hold the lock, which every access to the list
                 // takes, and `f` does not re-enter: this is the only
                 // reference to the list.
                 list: unsafe { &mut *shared.list.get() },
-                wakers: [const { None }; WAKE_BATCH],
-                woken: 0,
+                wakers: &mut wakers,
+                woken: &mut woken,
             };
-            let result = f(&mut locked);
-            (result, locked.wakers)
+            f(&mut locked)
         });
         // Outside the lock: waker code may do anything, including calling
-        // back into this queue.
-        list::wake_all(wakers);
+        // back into this queue. Most critical sections (registering,
+        // parking) finish nobody.
+        if woken != 0 {
+            list::wake_all(&mut wakers[..woken]);
+        }
         result
     }
 }
@@ -284,8 +290,9 @@ impl Drop for DataQueue {
 pub(crate) struct Locked<'a> {
     list: &'a mut list::List<Entry>,
     /// Wakers of waiters finished in this critical section, woken after it.
-    wakers: [Option<Waker>; WAKE_BATCH],
-    woken: usize,
+    wakers: &'a mut [Option<Waker>; WAKE_BATCH],
+    /// How many of `wakers` are filled.
+    woken: &'a mut usize,
 }
 
 impl Locked<'_> {
@@ -307,7 +314,7 @@ impl Locked<'_> {
     /// again: that bounds the time spent under the lock.
     #[inline]
     pub(crate) fn has_room(&self) -> bool {
-        self.woken < WAKE_BATCH
+        *self.woken < WAKE_BATCH
     }
 
     /// Takes the head waiter off the queue with `outcome`, which its owner
@@ -323,13 +330,13 @@ impl Locked<'_> {
         unsafe {
             self.list.unlink(head);
             (*head).state.slot = Slot::Done(outcome);
-            self.wakers[self.woken] = (*head).waker.take();
+            self.wakers[*self.woken] = (*head).waker.take();
             // Release: publishes the writes above to an owner that polls
             // without the lock. The last access to the node by anyone but its
             // owner.
             (*head).state.finished.store(true, Release);
         }
-        self.woken += 1;
+        *self.woken += 1;
     }
 }
 
@@ -394,8 +401,7 @@ impl DataWaiter {
         #[cfg(feature = "alloc")]
         {
             if this.node.is_null() {
-                this.node =
-                    alloc::boxed::Box::into_raw(alloc::boxed::Box::new(Node::new(Entry::new())));
+                this.node = spare::take();
             }
             (this.node, &mut this.registered)
         }
@@ -588,8 +594,82 @@ impl Drop for DataWaiter {
 impl DataWaiter {
     #[cold]
     fn free_node(&mut self) {
-        // SAFETY: from `Box::into_raw` in `parts`, unlinked (not registered:
-        // checked by `drop`, the only caller), and owned by this waiter alone.
-        drop(unsafe { alloc::boxed::Box::from_raw(self.node) });
+        // SAFETY: from `spare::take` in `parts`, unlinked (not registered:
+        // checked by `drop`, the only caller), idle, and owned by this waiter
+        // alone.
+        unsafe { spare::give(self.node) };
+    }
+}
+
+/// Where the `alloc` tiers' waiter nodes come from and go to. With `std`,
+/// each thread keeps one spare node, so a task that waits again and again
+/// (every contended acquire is a new future) reuses one node instead of
+/// paying an allocation and a free per wait; without `std`, the heap.
+#[cfg(feature = "alloc")]
+mod spare {
+    use super::{Entry, Node};
+    use alloc::boxed::Box;
+
+    /// A fresh or recycled idle node, unlinked, with no waker.
+    #[inline]
+    pub(super) fn take() -> *mut Node {
+        #[cfg(all(feature = "std", not(loom)))]
+        {
+            let node = SPARE
+                .try_with(|spare| spare.0.replace(core::ptr::null_mut()))
+                .unwrap_or(core::ptr::null_mut());
+            if !node.is_null() {
+                return node;
+            }
+        }
+        Box::into_raw(Box::new(Node::new(Entry::new())))
+    }
+
+    /// Recycles or frees `node`.
+    ///
+    /// # Safety
+    /// `node` came from [`take`], is idle (unlinked, no waker, not finished)
+    /// and nothing else refers to it.
+    #[inline]
+    pub(super) unsafe fn give(node: *mut Node) {
+        #[cfg(all(feature = "std", not(loom)))]
+        {
+            let kept = SPARE
+                .try_with(|spare| {
+                    if spare.0.get().is_null() {
+                        spare.0.set(node);
+                        true
+                    } else {
+                        false
+                    }
+                })
+                .unwrap_or(false);
+            if kept {
+                return;
+            }
+        }
+        // SAFETY: from `Box::into_raw` (caller), and not kept above.
+        drop(unsafe { Box::from_raw(node) });
+    }
+
+    /// This thread's spare node (null: none), freed when the thread exits.
+    #[cfg(all(feature = "std", not(loom)))]
+    struct Spare(core::cell::Cell<*mut Node>);
+
+    #[cfg(all(feature = "std", not(loom)))]
+    impl Drop for Spare {
+        fn drop(&mut self) {
+            let node = self.0.get();
+            if !node.is_null() {
+                // SAFETY: a node given to the spare slot is idle and owned by
+                // the slot alone.
+                drop(unsafe { Box::from_raw(node) });
+            }
+        }
+    }
+
+    #[cfg(all(feature = "std", not(loom)))]
+    std::thread_local! {
+        static SPARE: Spare = const { Spare(core::cell::Cell::new(core::ptr::null_mut())) };
     }
 }

@@ -136,7 +136,7 @@ impl WaitQueue {
             });
             // Outside the critical section: waker code may do anything,
             // including calling back into this queue.
-            list::wake_all(wakers);
+            list::wake_all(&mut wakers);
             if !more {
                 return notified;
             }

@@ -20,18 +20,18 @@ pub(super) const WAKE_BATCH: usize = 8;
 /// released. If one panics, the rest are still woken as the panic unwinds:
 /// their waiters were already taken off the list, so a lost wake would
 /// strand them.
-pub(super) fn wake_all(wakers: [Option<Waker>; WAKE_BATCH]) {
-    struct Rest(core::array::IntoIter<Option<Waker>, WAKE_BATCH>);
-    impl Drop for Rest {
+pub(super) fn wake_all(wakers: &mut [Option<Waker>]) {
+    struct Rest<'a>(core::slice::IterMut<'a, Option<Waker>>);
+    impl Drop for Rest<'_> {
         fn drop(&mut self) {
-            // Runs only if a `wake` below panicked.
-            for waker in self.0.by_ref().flatten() {
+            // Does anything only if a `wake` below panicked.
+            for waker in self.0.by_ref().filter_map(Option::take) {
                 waker.wake();
             }
         }
     }
-    let mut rest = Rest(wakers.into_iter());
-    for waker in rest.0.by_ref().flatten() {
+    let mut rest = Rest(wakers.iter_mut());
+    for waker in rest.0.by_ref().filter_map(Option::take) {
         waker.wake();
     }
 }
