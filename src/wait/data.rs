@@ -30,7 +30,7 @@ use core::cell::UnsafeCell;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::list::{self, RawLock, WAKE_BATCH};
+use super::list::{self, RawLock, WakeBatch, WAKE_BATCH};
 use crate::shim::{const_fn, AtomicBool, AtomicUsize, Ordering::*};
 
 /// A waiter's state, in its node.
@@ -249,8 +249,7 @@ impl DataQueue {
         let shared = self.shared();
         // The batch lives out here, so the critical section only fills it
         // and nothing is moved out of it.
-        let mut wakers: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
-        let mut woken = 0;
+        let mut wakers = WakeBatch::new();
         let result = shared.lock.with(|| {
             let mut locked = Locked {
                 // SAFETY: we hold the lock, which every access to the list
@@ -258,16 +257,14 @@ impl DataQueue {
                 // reference to the list.
                 list: unsafe { &mut *shared.list.get() },
                 wakers: &mut wakers,
-                woken: &mut woken,
+                finished: 0,
             };
             f(&mut locked)
         });
         // Outside the lock: waker code may do anything, including calling
         // back into this queue. Most critical sections (registering,
         // parking) finish nobody.
-        if woken != 0 {
-            list::wake_all(&mut wakers[..woken]);
-        }
+        wakers.wake_all();
         result
     }
 }
@@ -290,9 +287,9 @@ impl Drop for DataQueue {
 pub(crate) struct Locked<'a> {
     list: &'a mut list::List<Entry>,
     /// Wakers of waiters finished in this critical section, woken after it.
-    wakers: &'a mut [Option<Waker>; WAKE_BATCH],
-    /// How many of `wakers` are filled.
-    woken: &'a mut usize,
+    wakers: &'a mut WakeBatch,
+    /// Waiters finished in this critical section (at most [`WAKE_BATCH`]).
+    finished: usize,
 }
 
 impl Locked<'_> {
@@ -314,7 +311,7 @@ impl Locked<'_> {
     /// again: that bounds the time spent under the lock.
     #[inline]
     pub(crate) fn has_room(&self) -> bool {
-        *self.woken < WAKE_BATCH
+        self.finished < WAKE_BATCH
     }
 
     /// Takes the head waiter off the queue with `outcome`, which its owner
@@ -330,13 +327,13 @@ impl Locked<'_> {
         unsafe {
             self.list.unlink(head);
             (*head).state.slot = Slot::Done(outcome);
-            self.wakers[*self.woken] = (*head).waker.take();
+            self.wakers.push((*head).waker.take());
             // Release: publishes the writes above to an owner that polls
             // without the lock. The last access to the node by anyone but its
             // owner.
             (*head).state.finished.store(true, Release);
         }
-        *self.woken += 1;
+        self.finished += 1;
     }
 }
 

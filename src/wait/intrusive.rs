@@ -17,7 +17,7 @@ use core::marker::PhantomPinned;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::list::{self, RawLock, WAKE_BATCH};
+use super::list::{self, RawLock, WakeBatch, WAKE_BATCH};
 use crate::shim::const_fn;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -106,7 +106,7 @@ impl WaitQueue {
         let mut remaining = n;
         let mut notified = 0;
         loop {
-            let mut wakers: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
+            let mut wakers = WakeBatch::new();
             let more = self.with_list(|list| {
                 let done = |list: &List, remaining: usize| {
                     list.queued.is_empty()
@@ -116,7 +116,7 @@ impl WaitQueue {
                             list.notified >= n
                         }
                 };
-                for slot in wakers.iter_mut() {
+                for _ in 0..WAKE_BATCH {
                     if done(list, remaining) {
                         return false;
                     }
@@ -126,7 +126,7 @@ impl WaitQueue {
                     unsafe {
                         list.queued.unlink(node);
                         (*node).state = State::Notified { additional };
-                        *slot = (*node).waker.take();
+                        wakers.push((*node).waker.take());
                     }
                     list.notified += 1;
                     notified += 1;
@@ -136,7 +136,7 @@ impl WaitQueue {
             });
             // Outside the critical section: waker code may do anything,
             // including calling back into this queue.
-            list::wake_all(&mut wakers);
+            wakers.wake_all();
             if !more {
                 return notified;
             }

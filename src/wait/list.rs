@@ -9,6 +9,7 @@
 //! future owns): the caller holds the list's lock and guarantees that every
 //! linked node is live.
 
+use core::mem::MaybeUninit;
 use core::ptr;
 use core::task::Waker;
 
@@ -16,23 +17,62 @@ use core::task::Waker;
 /// them: bounds the time spent with interrupts masked, without a heap.
 pub(super) const WAKE_BATCH: usize = 8;
 
-/// Wakes every waker of a batch collected under a lock, after the lock is
-/// released. If one panics, the rest are still woken as the panic unwinds:
-/// their waiters were already taken off the list, so a lost wake would
-/// strand them.
-pub(super) fn wake_all(wakers: &mut [Option<Waker>]) {
-    struct Rest<'a>(core::slice::IterMut<'a, Option<Waker>>);
-    impl Drop for Rest<'_> {
-        fn drop(&mut self) {
-            // Does anything only if a `wake` below panicked.
-            for waker in self.0.by_ref().filter_map(Option::take) {
-                waker.wake();
-            }
+/// Wakers collected under a list's lock, to be woken after it is released.
+/// Holds at most [`WAKE_BATCH`]; unused slots cost nothing to set up or drop.
+pub(super) struct WakeBatch {
+    /// `wakers[next..len]` are initialised and not yet woken.
+    wakers: [MaybeUninit<Waker>; WAKE_BATCH],
+    next: usize,
+    len: usize,
+}
+
+impl WakeBatch {
+    pub(super) const fn new() -> Self {
+        Self {
+            wakers: [const { MaybeUninit::uninit() }; WAKE_BATCH],
+            next: 0,
+            len: 0,
         }
     }
-    let mut rest = Rest(wakers.iter_mut());
-    for waker in rest.0.by_ref().filter_map(Option::take) {
-        waker.wake();
+
+    /// Adds `waker`, if any, to the batch.
+    ///
+    /// # Panics
+    /// If the batch is full (the callers stop at [`WAKE_BATCH`] waiters).
+    #[inline]
+    pub(super) fn push(&mut self, waker: Option<Waker>) {
+        if let Some(waker) = waker {
+            assert!(self.len < WAKE_BATCH, "turnstile: wake batch overflow");
+            self.wakers[self.len].write(waker);
+            self.len += 1;
+        }
+    }
+
+    /// Wakes every waker in the batch, in the order they were added. Call it
+    /// after the lock is released. If a `wake` panics, `Drop` wakes the rest
+    /// as the panic unwinds: their waiters were already taken off the list,
+    /// so a lost wake would strand them.
+    #[inline]
+    pub(super) fn wake_all(&mut self) {
+        while self.next < self.len {
+            // SAFETY: `next < len`, so that slot is initialised and not yet
+            // taken; advancing `next` first means it is never read twice,
+            // even if `wake` panics.
+            let waker = unsafe { self.wakers[self.next].assume_init_read() };
+            self.next += 1;
+            waker.wake();
+        }
+    }
+}
+
+impl Drop for WakeBatch {
+    #[inline]
+    fn drop(&mut self) {
+        // Nothing left, unless a `wake` in `wake_all` panicked or the batch
+        // was never woken (a panic between collecting and waking).
+        if self.next < self.len {
+            self.wake_all();
+        }
     }
 }
 
