@@ -12,14 +12,21 @@
 //! It is one intrusive FIFO list ([`super::list`]) in every tier. What
 //! differs is where its parts live:
 //!
-//! | tier           | list and lock                         | a waiter's node          |
-//! |----------------|---------------------------------------|--------------------------|
-//! | `alloc`, `std` | boxed on first contention (one word)  | boxed on its first wait  |
-//! | bare           | inline in the primitive               | inline in the future     |
+//! | tier           | list and lock                         | a waiter's node                       |
+//! |----------------|---------------------------------------|---------------------------------------|
+//! | `std`          | boxed on first contention (one word)  | boxed on its first wait; one spare kept per thread |
+//! | `alloc`        | boxed on first contention (one word)  | boxed on its first wait               |
+//! | bare           | inline in the primitive               | inline in the future                  |
 //!
 //! The boxes keep the primitive and its futures small (a `Semaphore` is two
 //! words in the `std` tier) and cost nothing on the fast paths, which never
-//! touch the queue; the bare tier never allocates.
+//! touch the queue; the bare tier never allocates. Until the list is boxed,
+//! the queue's one word holds a *spare word* for its user instead
+//! ([`DataQueue::update_word`]; the semaphore keeps its permit total there),
+//! and the box carries it over.
+//!
+//! A waiter that has been finished learns it from an atomic flag in its node
+//! without taking the lock (see `Entry::finished`).
 //!
 //! As in the bare tier's `WaitQueue`, no waker code runs under the lock:
 //! wakers of finished waiters are collected (at most [`WAKE_BATCH`] per
