@@ -1356,3 +1356,24 @@ fn a_panicking_waker_does_not_strand_the_rest_of_its_batch() {
     drop(assert_ready(first.as_mut(), bomb.waker()).unwrap());
     assert_eq!(sem.available_permits(), 2);
 }
+
+/// Forgotten permits leave the semaphore for good, so they no longer count
+/// toward MAX_PERMITS: after forgetting one of two, MAX - 1 more may be
+/// added (and then not one more).
+#[test]
+fn forgotten_permits_no_longer_count_toward_max_permits() {
+    let sem = Semaphore::new(2);
+    SemaphoreGuard::forget(sem.try_acquire().unwrap());
+    sem.add_permits(MAX - 1);
+    assert_eq!(sem.available_permits(), MAX);
+    let msg = panic_message(|| sem.add_permits(1));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), MAX);
+    #[cfg(feature = "alloc")]
+    {
+        let sem = std::sync::Arc::new(Semaphore::new(2));
+        turnstile::SemaphoreGuardArc::forget(sem.try_acquire_arc().unwrap());
+        sem.add_permits(MAX - 1);
+        assert_eq!(sem.available_permits(), MAX);
+    }
+}
