@@ -30,6 +30,12 @@
 //! A build with neither `alloc` nor `critical-section` stops with an error
 //! that says which to choose.
 //!
+//! The [`Semaphore`]'s wait list (whose waiters carry their permit counts,
+//! which `event-listener` cannot) is locked by `std::sync::Mutex` with
+//! `std`, by `critical-section` without `std` when that feature is on, and
+//! otherwise (`alloc` alone) by a short spin lock; every critical section is
+//! a few pointer updates and at most eight waiters.
+//!
 //! # Choosing a primitive
 //!
 //! - [`Mutex`]: exclusive access to a value, held across `.await`.
