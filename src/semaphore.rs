@@ -652,7 +652,10 @@ impl Semaphore {
             // Nothing more to hand out now: make `QUEUED` say whether anyone
             // waits. Permits released (or a close) after this compare-exchange
             // find `QUEUED` set and settle themselves; if one came before it,
-            // the exchange fails and we serve it on the next round.
+            // the exchange fails and we serve it on the next round. When no
+            // exchange is needed because `QUEUED` is set already, it has been
+            // set all along (only a lock holder clears it), so every release
+            // since we looked saw it and will settle.
             let queued = !locked.is_empty();
             let next = if queued {
                 state | QUEUED
