@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use turnstile::{Barrier, Condvar, Latch, Mutex, Semaphore};
+use turnstile_sync::{Barrier, Condvar, Latch, Mutex, Semaphore};
 
 /// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());

@@ -54,7 +54,7 @@ const MAX_PARTIES: usize = usize::MAX >> 16;
 /// # Examples
 ///
 /// ```
-/// use turnstile::Barrier;
+/// use turnstile_sync::Barrier;
 ///
 /// static BARRIER: Barrier = Barrier::new(2);
 ///
@@ -83,13 +83,13 @@ impl Barrier {
         /// # Examples
         ///
         /// ```
-        /// static BARRIER: turnstile::Barrier = turnstile::Barrier::new(4);
+        /// static BARRIER: turnstile_sync::Barrier = turnstile_sync::Barrier::new(4);
         /// ```
         pub const fn new(n: usize) -> Self {
             let n = if n == 0 { 1 } else { n };
             assert!(
                 n <= MAX_PARTIES,
-                "turnstile: Barrier::new: too many parties (at most usize::MAX >> 16)"
+                "turnstile-sync: Barrier::new: too many parties (at most usize::MAX >> 16)"
             );
             Self {
                 state: AtomicUsize::new(0),
@@ -126,7 +126,7 @@ impl Barrier {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let barrier = turnstile::Barrier::new(1);
+    /// let barrier = turnstile_sync::Barrier::new(1);
     /// assert!(barrier.wait().await.is_leader());
     /// assert!(barrier.wait().await.is_leader());
     /// # });
@@ -148,7 +148,7 @@ impl Barrier {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let barrier = Arc::new(turnstile::Barrier::new(2));
+    /// let barrier = Arc::new(turnstile_sync::Barrier::new(2));
     /// let b = barrier.clone();
     /// let other = std::thread::spawn(move || b.wait_blocking().is_leader());
     /// let me = barrier.wait_blocking().is_leader();
@@ -280,7 +280,7 @@ impl fmt::Debug for Barrier {
 /// # Examples
 ///
 /// ```
-/// let barrier = turnstile::Barrier::new(1);
+/// let barrier = turnstile_sync::Barrier::new(1);
 /// let result = futures_lite::future::block_on(barrier.wait());
 /// assert!(result.is_leader());
 /// ```
@@ -297,7 +297,7 @@ impl BarrierWaitResult {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let barrier = turnstile::Barrier::new(2);
+    /// let barrier = turnstile_sync::Barrier::new(2);
     /// let (a, b) = futures_lite::future::zip(barrier.wait(), barrier.wait()).await;
     /// assert_eq!(a.is_leader() as u8 + b.is_leader() as u8, 1);
     /// # });
@@ -327,7 +327,7 @@ enum Phase {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Barrier, BarrierWait};
+/// use turnstile_sync::{Barrier, BarrierWait};
 /// # futures_lite::future::block_on(async {
 /// let barrier = Barrier::new(1);
 /// let future: BarrierWait<'_> = barrier.wait();
@@ -364,7 +364,7 @@ impl Future for BarrierWait<'_> {
                 }
             },
             Phase::Arrived(generation) => generation,
-            Phase::Done => panic!("turnstile: barrier wait future polled after it completed"),
+            Phase::Done => panic!("turnstile-sync: barrier wait future polled after it completed"),
         };
 
         loop {

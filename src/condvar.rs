@@ -40,7 +40,7 @@ use crate::wait::{WaitQueue, Waiter};
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Condvar, Mutex};
+/// use turnstile_sync::{Condvar, Mutex};
 ///
 /// static READY: Mutex<bool> = Mutex::new(false);
 /// static CHANGED: Condvar = Condvar::new();
@@ -68,7 +68,7 @@ impl Condvar {
         /// # Examples
         ///
         /// ```
-        /// static CHANGED: turnstile::Condvar = turnstile::Condvar::new();
+        /// static CHANGED: turnstile_sync::Condvar = turnstile_sync::Condvar::new();
         /// ```
         pub const fn new() -> Self {
             Self {
@@ -84,7 +84,7 @@ impl Condvar {
     /// # Examples
     ///
     /// ```
-    /// let condvar = turnstile::Condvar::new();
+    /// let condvar = turnstile_sync::Condvar::new();
     /// condvar.notify_one(); // nobody waits: nothing happens
     /// ```
     #[inline]
@@ -97,7 +97,7 @@ impl Condvar {
     /// # Examples
     ///
     /// ```
-    /// let condvar = turnstile::Condvar::new();
+    /// let condvar = turnstile_sync::Condvar::new();
     /// condvar.notify_all();
     /// ```
     #[inline]
@@ -128,7 +128,7 @@ impl Condvar {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{Condvar, Mutex};
+    /// use turnstile_sync::{Condvar, Mutex};
     /// # futures_lite::future::block_on(async {
     /// let (mutex, condvar) = (Mutex::new(0), Condvar::new());
     /// let waiter = async {
@@ -171,7 +171,7 @@ impl Condvar {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{Condvar, Mutex};
+    /// use turnstile_sync::{Condvar, Mutex};
     /// # futures_lite::future::block_on(async {
     /// let (queue, condvar) = (Mutex::new(Vec::new()), Condvar::new());
     /// let consumer = async {
@@ -217,7 +217,7 @@ impl Condvar {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{Condvar, Mutex};
+    /// use turnstile_sync::{Condvar, Mutex};
     /// let pair = Arc::new((Mutex::new(false), Condvar::new()));
     /// let p = pair.clone();
     /// std::thread::spawn(move || {
@@ -242,7 +242,7 @@ impl Condvar {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{Condvar, Mutex};
+    /// use turnstile_sync::{Condvar, Mutex};
     /// let pair = Arc::new((Mutex::new(0), Condvar::new()));
     /// let p = pair.clone();
     /// std::thread::spawn(move || {
@@ -298,7 +298,7 @@ enum Phase<'a, T: ?Sized> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Condvar, CondvarWait, Mutex};
+/// use turnstile_sync::{Condvar, CondvarWait, Mutex};
 /// let (mutex, condvar) = (Mutex::new(()), Condvar::new());
 /// let future: CondvarWait<'_, ()> = condvar.wait(mutex.try_lock().unwrap());
 /// drop(future); // unlocks
@@ -350,7 +350,7 @@ impl<'a, T: ?Sized> Future for CondvarWait<'a, T> {
                     Poll::Pending => Poll::Pending,
                 }
             }
-            _ => panic!("turnstile: condvar wait future polled after it completed"),
+            _ => panic!("turnstile-sync: condvar wait future polled after it completed"),
         }
     }
 }
@@ -389,7 +389,7 @@ impl<T: ?Sized> fmt::Debug for CondvarWait<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Condvar, Mutex, WaitUntil};
+/// use turnstile_sync::{Condvar, Mutex, WaitUntil};
 /// # futures_lite::future::block_on(async {
 /// let (mutex, condvar) = (Mutex::new(1), Condvar::new());
 /// let future: WaitUntil<'_, i32, _> = condvar.wait_until(mutex.lock().await, |v| *v == 1);

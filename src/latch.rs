@@ -26,7 +26,7 @@ use crate::wait::{WaitQueue, Waiter};
 /// # Examples
 ///
 /// ```
-/// use turnstile::Latch;
+/// use turnstile_sync::Latch;
 ///
 /// static READY: Latch = Latch::new(2);
 ///
@@ -51,8 +51,8 @@ impl Latch {
         /// # Examples
         ///
         /// ```
-        /// static DONE: turnstile::Latch = turnstile::Latch::new(3);
-        /// assert!(turnstile::Latch::new(0).try_wait());
+        /// static DONE: turnstile_sync::Latch = turnstile_sync::Latch::new(3);
+        /// assert!(turnstile_sync::Latch::new(0).try_wait());
         /// ```
         pub const fn new(count: usize) -> Self {
             Self {
@@ -73,7 +73,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = turnstile::Latch::new(1);
+    /// let latch = turnstile_sync::Latch::new(1);
     /// latch.count_down();
     /// assert!(latch.try_wait());
     /// ```
@@ -94,7 +94,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = turnstile::Latch::new(5);
+    /// let latch = turnstile_sync::Latch::new(5);
     /// latch.count_down_by(3);
     /// assert_eq!(latch.count(), 2);
     /// latch.count_down_by(2);
@@ -107,7 +107,7 @@ impl Latch {
         loop {
             let Some(next) = count.checked_sub(n) else {
                 panic!(
-                    "turnstile: Latch counted down by {n} with a count of {count}: \
+                    "turnstile-sync: Latch counted down by {n} with a count of {count}: \
                      a latch cannot count down past zero"
                 );
             };
@@ -140,7 +140,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = turnstile::Latch::new(2);
+    /// let latch = turnstile_sync::Latch::new(2);
     /// latch.count_down();
     /// assert_eq!(latch.count(), 1);
     /// ```
@@ -156,7 +156,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = turnstile::Latch::new(1);
+    /// let latch = turnstile_sync::Latch::new(1);
     /// assert!(!latch.try_wait());
     /// latch.count_down();
     /// assert!(latch.try_wait());
@@ -181,7 +181,7 @@ impl Latch {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let latch = turnstile::Latch::new(1);
+    /// let latch = turnstile_sync::Latch::new(1);
     /// let (_, ()) = futures_lite::future::zip(async { latch.count_down() }, latch.wait()).await;
     /// # });
     /// ```
@@ -213,7 +213,7 @@ impl Latch {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let latch = turnstile::Latch::new(2);
+    /// let latch = turnstile_sync::Latch::new(2);
     /// futures_lite::future::zip(latch.arrive_and_wait(), latch.arrive_and_wait()).await;
     /// assert!(latch.try_wait());
     /// # });
@@ -231,7 +231,7 @@ impl Latch {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let latch = Arc::new(turnstile::Latch::new(1));
+    /// let latch = Arc::new(turnstile_sync::Latch::new(1));
     /// let l = latch.clone();
     /// std::thread::spawn(move || l.count_down());
     /// latch.wait_blocking();
@@ -264,7 +264,7 @@ impl fmt::Debug for Latch {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Latch, LatchWait};
+/// use turnstile_sync::{Latch, LatchWait};
 /// # futures_lite::future::block_on(async {
 /// let latch = Latch::new(0);
 /// let future: LatchWait<'_> = latch.wait();
@@ -287,7 +287,7 @@ impl Future for LatchWait<'_> {
         let this = unsafe { self.get_unchecked_mut() };
         assert!(
             !this.done,
-            "turnstile: latch wait future polled after it completed"
+            "turnstile-sync: latch wait future polled after it completed"
         );
         // SAFETY: `this.waiter` is inside the pinned future.
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
@@ -349,7 +349,7 @@ impl fmt::Debug for LatchWait<'_> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{ArriveAndWait, Latch};
+/// use turnstile_sync::{ArriveAndWait, Latch};
 /// # futures_lite::future::block_on(async {
 /// let latch = Latch::new(1);
 /// let future: ArriveAndWait<'_> = latch.arrive_and_wait();

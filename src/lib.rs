@@ -119,7 +119,7 @@
 
 #[cfg(all(not(feature = "alloc"), not(feature = "critical-section")))]
 compile_error!(
-    "turnstile needs a wait layer: enable `std` (the default) or `alloc` for \
+    "turnstile-sync needs a wait layer: enable `std` (the default) or `alloc` for \
      event-listener wakeups, or `critical-section` for the bare no-heap tier"
 );
 
@@ -163,8 +163,8 @@ pub use semaphore::{AcquireArc, SemaphoreGuardArc};
 /// # Examples
 ///
 /// ```
-/// let mutex = turnstile::Mutex::new(());
-/// let future: turnstile::futures::Lock<'_, ()> = mutex.lock();
+/// let mutex = turnstile_sync::Mutex::new(());
+/// let future: turnstile_sync::futures::Lock<'_, ()> = mutex.lock();
 /// # drop(future);
 /// ```
 pub mod futures {

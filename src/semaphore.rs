@@ -86,7 +86,7 @@ const SHUT: u8 = 1;
 /// At most two downloads at a time:
 ///
 /// ```
-/// use turnstile::Semaphore;
+/// use turnstile_sync::Semaphore;
 ///
 /// static SLOTS: Semaphore = Semaphore::new(2);
 ///
@@ -123,14 +123,14 @@ impl Semaphore {
         /// # Examples
         ///
         /// ```
-        /// static LIMIT: turnstile::Semaphore = turnstile::Semaphore::new(4);
+        /// static LIMIT: turnstile_sync::Semaphore = turnstile_sync::Semaphore::new(4);
         /// assert_eq!(LIMIT.available_permits(), 4);
         /// ```
         #[track_caller]
         pub const fn new(permits: usize) -> Self {
             assert!(
                 permits <= Self::MAX_PERMITS,
-                "turnstile: Semaphore::new with more than Semaphore::MAX_PERMITS permits"
+                "turnstile-sync: Semaphore::new with more than Semaphore::MAX_PERMITS permits"
             );
             Self {
                 state: AtomicUsize::new(permits << PERMIT_SHIFT),
@@ -145,7 +145,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(3);
+    /// let sem = turnstile_sync::Semaphore::new(3);
     /// let guard = sem.try_acquire_many(2).unwrap();
     /// assert_eq!(sem.available_permits(), 1);
     /// drop(guard);
@@ -168,7 +168,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(0);
+    /// let sem = turnstile_sync::Semaphore::new(0);
     /// sem.add_permits(2);
     /// assert_eq!(sem.available_permits(), 2);
     /// ```
@@ -181,7 +181,7 @@ impl Semaphore {
             .update_word(|total| (n <= Self::MAX_PERMITS - total).then(|| total + n))
         {
             panic!(
-                "turnstile: Semaphore::add_permits({n}) would make {} permits in all (free, \
+                "turnstile-sync: Semaphore::add_permits({n}) would make {} permits in all (free, \
                  waited for and held in guards), more than Semaphore::MAX_PERMITS",
                 total as u128 + n as u128
             );
@@ -214,10 +214,10 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(1);
+    /// let sem = turnstile_sync::Semaphore::new(1);
     /// sem.close();
     /// assert!(sem.is_closed());
-    /// assert_eq!(sem.try_acquire().unwrap_err(), turnstile::TryAcquireError::Closed);
+    /// assert_eq!(sem.try_acquire().unwrap_err(), turnstile_sync::TryAcquireError::Closed);
     /// ```
     pub fn close(&self) {
         // Release: orders the close before the waiters' failure, which they
@@ -236,7 +236,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(1);
+    /// let sem = turnstile_sync::Semaphore::new(1);
     /// assert!(!sem.is_closed());
     /// sem.close();
     /// assert!(sem.is_closed());
@@ -265,7 +265,7 @@ impl Semaphore {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let sem = turnstile::Semaphore::new(1);
+    /// let sem = turnstile_sync::Semaphore::new(1);
     /// let permit = sem.acquire().await.unwrap();
     /// assert_eq!(permit.permits(), 1);
     /// # });
@@ -297,7 +297,7 @@ impl Semaphore {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let buffer = turnstile::Semaphore::new(1024); // bytes
+    /// let buffer = turnstile_sync::Semaphore::new(1024); // bytes
     /// let chunk = buffer.acquire_many(600).await.unwrap();
     /// assert_eq!(buffer.available_permits(), 424);
     /// drop(chunk);
@@ -320,7 +320,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{Semaphore, TryAcquireError};
+    /// use turnstile_sync::{Semaphore, TryAcquireError};
     /// let sem = Semaphore::new(1);
     /// let permit = sem.try_acquire().unwrap();
     /// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
@@ -345,7 +345,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(3);
+    /// let sem = turnstile_sync::Semaphore::new(3);
     /// assert!(sem.try_acquire_many(4).is_err());
     /// assert_eq!(sem.try_acquire_many(3).unwrap().permits(), 3);
     /// ```
@@ -368,7 +368,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(1));
+    /// let sem = std::sync::Arc::new(turnstile_sync::Semaphore::new(1));
     /// let s = sem.clone();
     /// std::thread::spawn(move || drop(s.acquire_blocking().unwrap())).join().unwrap();
     /// assert_eq!(sem.available_permits(), 1);
@@ -393,7 +393,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(5);
+    /// let sem = turnstile_sync::Semaphore::new(5);
     /// assert_eq!(sem.acquire_many_blocking(5).unwrap().permits(), 5);
     /// ```
     #[cfg(feature = "std")]
@@ -429,8 +429,8 @@ impl Semaphore {
     /// ```
     /// use std::sync::Arc;
     /// # futures_lite::future::block_on(async {
-    /// let sem = Arc::new(turnstile::Semaphore::new(1));
-    /// let permit: turnstile::SemaphoreGuardArc = sem.acquire_arc().await.unwrap();
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(1));
+    /// let permit: turnstile_sync::SemaphoreGuardArc = sem.acquire_arc().await.unwrap();
     /// assert_eq!(sem.available_permits(), 0);
     /// drop(permit);
     /// # });
@@ -459,7 +459,7 @@ impl Semaphore {
     /// ```
     /// use std::sync::Arc;
     /// # futures_lite::future::block_on(async {
-    /// let sem = Arc::new(turnstile::Semaphore::new(4));
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(4));
     /// let permits = sem.acquire_many_arc(3).await.unwrap();
     /// assert_eq!(permits.permits(), 3);
     /// # });
@@ -480,7 +480,7 @@ impl Semaphore {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let sem = Arc::new(turnstile::Semaphore::new(1));
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(1));
     /// let permit = sem.try_acquire_arc().unwrap();
     /// assert!(sem.try_acquire_arc().is_err());
     /// ```
@@ -503,7 +503,7 @@ impl Semaphore {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let sem = Arc::new(turnstile::Semaphore::new(2));
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(2));
     /// assert_eq!(sem.try_acquire_many_arc(2).unwrap().permits(), 2);
     /// ```
     #[inline]
@@ -689,7 +689,7 @@ fn check_request(n: usize) {
 #[track_caller]
 fn request_too_large(n: usize) -> ! {
     panic!(
-        "turnstile: a request for {n} permits exceeds Semaphore::MAX_PERMITS and could never \
+        "turnstile-sync: a request for {n} permits exceeds Semaphore::MAX_PERMITS and could never \
          be granted"
     );
 }
@@ -779,7 +779,7 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
         let sem = this
             .sem
             .as_ref()
-            .expect("turnstile: acquire future polled after it completed");
+            .expect("turnstile-sync: acquire future polled after it completed");
         if !this.waiter.is_registered() {
             match sem.try_take(this.n) {
                 Ok(()) => return Poll::Ready(Ok(this.sem.take().expect("checked above"))),
@@ -892,7 +892,7 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{futures::Acquire, Semaphore};
+/// use turnstile_sync::{futures::Acquire, Semaphore};
 /// # futures_lite::future::block_on(async {
 /// let sem = Semaphore::new(2);
 /// let future: Acquire<'_> = sem.acquire_many(2);
@@ -928,7 +928,7 @@ impl fmt::Debug for Acquire<'_> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use turnstile::{futures::AcquireArc, Semaphore};
+/// use turnstile_sync::{futures::AcquireArc, Semaphore};
 /// # futures_lite::future::block_on(async {
 /// let sem = Arc::new(Semaphore::new(1));
 /// let future: AcquireArc = sem.acquire_arc();
@@ -965,7 +965,7 @@ impl fmt::Debug for AcquireArc {
 /// # Examples
 ///
 /// ```
-/// let sem = turnstile::Semaphore::new(2);
+/// let sem = turnstile_sync::Semaphore::new(2);
 /// let guard = sem.try_acquire_many(2).unwrap();
 /// assert_eq!(guard.permits(), 2);
 /// drop(guard);
@@ -989,7 +989,7 @@ impl<'a> SemaphoreGuard<'a> {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(3);
+    /// let sem = turnstile_sync::Semaphore::new(3);
     /// assert_eq!(sem.try_acquire_many(3).unwrap().permits(), 3);
     /// ```
     #[inline]
@@ -1003,8 +1003,8 @@ impl<'a> SemaphoreGuard<'a> {
     /// # Examples
     ///
     /// ```
-    /// let sem = turnstile::Semaphore::new(3);
-    /// turnstile::SemaphoreGuard::forget(sem.try_acquire().unwrap());
+    /// let sem = turnstile_sync::Semaphore::new(3);
+    /// turnstile_sync::SemaphoreGuard::forget(sem.try_acquire().unwrap());
     /// assert_eq!(sem.available_permits(), 2);
     /// ```
     #[inline]
@@ -1036,7 +1036,7 @@ impl fmt::Debug for SemaphoreGuard<'_> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// let sem = Arc::new(turnstile::Semaphore::new(1));
+/// let sem = Arc::new(turnstile_sync::Semaphore::new(1));
 /// let guard = sem.try_acquire_arc().unwrap();
 /// std::thread::spawn(move || drop(guard)).join().unwrap();
 /// assert_eq!(sem.available_permits(), 1);
@@ -1062,7 +1062,7 @@ impl SemaphoreGuardArc {
     /// # Examples
     ///
     /// ```
-    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(2));
+    /// let sem = std::sync::Arc::new(turnstile_sync::Semaphore::new(2));
     /// assert_eq!(sem.try_acquire_many_arc(2).unwrap().permits(), 2);
     /// ```
     #[inline]
@@ -1076,9 +1076,9 @@ impl SemaphoreGuardArc {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let sem = Arc::new(turnstile::Semaphore::new(1));
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(1));
     /// let guard = sem.try_acquire_arc().unwrap();
-    /// assert!(Arc::ptr_eq(turnstile::SemaphoreGuardArc::source(&guard), &sem));
+    /// assert!(Arc::ptr_eq(turnstile_sync::SemaphoreGuardArc::source(&guard), &sem));
     /// ```
     #[inline]
     pub fn source(guard: &Self) -> &Arc<Semaphore> {
@@ -1090,8 +1090,8 @@ impl SemaphoreGuardArc {
     /// # Examples
     ///
     /// ```
-    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(1));
-    /// turnstile::SemaphoreGuardArc::forget(sem.try_acquire_arc().unwrap());
+    /// let sem = std::sync::Arc::new(turnstile_sync::Semaphore::new(1));
+    /// turnstile_sync::SemaphoreGuardArc::forget(sem.try_acquire_arc().unwrap());
     /// assert_eq!(sem.available_permits(), 0);
     /// ```
     #[inline]
@@ -1124,10 +1124,10 @@ impl fmt::Debug for SemaphoreGuardArc {
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
-/// let sem = turnstile::Semaphore::new(1);
+/// let sem = turnstile_sync::Semaphore::new(1);
 /// sem.close();
 /// let err = sem.acquire().await.unwrap_err();
-/// assert_eq!(err, turnstile::Closed);
+/// assert_eq!(err, turnstile_sync::Closed);
 /// assert_eq!(err.to_string(), "semaphore closed");
 /// # });
 /// ```
@@ -1147,7 +1147,7 @@ impl core::error::Error for Closed {}
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Semaphore, TryAcquireError};
+/// use turnstile_sync::{Semaphore, TryAcquireError};
 /// let sem = Semaphore::new(0);
 /// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
 /// sem.close();

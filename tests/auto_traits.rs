@@ -1,6 +1,6 @@
 //! `Send`/`Sync` of every public type, positive and negative, checked at
 //! compile time with `static_assertions` in every tier; compile-fail cases
-//! with trybuild (tests/ui, std tier, not under miri) show the errors users
+//! with trybuild (the `tests-build` member, tests/ui) show the errors users
 //! get for the misuses the negative impls prevent.
 //!
 //! The rules:
@@ -32,7 +32,7 @@ use std::fmt::Debug;
 use std::rc::Rc;
 
 use static_assertions::{assert_impl_all, assert_not_impl_any};
-use turnstile::{Lock, MappedMutexGuard, Mutex, MutexGuard};
+use turnstile_sync::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 
 type SendNotSync = Cell<u8>;
 type NeitherSendNorSync = Rc<u8>;
@@ -75,7 +75,7 @@ assert_impl_all!(Lock<'static, [u8]>: Send);
 // Barrier, Latch, Condvar and their futures.
 mod coordination {
     use super::*;
-    use turnstile::{
+    use turnstile_sync::{
         ArriveAndWait, Barrier, BarrierWait, BarrierWaitResult, Condvar, CondvarWait, Latch,
         LatchWait, WaitUntil,
     };
@@ -107,7 +107,7 @@ mod coordination {
 
 mod rwlock {
     use super::*;
-    use turnstile::{
+    use turnstile_sync::{
         MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
         RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
     };
@@ -172,7 +172,7 @@ mod rwlock {
     #[cfg(feature = "alloc")]
     mod arc {
         use super::*;
-        use turnstile::{
+        use turnstile_sync::{
             ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
             UpgradableReadArc, UpgradeArc, WriteArc,
         };
@@ -211,14 +211,14 @@ assert_impl_all!(Lock<'static, ()>: Unpin);
 #[cfg(not(feature = "alloc"))]
 assert_not_impl_any!(Lock<'static, ()>: Unpin);
 #[cfg(feature = "alloc")]
-assert_impl_all!(turnstile::BarrierWait<'static>: Unpin);
+assert_impl_all!(turnstile_sync::BarrierWait<'static>: Unpin);
 #[cfg(not(feature = "alloc"))]
-assert_not_impl_any!(turnstile::BarrierWait<'static>: Unpin);
+assert_not_impl_any!(turnstile_sync::BarrierWait<'static>: Unpin);
 
 #[cfg(feature = "alloc")]
 mod arc {
     use super::*;
-    use turnstile::{LockArc, MutexGuardArc};
+    use turnstile_sync::{LockArc, MutexGuardArc};
 
     // MutexGuardArc<T>: as MutexGuard.
     assert_impl_all!(MutexGuardArc<u8>: Send, Sync);
@@ -277,7 +277,7 @@ fn lock_future_and_guard_move_between_threads() {
 #[cfg(feature = "std")]
 #[test]
 fn condvar_wait_future_moves_between_threads() {
-    let (mutex, condvar) = (Mutex::new(Cell::new(1u8)), turnstile::Condvar::new());
+    let (mutex, condvar) = (Mutex::new(Cell::new(1u8)), turnstile_sync::Condvar::new());
     let wait = condvar.wait_until(mutex.try_lock().unwrap(), |v| v.get() == 2);
     std::thread::scope(|s| {
         let waiter = s.spawn(move || futures_lite::future::block_on(wait).get());
@@ -293,18 +293,11 @@ fn condvar_wait_future_moves_between_threads() {
     });
 }
 
-#[cfg(all(feature = "std", not(miri)))]
-#[test]
-fn compile_fail() {
-    let cases = trybuild::TestCases::new();
-    cases.compile_fail("tests/ui/*.rs");
-}
-
 // Semaphore: Send + Sync; its guards Send + Sync; its futures Send + Sync
 // (they can be spawned and shared); the errors are plain data.
 mod semaphore {
     use static_assertions::assert_impl_all;
-    use turnstile::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+    use turnstile_sync::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
 
     assert_impl_all!(Semaphore: Send, Sync, Default, core::fmt::Debug);
     assert_impl_all!(SemaphoreGuard<'static>: Send, Sync, core::fmt::Debug);
@@ -315,10 +308,10 @@ mod semaphore {
     #[cfg(feature = "alloc")]
     mod arc {
         use static_assertions::assert_impl_all;
-        use turnstile::{AcquireArc, SemaphoreGuardArc};
+        use turnstile_sync::{AcquireArc, SemaphoreGuardArc};
         assert_impl_all!(SemaphoreGuardArc: Send, Sync, core::fmt::Debug);
         assert_impl_all!(AcquireArc: Send, Sync, core::fmt::Debug, Unpin);
-        assert_impl_all!(turnstile::Acquire<'static>: Unpin);
+        assert_impl_all!(turnstile_sync::Acquire<'static>: Unpin);
     }
 
     // The bare tier's futures carry their list node and must stay pinned.

@@ -6,7 +6,7 @@ mod common;
 use std::pin::{pin, Pin};
 
 use common::{assert_pending, assert_ready, iters, poll_once, CountingWaker};
-use turnstile::{Barrier, BarrierWait};
+use turnstile_sync::{Barrier, BarrierWait};
 
 #[test]
 fn new_zero_behaves_as_one() {

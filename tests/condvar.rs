@@ -6,7 +6,7 @@ mod common;
 use std::pin::pin;
 
 use common::{assert_pending, assert_ready, CountingWaker};
-use turnstile::{Condvar, Mutex};
+use turnstile_sync::{Condvar, Mutex};
 
 #[test]
 fn wait_releases_the_lock_and_relocks_after_notify() {

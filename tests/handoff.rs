@@ -12,7 +12,7 @@ use std::pin::{pin, Pin};
 
 use common::{assert_pending, assert_ready, CountingWaker};
 use futures_lite::future::{block_on, yield_now, zip};
-use turnstile::{Mutex, MutexGuard};
+use turnstile_sync::{Mutex, MutexGuard};
 
 /// Races a waiter may lose before hand-off mode (the crate's
 /// `HANDOFF_AFTER`, documented in the crate docs as "four lost races").
@@ -117,7 +117,7 @@ fn waiter_waits_at_most_five_turns_of_the_queue() {
     let mut t = pin!(mutex.lock());
     assert_pending(t.as_mut(), tw.waker());
     // The other tasks, queued behind T, in queue order.
-    let mut others: Vec<(Pin<Box<turnstile::Lock<'_, u32>>>, CountingWaker)> = (0..OTHERS)
+    let mut others: Vec<(Pin<Box<turnstile_sync::Lock<'_, u32>>>, CountingWaker)> = (0..OTHERS)
         .map(|_| {
             let w = CountingWaker::new();
             let mut lock = Box::pin(mutex.lock());
@@ -455,7 +455,7 @@ fn cancelled_starving_waiter_does_not_strand_a_newcomer() {
     use common::{poll_once, CallbackWaker};
     use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
     use std::sync::Mutex as StdMutex;
-    use turnstile::Lock;
+    use turnstile_sync::Lock;
 
     type Slot = StdMutex<Option<Pin<Box<Lock<'static, u32>>>>>;
     static MUTEX: Mutex<u32> = Mutex::new(0);

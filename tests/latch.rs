@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 
 use common::{assert_pending, assert_ready, CountingWaker};
-use turnstile::Latch;
+use turnstile_sync::Latch;
 
 #[test]
 fn new_zero_is_open() {

@@ -26,10 +26,10 @@ use loom::cell::UnsafeCell;
 use loom::sync::atomic::AtomicBool;
 use loom::sync::atomic::Ordering::SeqCst;
 use loom::thread;
-use turnstile::{Barrier, Condvar, Latch, Mutex};
+use turnstile_sync::{Barrier, Condvar, Latch, Mutex};
 
 /// Locks from a plain (loom) thread.
-fn lock_now<T>(m: &Mutex<T>) -> turnstile::MutexGuard<'_, T> {
+fn lock_now<T>(m: &Mutex<T>) -> turnstile_sync::MutexGuard<'_, T> {
     drive(m.lock()).0
 }
 

@@ -1,4 +1,4 @@
-//! Loom models of `turnstile::Mutex`.
+//! Loom models of `turnstile_sync::Mutex`.
 //!
 //! Run in both wait-layer tiers (a separate target dir keeps the normal build
 //! intact):
@@ -35,7 +35,7 @@ use std::task::{Context, Poll, Waker};
 
 use loom::sync::Arc;
 use loom::thread;
-use turnstile::{Mutex, MutexGuard};
+use turnstile_sync::{Mutex, MutexGuard};
 
 /// Mirrors `HANDOFF_AFTER` in `src/mutex/raw.rs` as built under loom: how
 /// many races a woken waiter may lose before the mutex stops barging.

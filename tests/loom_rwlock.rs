@@ -1,4 +1,4 @@
-//! Loom models of `turnstile::RwLock`.
+//! Loom models of `turnstile_sync::RwLock`.
 //!
 //! Run in both wait-layer tiers (a separate target dir keeps the normal build
 //! intact):
@@ -25,7 +25,7 @@ use loom_common::{drive, model, poll_once};
 
 use loom::sync::Arc;
 use loom::thread;
-use turnstile::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
+use turnstile_sync::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
 
 fn read_now<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     #[cfg(feature = "std")]

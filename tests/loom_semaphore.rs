@@ -1,4 +1,4 @@
-//! Loom models of `turnstile::Semaphore` and its wait queue (`src/wait/data.rs`).
+//! Loom models of `turnstile_sync::Semaphore` and its wait queue (`src/wait/data.rs`).
 //!
 //! Run in both tiers the models distinguish (the data queue's lock is a loom
 //! mutex under loom in every tier; the tiers differ in where nodes live):
@@ -26,7 +26,7 @@ use loom::sync::atomic::AtomicBool;
 use loom::sync::atomic::Ordering::SeqCst;
 use loom::sync::Arc;
 use loom::thread;
-use turnstile::{Closed, Semaphore, TryAcquireError};
+use turnstile_sync::{Closed, Semaphore, TryAcquireError};
 
 /// Model 1. Release vs acquire: B holds the only permit; A acquires (fast
 /// path fails, registers, re-checks, parks) while B releases. In every

@@ -12,7 +12,7 @@ use std::pin::pin;
 
 use common::{assert_pending, assert_ready, poll_once, CountingWaker};
 use futures_lite::future::block_on;
-use turnstile::{MappedMutexGuard, Mutex, MutexGuard};
+use turnstile_sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 /// Builds a mutex in a const context: `new` is a `const fn`.
 const fn make(value: u32) -> Mutex<u32> {
@@ -147,7 +147,7 @@ fn dropping_a_waiting_future_does_not_unlock_the_holder() {
 }
 
 #[test]
-#[should_panic(expected = "turnstile: lock future polled after it completed")]
+#[should_panic(expected = "turnstile-sync: lock future polled after it completed")]
 fn polling_a_completed_lock_future_panics() {
     let mutex = Mutex::new(());
     let waker = CountingWaker::new();
@@ -291,7 +291,7 @@ fn guard_of_zero_sized_and_large_values() {
 mod arc {
     use super::*;
     use std::sync::Arc;
-    use turnstile::MutexGuardArc;
+    use turnstile_sync::MutexGuardArc;
 
     #[test]
     fn lock_arc_guard_owns_the_arc() {
@@ -354,7 +354,7 @@ mod arc {
     }
 
     #[test]
-    #[should_panic(expected = "turnstile: lock future polled after it completed")]
+    #[should_panic(expected = "turnstile-sync: lock future polled after it completed")]
     fn polling_a_completed_lock_arc_future_panics() {
         let mutex = Arc::new(Mutex::new(()));
         let waker = CountingWaker::new();

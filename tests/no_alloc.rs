@@ -17,7 +17,7 @@ use std::cell::Cell;
 use std::pin::pin;
 
 use common::{assert_pending, assert_ready, CountingWaker};
-use turnstile::{Mutex, MutexGuard, Semaphore, SemaphoreGuard};
+use turnstile_sync::{Mutex, MutexGuard, Semaphore, SemaphoreGuard};
 
 struct CountingAllocator;
 
@@ -385,7 +385,7 @@ fn contended_semaphore_wait_allocations_are_reported() {
 /// a queue would allocate in the event-listener tiers).
 #[test]
 fn rwlock_uncontended_does_not_allocate() {
-    use turnstile::{RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
+    use turnstile_sync::{RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
     let waker = CountingWaker::new();
     let lock = RwLock::new(0u32);
     let (n, ()) = allocations_in(|| {
@@ -414,7 +414,7 @@ fn rwlock_uncontended_does_not_allocate() {
 #[cfg(not(feature = "alloc"))]
 #[test]
 fn rwlock_contended_waits_do_not_allocate() {
-    use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
     let (wr, ww, wu) = (
         CountingWaker::new(),
         CountingWaker::new(),

@@ -25,7 +25,7 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use common::{assert_pending, assert_ready, CallbackWaker, CountingWaker};
-use turnstile::Mutex;
+use turnstile_sync::Mutex;
 
 /// `try_lock` from inside `wake`, releasing at once. The release that woke us
 /// left nobody queued, so this release does not notify: allowed in every tier.
@@ -113,7 +113,7 @@ mod bare {
     use std::pin::Pin;
     use std::sync::Mutex as StdMutex;
     use std::task::Poll;
-    use turnstile::Lock;
+    use turnstile_sync::Lock;
 
     type Slot = StdMutex<Option<Pin<Box<Lock<'static, u32>>>>>;
 
@@ -302,7 +302,7 @@ mod semaphore {
     use std::pin::Pin;
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::Mutex as StdMutex;
-    use turnstile::{Acquire, Closed, Semaphore, TryAcquireError};
+    use turnstile_sync::{Acquire, Closed, Semaphore, TryAcquireError};
 
     type Parked = StdMutex<Option<Pin<Box<Acquire<'static>>>>>;
 

@@ -1,4 +1,4 @@
-//! `turnstile::RwLock`: the API, upgrade and downgrade paths, mapped guards,
+//! `turnstile_sync::RwLock`: the API, upgrade and downgrade paths, mapped guards,
 //! Debug output, the fair phases and cancellation driven by hand with
 //! counting wakers, reader overflow, and (tier permitting) blocking and
 //! `Arc` variants on threads. Runs in every tier.
@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 
 use common::{assert_pending, assert_ready, CountingWaker};
-use turnstile::{
+use turnstile_sync::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard,
 };
@@ -812,13 +812,13 @@ fn blocking_variants_on_threads() {
                         _ => {
                             let mut w = lock.write_arc_blocking();
                             *w += 1;
-                            let r = turnstile::RwLockWriteGuardArc::downgrade(w);
+                            let r = turnstile_sync::RwLockWriteGuardArc::downgrade(w);
                             let v = *r;
                             drop(r);
                             let _ = lock.read_arc_blocking();
                             let u = lock.upgradable_read_arc_blocking();
                             assert!(*u >= v);
-                            drop(turnstile::RwLockUpgradableReadGuardArc::upgrade_blocking(u));
+                            drop(turnstile_sync::RwLockUpgradableReadGuardArc::upgrade_blocking(u));
                         }
                     }
                 }
@@ -835,7 +835,7 @@ fn blocking_variants_on_threads() {
 #[test]
 fn arc_variants() {
     use std::sync::Arc;
-    use turnstile::{RwLockUpgradableReadGuardArc, RwLockWriteGuardArc};
+    use turnstile_sync::{RwLockUpgradableReadGuardArc, RwLockWriteGuardArc};
     let waker = CountingWaker::new();
     let lock = Arc::new(RwLock::new(1));
 

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use common::{assert_pending, assert_ready, iters, poll_once, CountingWaker, Rng};
-use turnstile::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+use turnstile_sync::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
 
 const MAX: usize = Semaphore::MAX_PERMITS;
 
@@ -971,7 +971,7 @@ fn random_schedules_match_a_reference_model() {
 mod arc {
     use super::*;
     use std::sync::Arc;
-    use turnstile::SemaphoreGuardArc;
+    use turnstile_sync::SemaphoreGuardArc;
 
     #[test]
     fn arc_guards_and_futures() {
@@ -1372,7 +1372,7 @@ fn forgotten_permits_no_longer_count_toward_max_permits() {
     #[cfg(feature = "alloc")]
     {
         let sem = std::sync::Arc::new(Semaphore::new(2));
-        turnstile::SemaphoreGuardArc::forget(sem.try_acquire_arc().unwrap());
+        turnstile_sync::SemaphoreGuardArc::forget(sem.try_acquire_arc().unwrap());
         sem.add_permits(MAX - 1);
         assert_eq!(sem.available_permits(), MAX);
     }

@@ -16,7 +16,7 @@
 
 use std::mem::size_of;
 
-use turnstile::{Lock, MappedMutexGuard, Mutex, MutexGuard};
+use turnstile_sync::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 
 const WORD: usize = size_of::<usize>();
 
@@ -58,7 +58,7 @@ fn sizes() {
 #[cfg(feature = "alloc")]
 #[test]
 fn arc_sizes() {
-    use turnstile::{LockArc, MutexGuardArc};
+    use turnstile_sync::{LockArc, MutexGuardArc};
     let lock = size_of::<LockArc<()>>();
     println!(
         "LockArc<()> = {lock} B, MutexGuardArc = {} B",
@@ -75,7 +75,7 @@ fn arc_sizes() {
 /// the pointer.
 #[test]
 fn coordination_sizes() {
-    use turnstile::{Barrier, BarrierWait, Condvar, CondvarWait, Latch, LatchWait};
+    use turnstile_sync::{Barrier, BarrierWait, Condvar, CondvarWait, Latch, LatchWait};
     let barrier = size_of::<Barrier>();
     let latch = size_of::<Latch>();
     let condvar = size_of::<Condvar>();
@@ -107,7 +107,7 @@ fn coordination_sizes() {
 /// Guards are a reference (or `Arc`) and the count.
 #[test]
 fn semaphore_sizes() {
-    use turnstile::{Acquire, Semaphore, SemaphoreGuard};
+    use turnstile_sync::{Acquire, Semaphore, SemaphoreGuard};
     let sem = size_of::<Semaphore>();
     let acquire = size_of::<Acquire<'static>>();
     let guard = size_of::<SemaphoreGuard<'static>>();
@@ -130,7 +130,7 @@ fn semaphore_sizes() {
     }
     #[cfg(feature = "alloc")]
     {
-        use turnstile::{AcquireArc, SemaphoreGuardArc};
+        use turnstile_sync::{AcquireArc, SemaphoreGuardArc};
         println!(
             "AcquireArc = {} B, SemaphoreGuardArc = {} B",
             size_of::<AcquireArc>(),
@@ -148,7 +148,7 @@ fn semaphore_sizes() {
 /// and a flag (the bare tier's waiter is the list node).
 #[test]
 fn rwlock_sizes() {
-    use turnstile::{
+    use turnstile_sync::{
         MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
         RwLockUpgradableReadGuard, RwLockWriteGuard, Upgrade, Write,
     };
@@ -192,7 +192,7 @@ fn rwlock_sizes() {
 #[cfg(feature = "alloc")]
 #[test]
 fn rwlock_arc_sizes() {
-    use turnstile::{
+    use turnstile_sync::{
         Read, ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
     };
     assert_eq!(size_of::<RwLockReadGuardArc<()>>(), WORD);

@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use common::{poll_once, CountingWaker, Rng};
-use turnstile::{Lock, Mutex, MutexGuard};
+use turnstile_sync::{Lock, Mutex, MutexGuard};
 
 struct Waiting<'a> {
     lock: Pin<Box<Lock<'a, u64>>>,

@@ -9,7 +9,7 @@ use std::pin::{pin, Pin};
 use std::task::Poll;
 
 use common::{assert_pending, assert_ready, poll_once, CountingWaker};
-use turnstile::{Lock, Mutex, MutexGuard};
+use turnstile_sync::{Lock, Mutex, MutexGuard};
 
 #[test]
 fn uncontended_lock_is_ready_at_once_and_never_wakes() {

@@ -35,7 +35,7 @@ use raw::{Acquire, RawMutex};
 /// # Examples
 ///
 /// ```
-/// use turnstile::Mutex;
+/// use turnstile_sync::Mutex;
 ///
 /// static COUNTER: Mutex<u32> = Mutex::new(0);
 ///
@@ -63,7 +63,7 @@ impl<T> Mutex<T> {
         /// # Examples
         ///
         /// ```
-        /// static LOCK: turnstile::Mutex<Vec<u8>> = turnstile::Mutex::new(Vec::new());
+        /// static LOCK: turnstile_sync::Mutex<Vec<u8>> = turnstile_sync::Mutex::new(Vec::new());
         /// ```
         pub const fn new(value: T) -> Self {
             Self {
@@ -78,7 +78,7 @@ impl<T> Mutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let mutex = turnstile::Mutex::new(7);
+    /// let mutex = turnstile_sync::Mutex::new(7);
     /// assert_eq!(mutex.into_inner(), 7);
     /// ```
     pub fn into_inner(self) -> T {
@@ -105,7 +105,7 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let mutex = turnstile::Mutex::new(1);
+    /// let mutex = turnstile_sync::Mutex::new(1);
     /// *mutex.lock().await += 1;
     /// assert_eq!(mutex.into_inner(), 2);
     /// # });
@@ -128,7 +128,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let mutex = turnstile::Mutex::new(());
+    /// let mutex = turnstile_sync::Mutex::new(());
     /// let guard = mutex.try_lock().unwrap();
     /// assert!(mutex.try_lock().is_none());
     /// drop(guard);
@@ -150,7 +150,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(0));
+    /// let mutex = std::sync::Arc::new(turnstile_sync::Mutex::new(0));
     /// let m = mutex.clone();
     /// std::thread::spawn(move || *m.lock_blocking() += 1).join().unwrap();
     /// assert_eq!(*mutex.lock_blocking(), 1);
@@ -170,7 +170,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let mutex = turnstile::Mutex::new(());
+    /// let mutex = turnstile_sync::Mutex::new(());
     /// let guard = mutex.try_lock();
     /// assert!(mutex.is_locked());
     /// ```
@@ -185,7 +185,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut mutex = turnstile::Mutex::new(1);
+    /// let mut mutex = turnstile_sync::Mutex::new(1);
     /// *mutex.get_mut() = 5;
     /// assert_eq!(mutex.into_inner(), 5);
     /// ```
@@ -214,7 +214,7 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     /// use std::sync::Arc;
     /// # futures_lite::future::block_on(async {
-    /// let mutex = Arc::new(turnstile::Mutex::new(0));
+    /// let mutex = Arc::new(turnstile_sync::Mutex::new(0));
     /// let mut guard = mutex.lock_arc().await;
     /// *guard += 1;
     /// drop(guard);
@@ -235,7 +235,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(()));
+    /// let mutex = std::sync::Arc::new(turnstile_sync::Mutex::new(()));
     /// let guard = mutex.try_lock_arc().unwrap();
     /// assert!(mutex.try_lock_arc().is_none());
     /// ```
@@ -256,7 +256,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(1));
+    /// let mutex = std::sync::Arc::new(turnstile_sync::Mutex::new(1));
     /// let guard = mutex.lock_arc_blocking();
     /// assert_eq!(*guard, 1);
     /// ```
@@ -320,7 +320,7 @@ impl<M: Deref<Target = Mutex<T>>, T: ?Sized> LockInner<M, T> {
         let mutex = this
             .mutex
             .as_ref()
-            .expect("turnstile: lock future polled after it completed");
+            .expect("turnstile-sync: lock future polled after it completed");
         // SAFETY: `this.acquire` is inside the pinned future.
         let acquire = unsafe { Pin::new_unchecked(&mut this.acquire) };
         match acquire.poll(&mutex.raw, cx) {
@@ -350,7 +350,7 @@ impl<M: Deref<Target = Mutex<T>>, T: ?Sized> Drop for LockInner<M, T> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Lock, Mutex};
+/// use turnstile_sync::{Lock, Mutex};
 /// # futures_lite::future::block_on(async {
 /// let mutex = Mutex::new(3);
 /// let future: Lock<'_, i32> = mutex.lock();
@@ -384,7 +384,7 @@ impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use turnstile::{LockArc, Mutex};
+/// use turnstile_sync::{LockArc, Mutex};
 /// # futures_lite::future::block_on(async {
 /// let mutex = Arc::new(Mutex::new(3));
 /// let future: LockArc<i32> = mutex.lock_arc();
@@ -424,7 +424,7 @@ impl<T: ?Sized> fmt::Debug for LockArc<T> {
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
-/// let mutex = turnstile::Mutex::new(String::from("a"));
+/// let mutex = turnstile_sync::Mutex::new(String::from("a"));
 /// let mut guard = mutex.lock().await;
 /// guard.push('b');
 /// assert_eq!(&*guard, "ab");
@@ -462,7 +462,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{Mutex, MutexGuard};
+    /// use turnstile_sync::{Mutex, MutexGuard};
     /// let mutex = Mutex::new(());
     /// let guard = mutex.try_lock().unwrap();
     /// assert!(std::ptr::eq(MutexGuard::source(&guard), &mutex));
@@ -478,7 +478,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{Mutex, MutexGuard};
+    /// use turnstile_sync::{Mutex, MutexGuard};
     /// # futures_lite::future::block_on(async {
     /// let mutex = Mutex::new((1, String::new()));
     /// let mut name = MutexGuard::map(mutex.lock().await, |pair| &mut pair.1);
@@ -549,7 +549,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{Mutex, MutexGuard, MappedMutexGuard};
+/// use turnstile_sync::{Mutex, MutexGuard, MappedMutexGuard};
 /// let mutex = Mutex::new([1, 2, 3]);
 /// let first: MappedMutexGuard<'_, i32> = MutexGuard::map(mutex.try_lock().unwrap(), |a| &mut a[0]);
 /// assert_eq!(*first, 1);
@@ -611,7 +611,7 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, U> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use turnstile::{Mutex, MutexGuardArc};
+/// use turnstile_sync::{Mutex, MutexGuardArc};
 /// let mutex = Arc::new(Mutex::new(5));
 /// let guard: MutexGuardArc<i32> = mutex.try_lock_arc().unwrap();
 /// assert!(Arc::ptr_eq(MutexGuardArc::source(&guard), &mutex));
@@ -650,9 +650,9 @@ impl<T: ?Sized> MutexGuardArc<T> {
     /// # Examples
     ///
     /// ```
-    /// let mutex = std::sync::Arc::new(turnstile::Mutex::new(()));
+    /// let mutex = std::sync::Arc::new(turnstile_sync::Mutex::new(()));
     /// let guard = mutex.try_lock_arc().unwrap();
-    /// assert_eq!(std::sync::Arc::strong_count(turnstile::MutexGuardArc::source(&guard)), 2);
+    /// assert_eq!(std::sync::Arc::strong_count(turnstile_sync::MutexGuardArc::source(&guard)), 2);
     /// ```
     pub fn source(guard: &Self) -> &Arc<Mutex<T>> {
         &guard.mutex

@@ -47,7 +47,7 @@ use raw::{kind, Acquire, RawRwLock};
 ///
 /// ```no_run
 /// # futures_lite::future::block_on(async {
-/// # let lock = turnstile::RwLock::new(0);
+/// # let lock = turnstile_sync::RwLock::new(0);
 /// let first = lock.read().await;
 /// // ...another task calls `lock.write()` here and queues...
 /// let second = lock.read().await; // never completes
@@ -57,7 +57,7 @@ use raw::{kind, Acquire, RawRwLock};
 /// # Examples
 ///
 /// ```
-/// use turnstile::RwLock;
+/// use turnstile_sync::RwLock;
 ///
 /// static CONFIG: RwLock<u32> = RwLock::new(1);
 ///
@@ -91,7 +91,7 @@ impl<T> RwLock<T> {
         /// # Examples
         ///
         /// ```
-        /// static LOCK: turnstile::RwLock<Vec<u8>> = turnstile::RwLock::new(Vec::new());
+        /// static LOCK: turnstile_sync::RwLock<Vec<u8>> = turnstile_sync::RwLock::new(Vec::new());
         /// ```
         pub const fn new(value: T) -> Self {
             Self {
@@ -106,7 +106,7 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = turnstile::RwLock::new(7);
+    /// let lock = turnstile_sync::RwLock::new(7);
     /// assert_eq!(lock.into_inner(), 7);
     /// ```
     pub fn into_inner(self) -> T {
@@ -134,7 +134,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let lock = turnstile::RwLock::new(1);
+    /// let lock = turnstile_sync::RwLock::new(1);
     /// let (a, b) = (lock.read().await, lock.read().await);
     /// assert_eq!(*a + *b, 2);
     /// # });
@@ -160,7 +160,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = turnstile::RwLock::new(1);
+    /// let lock = turnstile_sync::RwLock::new(1);
     /// let reader = lock.try_read().unwrap();
     /// assert!(lock.try_write().is_none());
     /// assert_eq!(*reader, 1);
@@ -189,7 +189,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// ```
     /// # futures_lite::future::block_on(async {
-    /// let lock = turnstile::RwLock::new(1);
+    /// let lock = turnstile_sync::RwLock::new(1);
     /// *lock.write().await += 1;
     /// assert_eq!(lock.into_inner(), 2);
     /// # });
@@ -211,7 +211,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = turnstile::RwLock::new(1);
+    /// let lock = turnstile_sync::RwLock::new(1);
     /// let writer = lock.try_write().unwrap();
     /// assert!(lock.try_read().is_none());
     /// drop(writer);
@@ -239,7 +239,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
     /// # futures_lite::future::block_on(async {
     /// let lock = RwLock::new(1);
     /// let reader = lock.read().await;
@@ -264,7 +264,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = turnstile::RwLock::new(1);
+    /// let lock = turnstile_sync::RwLock::new(1);
     /// let upgradable = lock.try_upgradable_read().unwrap();
     /// assert!(lock.try_upgradable_read().is_none());
     /// assert!(lock.try_read().is_some());
@@ -282,7 +282,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = turnstile::RwLock::new(());
+    /// let lock = turnstile_sync::RwLock::new(());
     /// let reader = lock.try_read();
     /// assert!(lock.is_locked());
     /// ```
@@ -296,7 +296,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = turnstile::RwLock::new(());
+    /// let lock = turnstile_sync::RwLock::new(());
     /// let reader = lock.try_read();
     /// assert!(!lock.is_write_locked());
     /// ```
@@ -311,7 +311,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = turnstile::RwLock::new(());
+    /// let lock = turnstile_sync::RwLock::new(());
     /// let (a, b) = (lock.try_read(), lock.try_upgradable_read());
     /// assert_eq!(lock.reader_count(), 2);
     /// ```
@@ -326,7 +326,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut lock = turnstile::RwLock::new(1);
+    /// let mut lock = turnstile_sync::RwLock::new(1);
     /// *lock.get_mut() = 5;
     /// assert_eq!(lock.into_inner(), 5);
     /// ```
@@ -377,7 +377,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// let l = lock.clone();
     /// let seen = std::thread::spawn(move || *l.read_blocking()).join().unwrap();
     /// assert_eq!(seen, 1);
@@ -399,7 +399,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(0));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(0));
     /// let l = lock.clone();
     /// std::thread::spawn(move || *l.write_blocking() += 1).join().unwrap();
     /// assert_eq!(*lock.read_blocking(), 1);
@@ -420,7 +420,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
     /// let lock = RwLock::new(1);
     /// let upgradable = lock.upgradable_read_blocking();
     /// let mut writer = RwLockUpgradableReadGuard::upgrade_blocking(upgradable);
@@ -454,7 +454,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     /// use std::sync::Arc;
     /// # futures_lite::future::block_on(async {
-    /// let lock = Arc::new(turnstile::RwLock::new(1));
+    /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
     /// let reader = lock.read_arc().await;
     /// assert_eq!(*reader, 1);
     /// # });
@@ -469,7 +469,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// assert_eq!(*lock.try_read_arc().unwrap(), 1);
     /// ```
     #[inline]
@@ -494,7 +494,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     /// use std::sync::Arc;
     /// # futures_lite::future::block_on(async {
-    /// let lock = Arc::new(turnstile::RwLock::new(1));
+    /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
     /// *lock.write_arc().await += 1;
     /// assert_eq!(*lock.read().await, 2);
     /// # });
@@ -509,7 +509,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// let writer = lock.try_write_arc().unwrap();
     /// assert!(lock.try_write_arc().is_none());
     /// ```
@@ -535,7 +535,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
     /// # futures_lite::future::block_on(async {
     /// let lock = Arc::new(RwLock::new(1));
     /// let upgradable = lock.upgradable_read_arc().await;
@@ -554,7 +554,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// let upgradable = lock.try_upgradable_read_arc().unwrap();
     /// assert!(lock.try_upgradable_read_arc().is_none());
     /// ```
@@ -579,7 +579,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// assert_eq!(*lock.read_arc_blocking(), 1);
     /// ```
     pub fn read_arc_blocking(self: &Arc<Self>) -> RwLockReadGuardArc<T> {
@@ -599,7 +599,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// *lock.write_arc_blocking() += 1;
     /// assert_eq!(*lock.read_arc_blocking(), 2);
     /// ```
@@ -620,7 +620,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = std::sync::Arc::new(turnstile::RwLock::new(1));
+    /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// let upgradable = lock.upgradable_read_arc_blocking();
     /// assert_eq!(*upgradable, 1);
     /// ```
@@ -693,7 +693,7 @@ impl<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> AcquireInner<M, T, K>
         let lock = this
             .lock
             .take()
-            .expect("turnstile: RwLock future polled after it completed");
+            .expect("turnstile-sync: RwLock future polled after it completed");
         if this.acquire.try_fresh(&lock.raw) {
             return Poll::Ready(lock);
         }
@@ -762,7 +762,7 @@ rwlock_future! {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{Read, RwLock};
+    /// use turnstile_sync::{Read, RwLock};
     /// # futures_lite::future::block_on(async {
     /// let lock = RwLock::new(3);
     /// let future: Read<'_, i32> = lock.read();
@@ -779,7 +779,7 @@ rwlock_future! {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, UpgradableRead};
+    /// use turnstile_sync::{RwLock, UpgradableRead};
     /// # futures_lite::future::block_on(async {
     /// let lock = RwLock::new(3);
     /// let future: UpgradableRead<'_, i32> = lock.upgradable_read();
@@ -796,7 +796,7 @@ rwlock_future! {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, Write};
+    /// use turnstile_sync::{RwLock, Write};
     /// # futures_lite::future::block_on(async {
     /// let lock = RwLock::new(3);
     /// let future: Write<'_, i32> = lock.write();
@@ -815,7 +815,7 @@ rwlock_future! {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuard, Upgrade};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard, Upgrade};
     /// # futures_lite::future::block_on(async {
     /// let lock = RwLock::new(3);
     /// let future: Upgrade<'_, i32> = RwLockUpgradableReadGuard::upgrade(lock.upgradable_read().await);
@@ -835,7 +835,7 @@ rwlock_future! {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{ReadArc, RwLock};
+    /// use turnstile_sync::{ReadArc, RwLock};
     /// # futures_lite::future::block_on(async {
     /// let lock = Arc::new(RwLock::new(3));
     /// let future: ReadArc<i32> = lock.read_arc();
@@ -855,7 +855,7 @@ rwlock_future! {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, UpgradableReadArc};
+    /// use turnstile_sync::{RwLock, UpgradableReadArc};
     /// # futures_lite::future::block_on(async {
     /// let lock = Arc::new(RwLock::new(3));
     /// let future: UpgradableReadArc<i32> = lock.upgradable_read_arc();
@@ -875,7 +875,7 @@ rwlock_future! {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, WriteArc};
+    /// use turnstile_sync::{RwLock, WriteArc};
     /// # futures_lite::future::block_on(async {
     /// let lock = Arc::new(RwLock::new(3));
     /// let future: WriteArc<i32> = lock.write_arc();
@@ -896,7 +896,7 @@ rwlock_future! {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc, UpgradeArc};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc, UpgradeArc};
     /// # futures_lite::future::block_on(async {
     /// let lock = Arc::new(RwLock::new(3));
     /// let future: UpgradeArc<i32> = RwLockUpgradableReadGuardArc::upgrade(lock.upgradable_read_arc().await);
@@ -918,7 +918,7 @@ rwlock_future! {
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
-/// let lock = turnstile::RwLock::new(String::from("a"));
+/// let lock = turnstile_sync::RwLock::new(String::from("a"));
 /// let guard = lock.read().await;
 /// assert_eq!(&*guard, "a");
 /// # });
@@ -953,7 +953,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockReadGuard};
+    /// use turnstile_sync::{RwLock, RwLockReadGuard};
     /// let lock = RwLock::new((1, String::from("x")));
     /// let name = RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.1);
     /// assert_eq!(&*name, "x");
@@ -1032,7 +1032,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+/// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
 /// # futures_lite::future::block_on(async {
 /// let lock = RwLock::new(vec![1]);
 /// let upgradable = lock.upgradable_read().await;
@@ -1086,7 +1086,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
     /// # futures_lite::future::block_on(async {
     /// let lock = RwLock::new(1);
     /// let mut writer = RwLockUpgradableReadGuard::upgrade(lock.upgradable_read().await).await;
@@ -1105,7 +1105,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
     /// let lock = RwLock::new(1);
     /// let upgradable = lock.try_upgradable_read().unwrap();
     /// let reader = lock.try_read().unwrap();
@@ -1133,7 +1133,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
     /// let lock = RwLock::new(1);
     /// let writer = RwLockUpgradableReadGuard::upgrade_blocking(lock.try_upgradable_read().unwrap());
     /// assert!(lock.is_write_locked());
@@ -1158,7 +1158,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuard};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
     /// let lock = RwLock::new(1);
     /// let reader = RwLockUpgradableReadGuard::downgrade(lock.try_upgradable_read().unwrap());
     /// assert!(lock.try_upgradable_read().is_some());
@@ -1201,7 +1201,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockUpgradableReadGuard<'_, T> {
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
-/// let lock = turnstile::RwLock::new(String::from("a"));
+/// let lock = turnstile_sync::RwLock::new(String::from("a"));
 /// let mut guard = lock.write().await;
 /// guard.push('b');
 /// assert_eq!(&*guard, "ab");
@@ -1241,7 +1241,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockWriteGuard};
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
     /// let lock = RwLock::new((1, String::new()));
     /// let mut name = RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.1);
     /// name.push('x');
@@ -1274,7 +1274,7 @@ impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockWriteGuard};
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
     /// let lock = RwLock::new(1);
     /// let mut writer = lock.try_write().unwrap();
     /// *writer = 2;
@@ -1293,7 +1293,7 @@ impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use turnstile::{RwLock, RwLockWriteGuard};
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
     /// let lock = RwLock::new(1);
     /// let upgradable = RwLockWriteGuard::downgrade_to_upgradable(lock.try_write().unwrap());
     /// assert!(lock.try_read().is_some());
@@ -1347,7 +1347,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+/// use turnstile_sync::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
 /// let lock = RwLock::new([1, 2, 3]);
 /// let first: MappedRwLockReadGuard<'_, i32> = RwLockReadGuard::map(lock.try_read().unwrap(), |a| &a[0]);
 /// assert_eq!(*first, 1);
@@ -1398,7 +1398,7 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockReadGuard<'_, U> {
 /// # Examples
 ///
 /// ```
-/// use turnstile::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+/// use turnstile_sync::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
 /// let lock = RwLock::new([1, 2, 3]);
 /// let mut first: MappedRwLockWriteGuard<'_, i32> =
 ///     RwLockWriteGuard::map(lock.try_write().unwrap(), |a| &mut a[0]);
@@ -1465,7 +1465,7 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockWriteGuard<'_, U> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use turnstile::{RwLock, RwLockReadGuardArc};
+/// use turnstile_sync::{RwLock, RwLockReadGuardArc};
 /// let lock = Arc::new(RwLock::new(5));
 /// let guard: RwLockReadGuardArc<i32> = lock.try_read_arc().unwrap();
 /// assert_eq!(*guard, 5);
@@ -1532,7 +1532,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuardArc<T> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+/// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
 /// let lock = Arc::new(RwLock::new(5));
 /// let guard: RwLockUpgradableReadGuardArc<i32> = lock.try_upgradable_read_arc().unwrap();
 /// assert_eq!(*guard, 5);
@@ -1588,7 +1588,7 @@ impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
     /// # futures_lite::future::block_on(async {
     /// let lock = Arc::new(RwLock::new(1));
     /// *RwLockUpgradableReadGuardArc::upgrade(lock.upgradable_read_arc().await).await = 2;
@@ -1605,7 +1605,7 @@ impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
     /// let lock = Arc::new(RwLock::new(1));
     /// let upgradable = lock.try_upgradable_read_arc().unwrap();
     /// assert!(RwLockUpgradableReadGuardArc::try_upgrade(upgradable).is_ok());
@@ -1624,7 +1624,7 @@ impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
     /// let lock = Arc::new(RwLock::new(1));
     /// let writer = RwLockUpgradableReadGuardArc::upgrade_blocking(lock.try_upgradable_read_arc().unwrap());
     /// ```
@@ -1643,7 +1643,7 @@ impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockUpgradableReadGuardArc};
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
     /// let lock = Arc::new(RwLock::new(1));
     /// let reader = RwLockUpgradableReadGuardArc::downgrade(lock.try_upgradable_read_arc().unwrap());
     /// assert_eq!(*reader, 1);
@@ -1686,7 +1686,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockUpgradableReadGuardArc<T> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use turnstile::{RwLock, RwLockWriteGuardArc};
+/// use turnstile_sync::{RwLock, RwLockWriteGuardArc};
 /// let lock = Arc::new(RwLock::new(5));
 /// let mut guard: RwLockWriteGuardArc<i32> = lock.try_write_arc().unwrap();
 /// *guard += 1;
@@ -1736,7 +1736,7 @@ impl<T: ?Sized + Sync> RwLockWriteGuardArc<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockWriteGuardArc};
+    /// use turnstile_sync::{RwLock, RwLockWriteGuardArc};
     /// let lock = Arc::new(RwLock::new(1));
     /// let reader = RwLockWriteGuardArc::downgrade(lock.try_write_arc().unwrap());
     /// assert!(lock.try_read().is_some());
@@ -1752,7 +1752,7 @@ impl<T: ?Sized + Sync> RwLockWriteGuardArc<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use turnstile::{RwLock, RwLockWriteGuardArc};
+    /// use turnstile_sync::{RwLock, RwLockWriteGuardArc};
     /// let lock = Arc::new(RwLock::new(1));
     /// let upgradable = RwLockWriteGuardArc::downgrade_to_upgradable(lock.try_write_arc().unwrap());
     /// assert!(lock.try_upgradable_read().is_none());

@@ -105,14 +105,14 @@ const fn waiting_writers(state: usize) -> usize {
 #[inline(never)]
 #[track_caller]
 fn reader_overflow() -> ! {
-    panic!("turnstile: RwLock reader count overflow (more than {MAX_READERS} readers at once)")
+    panic!("turnstile-sync: RwLock reader count overflow (more than {MAX_READERS} readers at once)")
 }
 
 #[cold]
 #[inline(never)]
 fn writer_overflow() -> ! {
     panic!(
-        "turnstile: RwLock waiting-writer count overflow (more than {MAX_WAITING_WRITERS} \
+        "turnstile-sync: RwLock waiting-writer count overflow (more than {MAX_WAITING_WRITERS} \
          writers queued at once)"
     )
 }
@@ -545,7 +545,7 @@ impl RawRwLock {
         let mut state = self.state.load(Relaxed);
         loop {
             if state & WRITER != 0 {
-                panic!("turnstile: add_readers on a write-locked RwLock");
+                panic!("turnstile-sync: add_readers on a write-locked RwLock");
             }
             if MAX_READERS - readers(state) < n {
                 reader_overflow();

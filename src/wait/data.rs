@@ -143,7 +143,7 @@ impl DataQueue {
         /// An empty queue whose spare word is `word` (at most
         /// [`MAX_WORD`](Self::MAX_WORD)).
         pub(crate) const fn new(word: usize) -> Self {
-            assert!(word <= Self::MAX_WORD, "turnstile: spare word too large");
+            assert!(word <= Self::MAX_WORD, "turnstile-sync: spare word too large");
             Self {
                 #[cfg(feature = "alloc")]
                 shared: crate::shim::AtomicPtr::new(tagged(word)),
@@ -327,9 +327,12 @@ impl Locked<'_> {
     /// # Panics
     /// If the queue is empty or [`has_room`](Self::has_room) is false.
     pub(crate) fn finish_head(&mut self, outcome: u8) {
-        assert!(self.has_room(), "turnstile: wake batch overflow");
+        assert!(self.has_room(), "turnstile-sync: wake batch overflow");
         let head = self.list.head();
-        assert!(!head.is_null(), "turnstile: finish_head on an empty queue");
+        assert!(
+            !head.is_null(),
+            "turnstile-sync: finish_head on an empty queue"
+        );
         // SAFETY: `head` is linked, so live; we hold the lock.
         unsafe {
             self.list.unlink(head);
@@ -421,7 +424,7 @@ impl DataWaiter {
     /// outside the lock.
     pub(crate) fn push_back(self: Pin<&mut Self>, locked: &mut Locked<'_>, data: usize) {
         let (node, registered) = self.parts();
-        assert!(!*registered, "turnstile: waiter registered twice");
+        assert!(!*registered, "turnstile-sync: waiter registered twice");
         // SAFETY: the node is live, not linked (`registered` is false) and
         // stays in place until it is unlinked: the bare tier's is pinned and
         // the `alloc` tiers' is a box freed only when unregistered. Its owner
@@ -448,7 +451,7 @@ impl DataWaiter {
         let (node, registered) = self.parts();
         assert!(
             *registered,
-            "turnstile: parked a waiter that is not registered"
+            "turnstile-sync: parked a waiter that is not registered"
         );
         // SAFETY: registered, so the node is live; the caller holds the
         // queue's lock (`locked`).
@@ -485,7 +488,7 @@ impl DataWaiter {
         let (node, registered) = self.parts();
         assert!(
             *registered,
-            "turnstile: polled a waiter that is not registered"
+            "turnstile-sync: polled a waiter that is not registered"
         );
         // SAFETY: registered, so the node is live; `finished` is atomic.
         // Acquire: pairs with the Release in `finish_head`, after which the
@@ -585,7 +588,7 @@ impl Drop for DataWaiter {
         // in the list, so this is a hard check, not a debug one.
         assert!(
             !self.registered,
-            "turnstile: a registered waiter was dropped without leaving its queue"
+            "turnstile-sync: a registered waiter was dropped without leaving its queue"
         );
         #[cfg(feature = "alloc")]
         if !self.node.is_null() {

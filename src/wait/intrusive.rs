@@ -211,7 +211,7 @@ impl Waiter {
         let (node, registered) = self.parts();
         assert!(
             *registered,
-            "turnstile: polled a waiter that is not registered"
+            "turnstile-sync: polled a waiter that is not registered"
         );
         let mut fresh: Option<Waker> = None;
         loop {
@@ -307,7 +307,7 @@ impl Drop for Waiter {
         // list, so this is a hard check, not a debug one.
         assert!(
             !self.registered,
-            "turnstile: a registered waiter was dropped without leaving its queue"
+            "turnstile-sync: a registered waiter was dropped without leaving its queue"
         );
     }
 }

@@ -42,7 +42,7 @@ impl WakeBatch {
     #[inline]
     pub(super) fn push(&mut self, waker: Option<Waker>) {
         if let Some(waker) = waker {
-            assert!(self.len < WAKE_BATCH, "turnstile: wake batch overflow");
+            assert!(self.len < WAKE_BATCH, "turnstile-sync: wake batch overflow");
             self.wakers[self.len].write(waker);
             self.len += 1;
         }

@@ -83,7 +83,7 @@ impl Waiter {
         let listener = this
             .listener
             .as_mut()
-            .expect("turnstile: polled a waiter that is not registered");
+            .expect("turnstile-sync: polled a waiter that is not registered");
         match Pin::new(listener).poll(cx) {
             Poll::Ready(()) => {
                 *this.listener = None;

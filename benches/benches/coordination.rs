@@ -1,4 +1,4 @@
-//! Barrier benchmark: `turnstile::Barrier` against `tokio::sync::Barrier` and
+//! Barrier benchmark: `turnstile_sync::Barrier` against `tokio::sync::Barrier` and
 //! `async_lock::Barrier`.
 //!
 //! Group `barrier_8_tasks`: 8 tasks on a 2-worker multi-thread tokio runtime
@@ -8,7 +8,7 @@
 //! arithmetic (time / elements) gives the time per generation. Every
 //! iteration checks that exactly one task led each generation.
 //!
-//! Run: `cargo bench --bench coordination`.
+//! Run: `cargo bench -p turnstile-benches --bench coordination`.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -29,9 +29,9 @@ trait AsyncBarrier: Send + Sync + 'static {
     fn wait_leader(&self) -> impl Future<Output = bool> + Send;
 }
 
-impl AsyncBarrier for turnstile::Barrier {
+impl AsyncBarrier for turnstile_sync::Barrier {
     fn create(n: usize) -> Self {
-        turnstile::Barrier::new(n)
+        turnstile_sync::Barrier::new(n)
     }
     async fn wait_leader(&self) -> bool {
         self.wait().await.is_leader()
@@ -102,7 +102,7 @@ fn bench_barrier(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(5));
-    barrier_8_tasks::<turnstile::Barrier>(&mut g, &rt, "turnstile");
+    barrier_8_tasks::<turnstile_sync::Barrier>(&mut g, &rt, "turnstile");
     barrier_8_tasks::<tokio::sync::Barrier>(&mut g, &rt, "tokio");
     barrier_8_tasks::<async_lock::Barrier>(&mut g, &rt, "async-lock");
     g.finish();

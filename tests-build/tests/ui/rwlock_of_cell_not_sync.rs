@@ -1,7 +1,7 @@
 // `RwLock<T>` is `Sync` only for `T: Send + Sync`: readers on several
 // threads would share the `Cell` at once through `&T`.
 use std::cell::Cell;
-use turnstile::RwLock;
+use turnstile_sync::RwLock;
 
 fn main() {
     let lock = RwLock::new(Cell::new(0u8));

@@ -1,7 +1,7 @@
-//! Mutex benchmarks: `turnstile::Mutex` against the other async mutexes,
+//! Mutex benchmarks: `turnstile_sync::Mutex` against the other async mutexes,
 //! `std::sync::Mutex` and a hand-written floor.
 //!
-//! Groups (all in one `cargo bench --bench mutex` run):
+//! Groups (all in one `cargo bench -p turnstile-benches --bench mutex` run):
 //!
 //! - `uncontended`: one lock + unlock on a single thread. Async mutexes are
 //!   polled exactly once with a no-op waker and must be `Ready`.
@@ -56,10 +56,10 @@ trait AsyncMutex: Send + Sync + 'static {
     fn acquire(&self) -> impl Future<Output = Self::Guard<'_>> + Send;
 }
 
-impl AsyncMutex for turnstile::Mutex<u64> {
-    type Guard<'a> = turnstile::MutexGuard<'a, u64>;
+impl AsyncMutex for turnstile_sync::Mutex<u64> {
+    type Guard<'a> = turnstile_sync::MutexGuard<'a, u64>;
     fn create(v: u64) -> Self {
-        turnstile::Mutex::new(v)
+        turnstile_sync::Mutex::new(v)
     }
     fn acquire(&self) -> impl Future<Output = Self::Guard<'_>> + Send {
         self.lock()
@@ -293,13 +293,13 @@ impl Strategy for StdLock {
     }
 }
 
-/// `turnstile::Mutex::try_lock()`; must succeed (uncontended only).
+/// `turnstile_sync::Mutex::try_lock()`; must succeed (uncontended only).
 struct TurnstileTryLock;
 
 impl Strategy for TurnstileTryLock {
-    type M = turnstile::Mutex<u64>;
+    type M = turnstile_sync::Mutex<u64>;
     fn create() -> Self::M {
-        turnstile::Mutex::new(0)
+        turnstile_sync::Mutex::new(0)
     }
     #[inline]
     fn critical(m: &Self::M) {
@@ -310,13 +310,13 @@ impl Strategy for TurnstileTryLock {
     }
 }
 
-/// `turnstile::Mutex::lock_blocking()`.
+/// `turnstile_sync::Mutex::lock_blocking()`.
 struct TurnstileBlocking;
 
 impl Strategy for TurnstileBlocking {
-    type M = turnstile::Mutex<u64>;
+    type M = turnstile_sync::Mutex<u64>;
     fn create() -> Self::M {
-        turnstile::Mutex::new(0)
+        turnstile_sync::Mutex::new(0)
     }
     #[inline]
     fn critical(m: &Self::M) {
@@ -422,7 +422,7 @@ fn tokio_64_tasks<M: AsyncMutex>(
 /// Runs `$harness::<$ty>(group, name)` for every async peer.
 macro_rules! for_async_peers {
     ($run:ident, $wrap:ident) => {
-        $run!($wrap<turnstile::Mutex<u64>>, "turnstile");
+        $run!($wrap<turnstile_sync::Mutex<u64>>, "turnstile");
         $run!($wrap<async_lock::Mutex<u64>>, "async-lock");
         $run!($wrap<tokio::sync::Mutex<u64>>, "tokio");
         $run!($wrap<futures::lock::Mutex<u64>>, "futures");

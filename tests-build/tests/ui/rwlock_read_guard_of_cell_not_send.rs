@@ -1,7 +1,7 @@
 // A read guard is `Send` only for `T: Sync`: the guard's thread would share
 // the `Cell` with the readers left behind.
 use std::cell::Cell;
-use turnstile::RwLock;
+use turnstile_sync::RwLock;
 
 fn main() {
     let lock = RwLock::new(Cell::new(0u8));

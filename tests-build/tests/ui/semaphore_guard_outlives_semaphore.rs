@@ -1,6 +1,6 @@
 // A semaphore guard borrows its semaphore: it cannot outlive it (use the
 // `_arc` variants for a `'static` guard).
-use turnstile::{Semaphore, SemaphoreGuard};
+use turnstile_sync::{Semaphore, SemaphoreGuard};
 
 fn main() {
     let guard: SemaphoreGuard<'static>;

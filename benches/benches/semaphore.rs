@@ -1,7 +1,7 @@
-//! Semaphore benchmarks: `turnstile::Semaphore` against the other async
+//! Semaphore benchmarks: `turnstile_sync::Semaphore` against the other async
 //! semaphores, with `std::sync::Mutex` as the uncontended baseline.
 //!
-//! Groups (all in one `cargo bench --bench semaphore` run; the names carry a
+//! Groups (all in one `cargo bench -p turnstile-benches --bench semaphore` run; the names carry a
 //! `semaphore_` prefix so they do not share criterion directories with
 //! `benches/mutex.rs`):
 //!
@@ -94,11 +94,11 @@ trait AsyncSemaphore: Send + Sync + 'static {
     fn all_free(&self, permits: usize) -> bool;
 }
 
-impl AsyncSemaphore for turnstile::Semaphore {
-    type Out<'a> = Result<turnstile::SemaphoreGuard<'a>, turnstile::Closed>;
+impl AsyncSemaphore for turnstile_sync::Semaphore {
+    type Out<'a> = Result<turnstile_sync::SemaphoreGuard<'a>, turnstile_sync::Closed>;
     const WEIGHTED: bool = true;
     fn create(permits: usize) -> Self {
-        turnstile::Semaphore::new(permits)
+        turnstile_sync::Semaphore::new(permits)
     }
     fn acquire_n(&self, n: usize) -> impl Future<Output = Self::Out<'_>> + Send {
         self.acquire_many(n)
@@ -328,13 +328,13 @@ impl Strategy for StdMutex {
     }
 }
 
-/// `turnstile::Semaphore::try_acquire()`; must succeed (uncontended only).
+/// `turnstile_sync::Semaphore::try_acquire()`; must succeed (uncontended only).
 struct TurnstileTryAcquire;
 
 impl Strategy for TurnstileTryAcquire {
-    type S = turnstile::Semaphore;
+    type S = turnstile_sync::Semaphore;
     fn create() -> Self::S {
-        turnstile::Semaphore::new(1)
+        turnstile_sync::Semaphore::new(1)
     }
     #[inline]
     fn critical(s: &Self::S, count: &AtomicU64) {
@@ -347,13 +347,13 @@ impl Strategy for TurnstileTryAcquire {
     }
 }
 
-/// `turnstile::Semaphore::acquire_blocking()`.
+/// `turnstile_sync::Semaphore::acquire_blocking()`.
 struct TurnstileBlocking;
 
 impl Strategy for TurnstileBlocking {
-    type S = turnstile::Semaphore;
+    type S = turnstile_sync::Semaphore;
     fn create() -> Self::S {
-        turnstile::Semaphore::new(1)
+        turnstile_sync::Semaphore::new(1)
     }
     #[inline]
     fn critical(s: &Self::S, count: &AtomicU64) {
@@ -511,7 +511,7 @@ fn tokio_64_tasks<S: AsyncSemaphore>(
 /// weights.
 macro_rules! for_weighted_peers {
     ($run:ident, $wrap:ident) => {
-        $run!($wrap<turnstile::Semaphore>, "turnstile");
+        $run!($wrap<turnstile_sync::Semaphore>, "turnstile");
         $run!($wrap<tokio::sync::Semaphore>, "tokio");
         $run!($wrap<EmbassyGreedy>, "embassy-greedy");
         $run!($wrap<EmbassyFair>, "embassy-fair");

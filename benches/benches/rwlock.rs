@@ -1,7 +1,7 @@
-//! RwLock benchmarks: `turnstile::RwLock` against the other async rwlocks
+//! RwLock benchmarks: `turnstile_sync::RwLock` against the other async rwlocks
 //! and `std::sync::RwLock`.
 //!
-//! Groups (all in one `cargo bench --bench rwlock` run):
+//! Groups (all in one `cargo bench -p turnstile-benches --bench rwlock` run):
 //!
 //! - `rwlock_uncontended_read`: one read lock + release on one thread (read
 //!   the value). Async locks are polled exactly once with a no-op waker and
@@ -54,17 +54,17 @@ trait AsyncRwLock: Send + Sync + 'static {
     fn write(&self) -> impl Future<Output = Self::W<'_>>;
 }
 
-impl AsyncRwLock for turnstile::RwLock<u64> {
-    type R<'a> = turnstile::RwLockReadGuard<'a, u64>;
-    type W<'a> = turnstile::RwLockWriteGuard<'a, u64>;
+impl AsyncRwLock for turnstile_sync::RwLock<u64> {
+    type R<'a> = turnstile_sync::RwLockReadGuard<'a, u64>;
+    type W<'a> = turnstile_sync::RwLockWriteGuard<'a, u64>;
     fn create(v: u64) -> Self {
-        turnstile::RwLock::new(v)
+        turnstile_sync::RwLock::new(v)
     }
     fn read(&self) -> impl Future<Output = Self::R<'_>> {
-        turnstile::RwLock::read(self)
+        turnstile_sync::RwLock::read(self)
     }
     fn write(&self) -> impl Future<Output = Self::W<'_>> {
-        turnstile::RwLock::write(self)
+        turnstile_sync::RwLock::write(self)
     }
 }
 
@@ -212,13 +212,13 @@ impl Strategy for Std {
     }
 }
 
-/// `turnstile::RwLock::try_read`/`try_write`; must succeed (uncontended).
+/// `turnstile_sync::RwLock::try_read`/`try_write`; must succeed (uncontended).
 struct TurnstileTry;
 
 impl Strategy for TurnstileTry {
-    type L = turnstile::RwLock<u64>;
+    type L = turnstile_sync::RwLock<u64>;
     fn create() -> Self::L {
-        turnstile::RwLock::new(0)
+        turnstile_sync::RwLock::new(0)
     }
     #[inline]
     fn read(l: &Self::L) -> u64 {
@@ -230,13 +230,13 @@ impl Strategy for TurnstileTry {
     }
 }
 
-/// `turnstile::RwLock::read_blocking`/`write_blocking`.
+/// `turnstile_sync::RwLock::read_blocking`/`write_blocking`.
 struct TurnstileBlocking;
 
 impl Strategy for TurnstileBlocking {
-    type L = turnstile::RwLock<u64>;
+    type L = turnstile_sync::RwLock<u64>;
     fn create() -> Self::L {
-        turnstile::RwLock::new(0)
+        turnstile_sync::RwLock::new(0)
     }
     #[inline]
     fn read(l: &Self::L) -> u64 {
@@ -321,7 +321,7 @@ fn two_threads_95_5<S: Strategy>(g: &mut BenchmarkGroup<'_, WallTime>, name: &st
 /// Runs `$run!($wrap<lock>, name)` for every async peer.
 macro_rules! for_async_peers {
     ($run:ident, $wrap:ident) => {
-        $run!($wrap<turnstile::RwLock<u64>>, "turnstile");
+        $run!($wrap<turnstile_sync::RwLock<u64>>, "turnstile");
         $run!($wrap<async_lock::RwLock<u64>>, "async-lock");
         $run!($wrap<tokio::sync::RwLock<u64>>, "tokio");
         $run!($wrap<maitake_sync::RwLock<u64>>, "maitake-sync");

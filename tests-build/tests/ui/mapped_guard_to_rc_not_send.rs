@@ -2,7 +2,7 @@
 // (RUSTSEC-2020-0059): `Holder` is `Send`, so its guard is, but a guard
 // mapped to the `Rc` inside must not be.
 use std::rc::Rc;
-use turnstile::{Mutex, MutexGuard};
+use turnstile_sync::{Mutex, MutexGuard};
 
 struct Holder(Rc<u8>);
 

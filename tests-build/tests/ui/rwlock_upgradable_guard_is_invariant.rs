@@ -2,7 +2,7 @@
 // `&'static str` could be shortened to one over `&'short str`, upgraded, and
 // used to store a short-lived reference in a lock that hands it out as
 // `&'static str`: a use-after-free (rust-lang/rust#138559).
-use turnstile::{RwLock, RwLockUpgradableReadGuard};
+use turnstile_sync::{RwLock, RwLockUpgradableReadGuard};
 
 fn shorten<'a>(
     guard: RwLockUpgradableReadGuard<'a, &'static str>,

@@ -1,7 +1,7 @@
 // A mapped write guard cannot be downgraded (tokio#3344: map, then
 // downgrade, let a reader of the whole value mutate a part through a `Cell`
 // while the `&mut` to it was still in use).
-use turnstile::{RwLock, RwLockWriteGuard};
+use turnstile_sync::{RwLock, RwLockWriteGuard};
 
 fn main() {
     let lock = RwLock::new((0u8, 0u8));

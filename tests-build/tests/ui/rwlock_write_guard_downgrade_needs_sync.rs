@@ -2,7 +2,7 @@
 // thread than the lock's other users; downgrading it would then share the
 // `Cell` between that thread and new readers. So downgrading needs `T: Sync`.
 use std::cell::Cell;
-use turnstile::{RwLock, RwLockWriteGuard};
+use turnstile_sync::{RwLock, RwLockWriteGuard};
 
 fn main() {
     let lock = RwLock::new(Cell::new(0u8));

@@ -1,6 +1,6 @@
 // A guard of a `!Send` value must not move to another thread.
 use std::rc::Rc;
-use turnstile::Mutex;
+use turnstile_sync::Mutex;
 
 fn main() {
     let mutex = Mutex::new(Rc::new(0u8));

@@ -1,0 +1,1 @@
+//! Benchmarks only: see `benches/` and `cargo bench -p turnstile-benches`.
