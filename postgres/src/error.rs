@@ -82,7 +82,10 @@ impl Error {
                     || *code == SqlState::IDLE_SESSION_TIMEOUT =>
             {
                 Error::ConnectionLost {
-                    detail: format!("the server ended the session ({e})"),
+                    detail: format!(
+                        "the server ended the session ({})",
+                        crate::session::describe(&e)
+                    ),
                 }
             }
             Some(_) => Error::Server { source: e },
@@ -132,7 +135,11 @@ impl fmt::Display for Error {
                 "timed out after {after:?} waiting for {key}; nothing is held"
             ),
             Error::Misuse { what } => write!(f, "misuse of a PostgreSQL lock: {what}"),
-            Error::Server { source } => write!(f, "PostgreSQL refused a lock query: {source}"),
+            Error::Server { source } => write!(
+                f,
+                "PostgreSQL refused a lock query: {}",
+                crate::session::describe(source)
+            ),
         }
     }
 }

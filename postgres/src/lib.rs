@@ -8,24 +8,18 @@
 //! session ends, so a crashed holder never keeps a lock.
 //!
 //! ```no_run
+//! # async fn do_the_work(token: u64) {}
 //! # async fn demo() -> Result<(), turnstile_postgres::Error> {
 //! use turnstile_postgres::Database;
 //!
 //! let db = Database::tokio("postgres://app@127.0.0.1/app")?;
-//! let mutex = db.mutex("billing:close-month");
-//! let guard = mutex.lock().await?;
+//! let guard = db.mutex("billing:close-month").lock().await?;
 //! // Only one process in the fleet runs this at a time. Hand the fencing
-//! // token to whatever the lock protects, and stop if the lock is lost:
-//! let token = guard.fencing_token();
-//! # let work = async { let _ = token; };
-//! # use std::pin::pin;
-//! let lost = guard.lost();
-//! let mut lost = pin!(lost);
-//! let mut work = pin!(work);
-//! # let _ = (&mut lost, &mut work);
-//! // e.g. tokio::select! { _ = &mut work => {}, e = &mut lost => return Err(e) }
-//! drop(lost);
-//! guard.unlock().await?;
+//! // token to whatever the lock protects, and stop if the lock is lost.
+//! tokio::select! {
+//!     () = do_the_work(guard.fencing_token()) => guard.unlock().await?,
+//!     lost = guard.lost() => return Err(lost),
+//! }
 //! # Ok(()) }
 //! ```
 //!
@@ -63,6 +57,7 @@ mod error;
 mod key;
 mod lock;
 mod mutex;
+#[cfg(any(feature = "tokio", feature = "smol"))]
 mod runtime;
 mod rwlock;
 mod semaphore;

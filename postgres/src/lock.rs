@@ -54,7 +54,9 @@ impl Wait {
                 let left = deadline.checked_duration_since(Instant::now())?;
                 // Whole milliseconds, rounded up: zero would mean "no limit".
                 let ms = left.as_micros().div_ceil(1000).max(1);
-                Some(format!("SELECT set_config('lock_timeout', '{ms}ms', true); "))
+                Some(format!(
+                    "SELECT set_config('lock_timeout', '{ms}ms', true); "
+                ))
             }
         }
     }
@@ -107,7 +109,11 @@ impl Held {
         }
         let sql = match self.release {
             Release::One(key, mode) => {
-                format!("SELECT pg_advisory_unlock{}({})", mode.suffix(), key.sql_args())
+                format!(
+                    "SELECT pg_advisory_unlock{}({})",
+                    mode.suffix(),
+                    key.sql_args()
+                )
             }
             // `pg_advisory_unlock_all()` returns void: report `t`.
             Release::All => "SELECT 't' FROM (SELECT pg_advisory_unlock_all()) AS u".to_string(),
@@ -134,9 +140,12 @@ impl Held {
 }
 
 pub(crate) fn parse_token(key: Key, text: Option<&str>) -> Result<u64, Error> {
-    text.and_then(|t| t.parse().ok()).ok_or_else(|| Error::Misuse {
-        what: format!("the server returned no fencing token for {key} (is it PostgreSQL ≥ 13?)"),
-    })
+    text.and_then(|t| t.parse().ok())
+        .ok_or_else(|| Error::Misuse {
+            what: format!(
+                "the server returned no fencing token for {key} (is it PostgreSQL ≥ 13?)"
+            ),
+        })
 }
 
 /// Acquires one advisory lock on a session of its own.
@@ -145,7 +154,12 @@ pub(crate) fn parse_token(key: Key, text: Option<&str>) -> Result<u64, Error> {
 /// `pg_locks` before it is reported: the server can grant the lock just
 /// before `lock_timeout` fires, and a session-level lock survives the
 /// statement's error (madelson/DistributedLock#147).
-pub(crate) async fn acquire(db: &Database, key: Key, mode: Mode, wait: Wait) -> Result<Option<Held>, Error> {
+pub(crate) async fn acquire(
+    db: &Database,
+    key: Key,
+    mode: Mode,
+    wait: Wait,
+) -> Result<Option<Held>, Error> {
     let mut session = db.session().await?;
     let f = mode.suffix();
     let k = key.sql_args();
@@ -158,7 +172,9 @@ pub(crate) async fn acquire(db: &Database, key: Key, mode: Mode, wait: Wait) -> 
     let Some(bound) = wait.lock_timeout_sql() else {
         // Try, or a deadline that has already passed: one attempt.
         let rows = session
-            .query(&format!("SELECT CASE WHEN pg_try_advisory_lock{f}({k}) THEN {FENCE} END"))
+            .query(&format!(
+                "SELECT CASE WHEN pg_try_advisory_lock{f}({k}) THEN {FENCE} END"
+            ))
             .await
             .map_err(|e| Error::from_query(key, e))?;
         return match rows.first().and_then(|r| r.as_deref()) {
@@ -173,7 +189,9 @@ pub(crate) async fn acquire(db: &Database, key: Key, mode: Mode, wait: Wait) -> 
         };
     };
     let result = session
-        .query(&format!("{bound}SELECT pg_advisory_lock{f}({k}); SELECT {FENCE}"))
+        .query(&format!(
+            "{bound}SELECT pg_advisory_lock{f}({k}); SELECT {FENCE}"
+        ))
         .await;
     match result {
         Ok(rows) => {
@@ -205,7 +223,11 @@ pub(crate) async fn acquire(db: &Database, key: Key, mode: Mode, wait: Wait) -> 
 
 /// After a `lock_timeout` error: does the session hold `key` after all? If
 /// so, the fencing token.
-pub(crate) async fn recheck(session: &mut Session, key: Key, mode: Mode) -> Result<Option<u64>, Error> {
+pub(crate) async fn recheck(
+    session: &mut Session,
+    key: Key,
+    mode: Mode,
+) -> Result<Option<u64>, Error> {
     let rows = session
         .query(&format!(
             "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE {} AND mode = '{}' \
@@ -249,7 +271,10 @@ pub(crate) async fn acquire_xact(
     } else {
         format!("SELECT pg_advisory_xact_lock{f}({k}); SELECT {FENCE}")
     };
-    let messages = tx.simple_query(&sql).await.map_err(|e| Error::from_query(key, e))?;
+    let messages = tx
+        .simple_query(&sql)
+        .await
+        .map_err(|e| Error::from_query(key, e))?;
     let token = messages
         .iter()
         .filter_map(|m| match m {

@@ -52,7 +52,9 @@ impl Mutex {
     /// through this wait, [`Error::ConnectionLost`] if the session ends.
     pub async fn lock(&self) -> Result<MutexGuard, Error> {
         let held = acquire(&self.db, self.key, Mode::Exclusive, Wait::Forever).await?;
-        Ok(MutexGuard { held: held.expect("waits until granted") })
+        Ok(MutexGuard {
+            held: held.expect("waits until granted"),
+        })
     }
 
     /// Takes the lock if it is free now (`Ok(None)` if another session holds
@@ -69,7 +71,9 @@ impl Mutex {
     /// `pg_locks` confirmed the session does not hold the lock.
     pub async fn lock_timeout(&self, timeout: Duration) -> Result<MutexGuard, Error> {
         let held = acquire(&self.db, self.key, Mode::Exclusive, Wait::timeout(timeout)).await?;
-        Ok(MutexGuard { held: held.expect("a deadline fails with Timeout") })
+        Ok(MutexGuard {
+            held: held.expect("a deadline fails with Timeout"),
+        })
     }
 
     /// Takes the lock inside the caller's transaction
@@ -102,7 +106,10 @@ impl Mutex {
 
     /// Like [`lock_xact`](Self::lock_xact), but takes the lock only if it
     /// is free now (`pg_try_advisory_xact_lock`): `Ok(None)` otherwise.
-    pub async fn try_lock_xact(&self, tx: &tokio_postgres::Transaction<'_>) -> Result<Option<u64>, Error> {
+    pub async fn try_lock_xact(
+        &self,
+        tx: &tokio_postgres::Transaction<'_>,
+    ) -> Result<Option<u64>, Error> {
         acquire_xact(tx, self.key, Mode::Exclusive, true).await
     }
 }

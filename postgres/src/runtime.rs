@@ -40,9 +40,20 @@ impl Target {
 fn keepalive(socket: socket2::SockRef<'_>, settings: &Settings) -> io::Result<()> {
     socket.set_tcp_nodelay(true)?;
     let keepalive = socket2::TcpKeepalive::new().with_time(settings.keepalive_idle);
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos", target_os = "freebsd", windows))]
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "freebsd",
+        windows
+    ))]
     let keepalive = keepalive.with_interval(settings.keepalive_interval);
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos", target_os = "freebsd"))]
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "freebsd"
+    ))]
     let keepalive = keepalive.with_retries(settings.keepalive_retries);
     socket.set_tcp_keepalive(&keepalive)
 }
@@ -71,7 +82,10 @@ mod tokio_connector {
             let handle = tokio::runtime::Handle::try_current().map_err(|_| Error::Misuse {
                 what: "TokioConnector::new was called outside a tokio runtime".to_string(),
             })?;
-            Ok(TokioConnector { target: Target::of(config)?, handle })
+            Ok(TokioConnector {
+                target: Target::of(config)?,
+                handle,
+            })
         }
     }
 
@@ -88,7 +102,8 @@ mod tokio_connector {
                     }
                     #[cfg(unix)]
                     Target::Unix(path) => {
-                        Ok(Box::new(tokio::net::UnixStream::connect(path).await?) as Box<dyn Stream>)
+                        Ok(Box::new(tokio::net::UnixStream::connect(path).await?)
+                            as Box<dyn Stream>)
                     }
                     #[cfg(not(unix))]
                     Target::Unix(_) => unreachable!("no Unix sockets here"),
@@ -128,7 +143,9 @@ mod smol_connector {
     impl SmolConnector {
         /// Connects where `config` says (its first host and port).
         pub fn new(config: &Config) -> Result<SmolConnector, Error> {
-            Ok(SmolConnector { target: Target::of(config)? })
+            Ok(SmolConnector {
+                target: Target::of(config)?,
+            })
         }
     }
 
@@ -163,7 +180,11 @@ mod smol_connector {
     struct Compat<T>(T);
 
     impl<T: FuturesRead + Unpin> AsyncRead for Compat<T> {
-        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
             let n = ready!(Pin::new(&mut self.0).poll_read(cx, buf.initialize_unfilled()))?;
             buf.advance(n);
             Poll::Ready(Ok(()))
@@ -171,7 +192,11 @@ mod smol_connector {
     }
 
     impl<T: FuturesWrite + Unpin> AsyncWrite for Compat<T> {
-        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
             Pin::new(&mut self.0).poll_write(cx, buf)
         }
 

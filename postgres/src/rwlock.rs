@@ -76,8 +76,26 @@ impl RwLock {
         self.key
     }
 
-    acquire_forms!(Mode::Shared, RwLockReadGuard, read, try_read, read_timeout, read_xact, try_read_xact, "shared (read) access");
-    acquire_forms!(Mode::Exclusive, RwLockWriteGuard, write, try_write, write_timeout, write_xact, try_write_xact, "exclusive (write) access");
+    acquire_forms!(
+        Mode::Shared,
+        RwLockReadGuard,
+        read,
+        try_read,
+        read_timeout,
+        read_xact,
+        try_read_xact,
+        "shared (read) access"
+    );
+    acquire_forms!(
+        Mode::Exclusive,
+        RwLockWriteGuard,
+        write,
+        try_write,
+        write_timeout,
+        write_xact,
+        try_write_xact,
+        "exclusive (write) access"
+    );
 }
 
 impl fmt::Debug for RwLock {

@@ -99,7 +99,11 @@ impl Semaphore {
 
     /// Waits at most `timeout` for `n` permits, else fails with
     /// [`Error::Timeout`] holding nothing.
-    pub async fn acquire_many_timeout(&self, n: u32, timeout: Duration) -> Result<SemaphoreGuard, Error> {
+    pub async fn acquire_many_timeout(
+        &self,
+        n: u32,
+        timeout: Duration,
+    ) -> Result<SemaphoreGuard, Error> {
         let held = self.run(n, Wait::timeout(timeout)).await?;
         Ok(held.expect("a deadline fails with Timeout"))
     }
@@ -141,11 +145,14 @@ impl Semaphore {
                 // The session lives and may hold the gate and some slots:
                 // release them and reuse it; if that fails, dropping the
                 // session releases them.
-                if session.query("SELECT pg_advisory_unlock_all()").await.is_ok() {
+                if session
+                    .query("SELECT pg_advisory_unlock_all()")
+                    .await
+                    .is_ok()
+                {
                     session.recycle();
                 }
-                outcome
-                    .map(|_| None)
+                outcome.map(|_| None)
             }
             // The session is dropped: closing it releases what it took.
             Err(e) => Err(e),
@@ -156,7 +163,12 @@ impl Semaphore {
     /// returns the fencing token; `Ok(None)` if `wait` is `Try` and the
     /// gate or too many slots are busy. May leave the gate and some slots
     /// held when it fails: the caller cleans up.
-    async fn acquire_on(&self, session: &mut Session, n: u32, wait: Wait) -> Result<Option<u64>, Error> {
+    async fn acquire_on(
+        &self,
+        session: &mut Session,
+        n: u32,
+        wait: Wait,
+    ) -> Result<Option<u64>, Error> {
         let gate = self.key;
         let timed_out = |wait: Wait| match wait {
             Wait::Until(_, after) => Err(Error::Timeout { key: gate, after }),
@@ -184,8 +196,16 @@ impl Semaphore {
         let mut held: Vec<u32> = Vec::with_capacity(n as usize);
         loop {
             let free: Vec<u32> = (0..self.permits).filter(|i| !held.contains(i)).collect();
-            let indices = free.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-            let keys = free.iter().map(|&i| self.slot(i).to_string()).collect::<Vec<_>>().join(",");
+            let indices = free
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let keys = free
+                .iter()
+                .map(|&i| self.slot(i).to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             // The function scan yields the slots in order and LIMIT stops
             // pulling rows once enough were taken, so no extra slot is
             // tried (and the guard's unlock releases everything anyway).
@@ -198,9 +218,13 @@ impl Semaphore {
                 .await
                 .map_err(|e| Error::from_query(gate, e))?;
             for row in rows {
-                let index = row.and_then(|r| r.parse().ok()).ok_or_else(|| Error::Misuse {
-                    what: format!("the server returned no slot index for the semaphore on {gate}"),
-                })?;
+                let index = row
+                    .and_then(|r| r.parse().ok())
+                    .ok_or_else(|| Error::Misuse {
+                        what: format!(
+                            "the server returned no slot index for the semaphore on {gate}"
+                        ),
+                    })?;
                 held.push(index);
             }
             if held.len() == n as usize {
@@ -211,7 +235,9 @@ impl Semaphore {
             let Some(bound) = wait.lock_timeout_sql() else {
                 return timed_out(wait);
             };
-            let index = (0..self.permits).find(|i| !held.contains(i)).expect("fewer than n held");
+            let index = (0..self.permits)
+                .find(|i| !held.contains(i))
+                .expect("fewer than n held");
             let sql = format!("{bound}SELECT pg_advisory_lock({})", self.slot(index));
             if !wait_for(session, Key::new(self.slot(index)), &sql).await? {
                 return timed_out(wait);
@@ -219,10 +245,16 @@ impl Semaphore {
             held.push(index);
         }
         let rows = session
-            .query(&format!("SELECT pg_advisory_unlock({}); SELECT {FENCE}", gate.sql_args()))
+            .query(&format!(
+                "SELECT pg_advisory_unlock({}); SELECT {FENCE}",
+                gate.sql_args()
+            ))
             .await
             .map_err(|e| Error::from_query(gate, e))?;
-        Ok(Some(parse_token(gate, rows.last().and_then(|r| r.as_deref()))?))
+        Ok(Some(parse_token(
+            gate,
+            rows.last().and_then(|r| r.as_deref()),
+        )?))
     }
 }
 
@@ -231,7 +263,9 @@ impl Semaphore {
 async fn wait_for(session: &mut Session, key: Key, sql: &str) -> Result<bool, Error> {
     match session.query(sql).await {
         Ok(_) => Ok(true),
-        Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => holds(session, key, Mode::Exclusive).await,
+        Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
+            holds(session, key, Mode::Exclusive).await
+        }
         Err(e) => Err(Error::from_query(key, e)),
     }
 }

@@ -124,7 +124,11 @@ impl Database {
     }
 
     /// A database reached through `connector`, with these settings.
-    pub fn with_settings(mut config: Config, connector: impl Connect, settings: Settings) -> Database {
+    pub fn with_settings(
+        mut config: Config,
+        connector: impl Connect,
+        settings: Settings,
+    ) -> Database {
         if config.get_application_name().is_none() {
             config.application_name("turnstile-postgres");
         }
@@ -183,7 +187,12 @@ impl Database {
     /// An idle session, or a new one.
     pub(crate) async fn session(&self) -> Result<Session, Error> {
         loop {
-            let reused = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let reused = self
+                .shared
+                .idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop();
             match reused {
                 Some(s) if s.client.is_closed() || s.ended.is_set() => continue,
                 Some(s) => return Ok(s),
@@ -195,7 +204,23 @@ impl Database {
 
 #[cfg(any(feature = "tokio", feature = "smol"))]
 fn parse(url: &str) -> Result<Config, Error> {
-    url.parse::<Config>().map_err(|e| Error::Connect { source: Box::new(e) })
+    url.parse::<Config>().map_err(|e| Error::Connect {
+        source: Box::new(e),
+    })
+}
+
+/// An error as a sentence: the server's message and SQLSTATE if it sent one
+/// (tokio-postgres' `Display` says only "db error" then).
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        ),
+        None => e.to_string(),
+    }
 }
 
 /// Set when a session's connection has ended, with what ended it.
@@ -229,7 +254,11 @@ impl Ended {
             listener.await;
         }
         Error::ConnectionLost {
-            detail: self.detail.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            detail: self
+                .detail
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
         }
     }
 }
@@ -256,12 +285,16 @@ impl Session {
             .connector
             .open(&db.settings)
             .await
-            .map_err(|e| Error::Connect { source: Box::new(e) })?;
-        let (client, connection) = db
-            .config
-            .connect_raw(stream, NoTls)
-            .await
-            .map_err(|e| Error::Connect { source: Box::new(e) })?;
+            .map_err(|e| Error::Connect {
+                source: Box::new(e),
+            })?;
+        let (client, connection) =
+            db.config
+                .connect_raw(stream, NoTls)
+                .await
+                .map_err(|e| Error::Connect {
+                    source: Box::new(e),
+                })?;
         let version: u32 = connection
             .parameter("server_version")
             .and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next())
@@ -277,7 +310,9 @@ impl Session {
                 if abort_live {
                     match Pin::new(&mut aborted).poll(cx) {
                         Poll::Ready(Ok(())) => {
-                            return Poll::Ready("the session was discarded by this client".to_string())
+                            return Poll::Ready(
+                                "the session was discarded by this client".to_string(),
+                            )
                         }
                         // The session was dropped normally: the connection
                         // sends Terminate and ends by itself.
@@ -287,7 +322,7 @@ impl Session {
                 }
                 connection.as_mut().poll(cx).map(|r| match r {
                     Ok(()) => "the server closed the connection".to_string(),
-                    Err(e) => e.to_string(),
+                    Err(e) => describe(&e),
                 })
             })
             .await;
@@ -323,14 +358,19 @@ impl Session {
             .client
             .simple_query(&setup)
             .await
-            .map_err(|e| Error::Connect { source: Box::new(e) })?;
+            .map_err(|e| Error::Connect {
+                source: Box::new(e),
+            })?;
         Ok(session)
     }
 
     /// Runs `sql` (the simple protocol: one round trip, several statements
     /// in one implicit transaction) and returns the first column of every
     /// row.
-    pub(crate) async fn query(&mut self, sql: &str) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
+    pub(crate) async fn query(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
         self.busy = true;
         let result = self.client.simple_query(sql).await;
         self.busy = false;

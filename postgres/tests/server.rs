@@ -1,1 +1,1033 @@
-fn main() {}
+//! turnstile-postgres against a real PostgreSQL server.
+//!
+//! With `TURNSTILE_PG_URL` set (a superuser's URL on 127.0.0.1, e.g.
+//! `postgres://postgres@127.0.0.1:5432/postgres`), the tests use that
+//! server. Otherwise this harness starts a throwaway cluster itself: it
+//! finds `initdb` and `pg_ctl` under `/usr/lib/postgresql/*/bin` (or on
+//! PATH), initdb's into a temporary directory, starts it on a free port of
+//! 127.0.0.1 (fsync off), as the `postgres` user when run as root, and
+//! stops it and removes the directory at the end, also when a test fails.
+//!
+//! Arguments filter the tests by substring, as libtest's do. The harness is
+//! its own (`harness = false`) so that the cluster lives exactly as long as
+//! the test run; tests run one after another (each starts its own runtime).
+
+use std::io::{BufRead, BufReader};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, Config, NoTls};
+use turnstile_postgres::{Connect, Database, Error, Key, SmolConnector, TokioConnector};
+
+/// The generous bound of every liveness check: nothing here asserts on
+/// time more precisely.
+const LIVENESS: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------- cluster
+
+struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let bin = find_bin_dir().expect(
+            "no initdb found under /usr/lib/postgresql/*/bin or on PATH: install PostgreSQL \
+             (apt-get install postgresql) or set TURNSTILE_PG_URL",
+        );
+        let as_postgres = run_output(Command::new("id").arg("-u")).trim() == "0";
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let dir = std::env::temp_dir().join(format!("turnstile-pg-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        if as_postgres {
+            run(Command::new("chown").arg("postgres:").arg(&dir));
+        }
+        let port = free_port();
+        let cluster = Cluster {
+            bin,
+            dir,
+            port,
+            as_postgres,
+        };
+        run(cluster
+            .command("initdb")
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "-D",
+            ])
+            .arg(cluster.dir.join("data")));
+        cluster.pg_ctl_start();
+        cluster
+    }
+
+    fn command(&self, tool: &str) -> Command {
+        let path = self.bin.join(tool);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn pg_ctl_start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 \
+             -c deadlock_timeout=200ms",
+            self.port,
+            self.dir.display()
+        );
+        run(self
+            .command("pg_ctl")
+            .args(["start", "-w", "-t", "60", "-D"])
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .arg("-o")
+            .arg(options));
+    }
+
+    fn pg_ctl_stop(&self, mode: &str) {
+        run(self
+            .command("pg_ctl")
+            .args(["stop", "-w", "-m", mode, "-D"])
+            .arg(self.dir.join("data")));
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .args(["stop", "-w", "-m", "immediate", "-D"])
+            .arg(self.dir.join("data"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn find_bin_dir() -> Option<PathBuf> {
+    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    dirs.sort();
+    if let Some((_, bin)) = dirs.pop() {
+        return Some(bin);
+    }
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .find(|d| d.join("initdb").exists() && d.join("pg_ctl").exists())
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(command: &mut Command) {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn run_output(command: &mut Command) -> String {
+    String::from_utf8(command.output().unwrap().stdout).unwrap()
+}
+
+// ---------------------------------------------------------------- context
+
+struct Ctx {
+    url: String,
+    cluster: Option<Cluster>,
+}
+
+impl Ctx {
+    /// The URL with an application name, so that a test can find its own
+    /// sessions in `pg_stat_activity`.
+    fn url_as(&self, application: &str) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}application_name={application}", self.url)
+    }
+}
+
+fn tokio_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A plain client through any connector: for the tests' own checks.
+async fn plain(url: &str, connector: &dyn Connect) -> Client {
+    let config: Config = url.parse().unwrap();
+    let stream = connector.open(&Default::default()).await.unwrap();
+    let (client, connection) = config.connect_raw(stream, NoTls).await.unwrap();
+    connector.spawn(Box::pin(async move {
+        let _ = connection.await;
+    }));
+    client
+}
+
+async fn plain_tokio(url: &str) -> Client {
+    let connector = TokioConnector::new(&url.parse().unwrap()).unwrap();
+    plain(url, &connector).await
+}
+
+/// Granted and waiting advisory locks on `key` (all modes), from `pg_locks`,
+/// optionally only of sessions with this application name.
+async fn locks(client: &Client, key: Key, application: Option<&str>) -> (i64, i64) {
+    let (classid, objid, objsubid) = match key {
+        Key::Single(k) => (((k as u64) >> 32) as u32, k as u32, 1),
+        Key::Pair(a, b) => (a as u32, b as u32, 2),
+    };
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT count(*) FILTER (WHERE l.granted), count(*) FILTER (WHERE NOT l.granted) \
+                 FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+                 WHERE l.locktype = 'advisory' AND l.classid = {classid}::oid \
+                 AND l.objid = {objid}::oid AND l.objsubid = {objsubid} \
+                 AND ($1::text IS NULL OR a.application_name = $1)"
+            ),
+            &[&application],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+/// Polls (a test's check, not the library's) until `f` holds, for at most
+/// [`LIVENESS`].
+async fn eventually<F, Fut>(what: &str, sleep: impl Fn(Duration) -> Fut, mut f: F)
+where
+    F: AsyncFnMut() -> bool,
+    Fut: std::future::Future<Output = ()>,
+{
+    let start = Instant::now();
+    while !f().await {
+        assert!(
+            start.elapsed() < LIVENESS,
+            "not within {LIVENESS:?}: {what}"
+        );
+        sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn tsleep(d: Duration) {
+    tokio::time::sleep(d).await
+}
+
+async fn ssleep(d: Duration) {
+    smol::Timer::after(d).await;
+}
+
+fn helper() -> PathBuf {
+    // target/<profile>/deps/server-<hash> → target/<profile>/examples/helper
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("helper");
+    assert!(
+        path.exists(),
+        "{} is missing: run through `cargo test`, which builds it",
+        path.display()
+    );
+    path
+}
+
+/// A helper process; killed (SIGKILL) and reaped on drop.
+struct Proc(Child);
+
+impl Proc {
+    fn spawn(args: &[&str]) -> Proc {
+        Proc(
+            Command::new(helper())
+                .args(args)
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("spawn the helper"),
+        )
+    }
+
+    /// Reads stdout lines until one starts with `prefix`.
+    fn expect_line(&mut self, prefix: &str) -> String {
+        let stdout = self.0.stdout.as_mut().unwrap();
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "the helper exited before printing {prefix:?}"
+            );
+            if line.starts_with(prefix) {
+                return line.trim().to_string();
+            }
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+// ---------------------------------------------------------------- tests
+
+/// Four processes, 100 locked read-modify-writes of one counter: every
+/// increment survives and no two holders ever overlap.
+fn mutex_excludes_across_processes(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let client = plain_tokio(&ctx.url).await;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS turnstile_test (name text PRIMARY KEY, holders int, \
+                 max_holders int, count int); \
+                 INSERT INTO turnstile_test VALUES ('mutex-counter', 0, 0, 0) ON CONFLICT (name) \
+                 DO UPDATE SET holders = 0, max_holders = 0, count = 0",
+            )
+            .await
+            .unwrap();
+        let procs: Vec<Child> = (0..4)
+            .map(|_| {
+                Command::new(helper())
+                    .args([&ctx.url, "count", "mutex-counter", "5", "5"])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut p in procs {
+            assert!(p.wait().unwrap().success(), "a helper process failed");
+        }
+        let row = client
+            .query_one("SELECT max_holders, count, holders FROM turnstile_test WHERE name = 'mutex-counter'", &[])
+            .await
+            .unwrap();
+        assert_eq!((row.get::<_, i32>(0), row.get::<_, i32>(1), row.get::<_, i32>(2)), (1, 100, 0));
+    });
+}
+
+/// Two processes of three tasks take 1 or 2 permits of a 3-permit semaphore:
+/// the permits held never exceed 3.
+fn semaphore_never_above_n(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let client = plain_tokio(&ctx.url).await;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS turnstile_test (name text PRIMARY KEY, holders int, \
+                 max_holders int, count int); \
+                 INSERT INTO turnstile_test VALUES ('semaphore', 0, 0, 0) ON CONFLICT (name) \
+                 DO UPDATE SET holders = 0, max_holders = 0, count = 0",
+            )
+            .await
+            .unwrap();
+        let procs: Vec<Child> = (0..2)
+            .map(|_| {
+                Command::new(helper())
+                    .args([&ctx.url, "semaphore", "semaphore", "3", "3", "6"])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut p in procs {
+            assert!(p.wait().unwrap().success(), "a helper process failed");
+        }
+        let row = client
+            .query_one(
+                "SELECT max_holders, holders FROM turnstile_test WHERE name = 'semaphore'",
+                &[],
+            )
+            .await
+            .unwrap();
+        let (max, now): (i32, i32) = (row.get(0), row.get(1));
+        assert!(max <= 3, "{max} permits were held at once");
+        assert!(
+            max >= 2,
+            "the semaphore never admitted two permits at once ({max})"
+        );
+        assert_eq!(now, 0);
+    });
+}
+
+/// Semaphore details: FIFO through the gate (a try while the head waits
+/// takes nothing), weighted acquisitions, misuse, a deadline that holds
+/// nothing when it fails.
+fn semaphore_gate_weights_and_misuse(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let sem = db.semaphore("semaphore-gate", 3);
+        let two = sem.acquire_many(2).await.unwrap();
+        assert_eq!(two.permits(), 2);
+        let one = sem
+            .try_acquire()
+            .await
+            .unwrap()
+            .expect("one permit is free");
+        assert!(
+            sem.try_acquire().await.unwrap().is_none(),
+            "no permit is free"
+        );
+        // The head of the queue wants 2 and waits at the slots with the gate.
+        let head = tokio::spawn({
+            let sem = sem.clone();
+            async move { sem.acquire_many(2).await }
+        });
+        let client = plain_tokio(&ctx.url).await;
+        eventually("the head waits", tsleep, async || {
+            locks(&client, Key::name("semaphore-gate"), None).await.0 == 1
+        })
+        .await;
+        one.unlock().await.unwrap();
+        // One permit is free now, but the head is first: a try takes nothing.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            sem.try_acquire().await.unwrap().is_none(),
+            "a try overtook the head of the queue"
+        );
+        let err = sem
+            .acquire_many_timeout(1, Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout(), "{err}");
+        two.unlock().await.unwrap();
+        let head = tokio::time::timeout(LIVENESS, head)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.permits(), 2);
+        let err = sem.acquire_many(4).await.unwrap_err();
+        assert!(matches!(err, Error::Misuse { .. }), "{err}");
+        drop(head);
+        eventually("all permits free", tsleep, async || {
+            sem.try_acquire_many(3).await.unwrap().is_some()
+        })
+        .await;
+    });
+}
+
+/// Readers overlap each other, never a writer; a queued writer makes new
+/// readers wait (no writer starvation).
+fn rwlock_readers_and_writers(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let lock = db.rwlock("rwlock");
+        let readers = Arc::new(AtomicI32::new(0));
+        let writers = Arc::new(AtomicI32::new(0));
+        let max_readers = Arc::new(AtomicI32::new(0));
+        let mut tasks = Vec::new();
+        for t in 0..6 {
+            let (lock, readers, writers, max_readers) = (
+                lock.clone(),
+                readers.clone(),
+                writers.clone(),
+                max_readers.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                for i in 0..6 {
+                    if (t + i) % 3 == 0 {
+                        let g = lock.write().await.unwrap();
+                        assert_eq!(writers.fetch_add(1, Ordering::SeqCst), 0, "two writers");
+                        assert_eq!(readers.load(Ordering::SeqCst), 0, "a reader during a write");
+                        tokio::time::sleep(Duration::from_millis(3)).await;
+                        writers.fetch_sub(1, Ordering::SeqCst);
+                        g.unlock().await.unwrap();
+                    } else {
+                        let g = lock.read().await.unwrap();
+                        let now = readers.fetch_add(1, Ordering::SeqCst) + 1;
+                        max_readers.fetch_max(now, Ordering::SeqCst);
+                        assert_eq!(writers.load(Ordering::SeqCst), 0, "a write during a read");
+                        tokio::time::sleep(Duration::from_millis(3)).await;
+                        readers.fetch_sub(1, Ordering::SeqCst);
+                        g.unlock().await.unwrap();
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert!(max_readers.load(Ordering::SeqCst) >= 1);
+
+        // Writer preference: a reader holds, a writer queues, a new reader waits.
+        let r1 = lock.read().await.unwrap();
+        let r2 = lock.try_read().await.unwrap().expect("readers share");
+        let writer = tokio::spawn({
+            let lock = lock.clone();
+            async move { lock.write().await }
+        });
+        let client = plain_tokio(&ctx.url).await;
+        eventually("the writer waits", tsleep, async || {
+            locks(&client, Key::name("rwlock"), None).await.1 == 1
+        })
+        .await;
+        assert!(
+            lock.try_read().await.unwrap().is_none(),
+            "a reader overtook a queued writer"
+        );
+        drop((r1, r2));
+        let w = tokio::time::timeout(LIVENESS, writer)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(lock.try_read().await.unwrap().is_none());
+        w.unlock().await.unwrap();
+    });
+}
+
+/// try_lock, fencing tokens rising across holders, key spaces shared with
+/// plain SQL, explicit unlock reusing the session.
+fn mutex_basics(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let m = db.mutex(Key::pair(7, -3));
+        let g1 = m.lock().await.unwrap();
+        assert!(m.try_lock().await.unwrap().is_none());
+        let client = plain_tokio(&ctx.url).await;
+        let taken: bool = client
+            .query_one("SELECT pg_try_advisory_lock(7, -3)", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert!(!taken, "plain SQL could take a held pair key");
+        let t1 = g1.fencing_token();
+        g1.unlock().await.unwrap();
+        let g2 = m.try_lock().await.unwrap().expect("free after unlock");
+        assert!(g2.fencing_token() > t1, "fencing tokens must rise");
+        let t2 = g2.fencing_token();
+        drop(g2); // closes the session: the server frees the lock
+        let g3 = tokio::time::timeout(LIVENESS, m.lock())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(g3.fencing_token() > t2);
+        g3.unlock().await.unwrap();
+        // A named key is FNV-1a 64 of the name, as plain SQL can compute too.
+        let n = db.mutex("a").lock().await.unwrap();
+        let taken: bool = client
+            .query_one("SELECT pg_try_advisory_lock(-5808556873153909620)", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert!(!taken, "Key::name(\"a\") is not 0xaf63dc4c8601ec8c");
+        assert!(!n.is_lost());
+        n.unlock().await.unwrap();
+    });
+}
+
+/// A holder process killed with SIGKILL: another process gets the lock
+/// (the server frees it as the dead client's socket closes).
+fn killed_holder_frees_lock(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let mut holder = Proc::spawn(&[&ctx.url, "hold", "killed-holder"]);
+        holder.expect_line("locked");
+        let m = db.mutex("killed-holder");
+        assert!(m.try_lock().await.unwrap().is_none());
+        let start = Instant::now();
+        holder.kill();
+        let g = tokio::time::timeout(LIVENESS, m.lock())
+            .await
+            .expect("lock after kill -9")
+            .unwrap();
+        println!(
+            "    acquired {:?} after the holder's kill -9",
+            start.elapsed()
+        );
+        g.unlock().await.unwrap();
+    });
+}
+
+/// A waiter process killed with SIGKILL leaves the server's queue
+/// (client_connection_check_interval) and never takes a turn.
+fn killed_waiter_takes_no_turn(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let client = plain_tokio(&ctx.url).await;
+        let key = Key::name("killed-waiter");
+        let g = db.mutex(key).lock().await.unwrap();
+        let mut waiter = Proc::spawn(&[&ctx.url, "wait", "killed-waiter"]);
+        waiter.expect_line("waiting");
+        eventually("the helper waits", tsleep, async || {
+            locks(&client, key, None).await.1 == 1
+        })
+        .await;
+        waiter.kill();
+        eventually("the dead waiter leaves the queue", tsleep, async || {
+            locks(&client, key, None).await.1 == 0
+        })
+        .await;
+        g.unlock().await.unwrap();
+        assert_eq!(
+            locks(&client, key, None).await,
+            (0, 0),
+            "someone took the turn"
+        );
+    });
+}
+
+/// `pg_terminate_backend` on a holder's session: `lost()` resolves,
+/// `unlock()` says the connection was lost, the lock is free.
+fn terminate_backend_fires_lost(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url_as("terminated")).unwrap();
+        let client = plain_tokio(&ctx.url).await;
+        let g = db.mutex("terminated").lock().await.unwrap();
+        assert!(!g.is_lost());
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = 'terminated') AS t",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1);
+        let e = tokio::time::timeout(LIVENESS, g.lost())
+            .await
+            .expect("lost() within the bound");
+        assert!(e.is_connection_lost(), "{e}");
+        println!("    lost(): {e}");
+        assert!(g.is_lost());
+        let e = g.unlock().await.unwrap_err();
+        assert!(e.is_connection_lost(), "{e}");
+        let _free = db
+            .mutex("terminated")
+            .try_lock()
+            .await
+            .unwrap()
+            .expect("free after terminate");
+    });
+}
+
+/// `idle_session_timeout` (what bounds a stalled holder, e.g. one under
+/// SIGSTOP) ends the holder's session: `lost()` fires, the next holder gets
+/// a higher fencing token, so a resource that keeps the highest token seen
+/// rejects the stale holder.
+fn idle_session_timeout_ends_holder(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let url = format!(
+            "{}&options=-c%20idle_session_timeout%3D300",
+            ctx.url_as("idle-timeout")
+        );
+        let stalled = Database::tokio(&url).unwrap();
+        let g = stalled.mutex("idle-timeout").lock().await.unwrap();
+        let stale = g.fencing_token();
+        let e = tokio::time::timeout(LIVENESS, g.lost())
+            .await
+            .expect("lost() within the bound");
+        assert!(e.is_connection_lost(), "{e}");
+        let db = Database::tokio(&ctx.url).unwrap();
+        let next = db.mutex("idle-timeout").lock().await.unwrap();
+        let mut highest = next.fencing_token();
+        // The resource: accepts a token only if not below the highest seen.
+        let mut accept = |token: u64| {
+            let ok = token >= highest;
+            highest = highest.max(token);
+            ok
+        };
+        assert!(!accept(stale), "the stale holder's token was accepted");
+        next.unlock().await.unwrap();
+    });
+}
+
+/// Two transactions take two keys crosswise with `lock_xact`: the server's
+/// detector breaks the cycle and one of them gets `Error::Deadlock`.
+fn deadlock_is_reported(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let mut c1 = plain_tokio(&ctx.url).await;
+        let mut c2 = plain_tokio(&ctx.url).await;
+        let (a, b) = (db.mutex("deadlock-a"), db.mutex("deadlock-b"));
+        let t1 = c1.transaction().await.unwrap();
+        let t2 = c2.transaction().await.unwrap();
+        a.lock_xact(&t1).await.unwrap();
+        b.lock_xact(&t2).await.unwrap();
+        assert!(a.try_lock_xact(&t2).await.unwrap().is_none());
+        let (r1, r2) = tokio::time::timeout(LIVENESS, async {
+            tokio::join!(
+                async {
+                    let r = b.lock_xact(&t1).await;
+                    if r.is_err() {
+                        t1.rollback().await.unwrap();
+                    } else {
+                        t1.commit().await.unwrap();
+                    }
+                    r
+                },
+                async {
+                    let r = a.lock_xact(&t2).await;
+                    if r.is_err() {
+                        t2.rollback().await.unwrap();
+                    } else {
+                        t2.commit().await.unwrap();
+                    }
+                    r
+                }
+            )
+        })
+        .await
+        .expect("the deadlock is broken within the bound");
+        let errors: Vec<Error> = [r1, r2].into_iter().filter_map(Result::err).collect();
+        assert_eq!(errors.len(), 1, "exactly one side is chosen: {errors:?}");
+        assert!(errors[0].is_deadlock(), "{}", errors[0]);
+        assert!(errors[0].to_string().contains("deadlock"), "{}", errors[0]);
+        println!("    {}", errors[0]);
+    });
+}
+
+/// A `lock()` dropped mid-wait leaves nothing behind: its wait leaves the
+/// server's queue, and after the holder unlocks nobody holds the key.
+async fn dropped_lock_leaves_no_lock<Fut: std::future::Future<Output = ()>>(
+    ctx: &Ctx,
+    db: Database,
+    connector: &dyn Connect,
+    sleep: impl Fn(Duration) -> Fut + Copy,
+    name: &str,
+) {
+    let client = plain(&ctx.url, connector).await;
+    let key = Key::name(name);
+    let m = db.mutex(key);
+    let holder = m.lock().await.unwrap();
+    {
+        let pending = m.lock();
+        let mut pending = std::pin::pin!(pending);
+        // Poll the wait until the server shows it queued, then drop it.
+        let start = Instant::now();
+        loop {
+            let polled = futures_poll(pending.as_mut()).await;
+            assert!(polled.is_none(), "granted while held");
+            if locks(&client, key, None).await.1 == 1 {
+                break;
+            }
+            assert!(
+                start.elapsed() < LIVENESS,
+                "the wait never reached the server"
+            );
+            sleep(Duration::from_millis(5)).await;
+        }
+    }
+    eventually("the cancelled wait leaves the queue", sleep, async || {
+        locks(&client, key, None).await.1 == 0
+    })
+    .await;
+    holder.unlock().await.unwrap();
+    sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        locks(&client, key, None).await,
+        (0, 0),
+        "a lock was left behind"
+    );
+    let g = m.try_lock().await.unwrap().expect("free");
+    g.unlock().await.unwrap();
+}
+
+/// Polls a future once.
+async fn futures_poll<F: std::future::Future + Unpin>(f: F) -> Option<F::Output> {
+    let mut f = f;
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut f).poll(cx) {
+            std::task::Poll::Ready(v) => Some(v),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+fn dropped_lock_leaves_no_lock_tokio(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let connector = TokioConnector::new(&ctx.url.parse().unwrap()).unwrap();
+        dropped_lock_leaves_no_lock(ctx, db, &connector, tsleep, "dropped-tokio").await;
+    });
+}
+
+fn dropped_lock_leaves_no_lock_smol(ctx: &Ctx) {
+    smol::block_on(async {
+        let db = Database::smol(&ctx.url).unwrap();
+        let connector = SmolConnector::new(&ctx.url.parse().unwrap()).unwrap();
+        dropped_lock_leaves_no_lock(ctx, db, &connector, ssleep, "dropped-smol").await;
+    });
+}
+
+/// The basics on smol: lock, contention, deadline, rwlock, semaphore.
+fn smol_basics(ctx: &Ctx) {
+    smol::block_on(async {
+        let db = Database::smol(&ctx.url).unwrap();
+        let m = db.mutex("smol-basics");
+        let g = m.lock().await.unwrap();
+        let e = m.lock_timeout(Duration::from_millis(20)).await.unwrap_err();
+        assert!(e.is_timeout(), "{e}");
+        let waiter = smol::spawn({
+            let m = m.clone();
+            async move { m.lock().await }
+        });
+        smol::Timer::after(Duration::from_millis(50)).await;
+        let t = g.fencing_token();
+        g.unlock().await.unwrap();
+        let g = waiter.await.unwrap();
+        assert!(g.fencing_token() > t);
+        drop(g);
+        let rw = db.rwlock("smol-basics-rw");
+        let (r1, r2) = (rw.read().await.unwrap(), rw.read().await.unwrap());
+        assert!(rw.try_write().await.unwrap().is_none());
+        drop((r1, r2));
+        let w = rw.write_timeout(LIVENESS).await.unwrap();
+        w.unlock().await.unwrap();
+        let s = db.semaphore("smol-basics-sem", 2);
+        let p = s.acquire_many(2).await.unwrap();
+        assert!(s.try_acquire().await.unwrap().is_none());
+        p.unlock().await.unwrap();
+    });
+}
+
+/// 1–10 ms deadlines against a contender that takes and releases the lock
+/// all the time: a deadline that reports `Timeout` never leaves the lock
+/// held by one of its sessions, and one that succeeds holds it.
+fn deadline_loop_never_lies(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url_as("deadline")).unwrap();
+        let contender = Database::tokio(&ctx.url_as("contender")).unwrap();
+        let client = plain_tokio(&ctx.url).await;
+        let key = Key::name("deadline-loop");
+        let stop = Arc::new(AtomicU32::new(0));
+        let task = tokio::spawn({
+            let (m, stop) = (contender.mutex(key), stop.clone());
+            async move {
+                let mut i = 0u64;
+                while stop.load(Ordering::Relaxed) == 0 {
+                    let g = m.lock().await.unwrap();
+                    tokio::time::sleep(Duration::from_micros(500 + (i * 1777) % 5000)).await;
+                    g.unlock().await.unwrap();
+                    i += 1;
+                }
+            }
+        });
+        let (mut got, mut timed_out) = (0, 0);
+        for i in 0..150u64 {
+            let m = db.mutex(key);
+            match m.lock_timeout(Duration::from_millis(1 + i % 10)).await {
+                Ok(g) => {
+                    got += 1;
+                    assert_eq!(
+                        locks(&client, key, Some("deadline")).await.0,
+                        1,
+                        "Ok without the lock"
+                    );
+                    g.unlock().await.unwrap();
+                }
+                Err(e) if e.is_timeout() => {
+                    timed_out += 1;
+                    assert_eq!(
+                        locks(&client, key, Some("deadline")).await.0,
+                        0,
+                        "timed out, yet holding"
+                    );
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        stop.store(1, Ordering::Relaxed);
+        task.await.unwrap();
+        println!("    {got} acquired, {timed_out} timed out");
+        assert!(timed_out > 0, "the contender never made a deadline pass");
+    });
+}
+
+/// An immediate server restart: every guard reports lost, re-acquiring
+/// works, fencing tokens keep rising.
+fn server_restart(ctx: &Ctx) {
+    let Some(cluster) = &ctx.cluster else {
+        println!("    skipped: TURNSTILE_PG_URL names a server this test does not own");
+        return;
+    };
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        let g = db.mutex("restart").lock().await.unwrap();
+        let r = db.rwlock("restart-rw").read().await.unwrap();
+        let before = g.fencing_token().max(r.fencing_token());
+        cluster.pg_ctl_stop("immediate");
+        for lost in [
+            tokio::time::timeout(LIVENESS, g.lost()).await,
+            tokio::time::timeout(LIVENESS, r.lost()).await,
+        ] {
+            assert!(lost.expect("lost() within the bound").is_connection_lost());
+        }
+        cluster.pg_ctl_start();
+        let g2 = db.mutex("restart").lock().await.unwrap();
+        assert!(
+            g2.fencing_token() > before,
+            "{} after {before}",
+            g2.fencing_token()
+        );
+        g2.unlock().await.unwrap();
+        // Dead guards drop quietly.
+        drop((g, r));
+    });
+}
+
+// ---------------------------------------------------------------- main
+
+type Test = (&'static str, fn(&Ctx));
+
+fn main() {
+    let tests: &[Test] = &[
+        ("mutex_basics", mutex_basics),
+        (
+            "mutex_excludes_across_processes",
+            mutex_excludes_across_processes,
+        ),
+        ("semaphore_never_above_n", semaphore_never_above_n),
+        (
+            "semaphore_gate_weights_and_misuse",
+            semaphore_gate_weights_and_misuse,
+        ),
+        ("rwlock_readers_and_writers", rwlock_readers_and_writers),
+        ("killed_holder_frees_lock", killed_holder_frees_lock),
+        ("killed_waiter_takes_no_turn", killed_waiter_takes_no_turn),
+        ("terminate_backend_fires_lost", terminate_backend_fires_lost),
+        (
+            "idle_session_timeout_ends_holder",
+            idle_session_timeout_ends_holder,
+        ),
+        ("deadlock_is_reported", deadlock_is_reported),
+        (
+            "dropped_lock_leaves_no_lock_tokio",
+            dropped_lock_leaves_no_lock_tokio,
+        ),
+        (
+            "dropped_lock_leaves_no_lock_smol",
+            dropped_lock_leaves_no_lock_smol,
+        ),
+        ("smol_basics", smol_basics),
+        ("deadline_loop_never_lies", deadline_loop_never_lies),
+        // Last: it restarts the server.
+        ("server_restart", server_restart),
+    ];
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let selected: Vec<&Test> = tests
+        .iter()
+        .filter(|(n, _)| filters.is_empty() || filters.iter().any(|f| n.contains(f.as_str())))
+        .collect();
+    if std::env::args().any(|a| a == "--list") {
+        for (name, _) in &selected {
+            println!("{name}: test");
+        }
+        return;
+    }
+    let start = Instant::now();
+    let ctx = match std::env::var("TURNSTILE_PG_URL") {
+        Ok(url) => Ctx { url, cluster: None },
+        Err(_) => {
+            let cluster = Cluster::start();
+            println!(
+                "started a throwaway PostgreSQL cluster in {} ({:?})",
+                cluster.dir.display(),
+                start.elapsed()
+            );
+            Ctx {
+                url: cluster.url(),
+                cluster: Some(cluster),
+            }
+        }
+    };
+    println!("\nrunning {} tests", selected.len());
+    let mut failed = Vec::new();
+    for (name, test) in &selected {
+        println!("test {name} ...");
+        let t = Instant::now();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| test(&ctx))) {
+            Ok(()) => println!("test {name} ... ok ({:?})", t.elapsed()),
+            Err(_) => {
+                println!("test {name} ... FAILED");
+                failed.push(*name);
+            }
+        }
+    }
+    let log = ctx.cluster.as_ref().map(|c| c.dir.join("log"));
+    if !failed.is_empty() {
+        if let Some(log) = &log {
+            print_tail(log);
+        }
+    }
+    drop(ctx); // stops the cluster and removes its directory
+    println!(
+        "\ntest result: {}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        selected.len() - failed.len(),
+        failed.len(),
+        tests.len() - selected.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if !failed.is_empty() {
+        println!("failures: {failed:?}");
+        std::process::exit(101);
+    }
+}
+
+fn print_tail(log: &Path) {
+    if let Ok(text) = std::fs::read_to_string(log) {
+        let lines: Vec<&str> = text.lines().collect();
+        println!("--- last lines of the server log ---");
+        for line in &lines[lines.len().saturating_sub(40)..] {
+            println!("{line}");
+        }
+    }
+}
