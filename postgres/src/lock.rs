@@ -160,7 +160,24 @@ pub(crate) async fn acquire(
     mode: Mode,
     wait: Wait,
 ) -> Result<Option<Held>, Error> {
-    let mut session = db.session().await?;
+    let session = db.session().await?;
+    let reused = session.reused;
+    match acquire_on(session, key, mode, wait).await {
+        // The connection was lost: the server released whatever the
+        // session had, so trying again on a fresh session is safe.
+        Err(e) if reused && e.is_connection_lost() => {
+            acquire_on(db.fresh_session().await?, key, mode, wait).await
+        }
+        result => result,
+    }
+}
+
+async fn acquire_on(
+    mut session: Session,
+    key: Key,
+    mode: Mode,
+    wait: Wait,
+) -> Result<Option<Held>, Error> {
     let f = mode.suffix();
     let k = key.sql_args();
     let held = |session, token| Held {

@@ -129,7 +129,23 @@ impl Semaphore {
                 ),
             });
         }
-        let mut session = self.db.session().await?;
+        let session = self.db.session().await?;
+        let reused = session.reused;
+        match self.run_on(session, n, wait).await {
+            // As in `Mutex::lock`: a reused session may have died idle.
+            Err(e) if reused && e.is_connection_lost() => {
+                self.run_on(self.db.fresh_session().await?, n, wait).await
+            }
+            result => result,
+        }
+    }
+
+    async fn run_on(
+        &self,
+        mut session: Session,
+        n: u32,
+        wait: Wait,
+    ) -> Result<Option<SemaphoreGuard>, Error> {
         let outcome = self.acquire_on(&mut session, n, wait).await;
         match outcome {
             Ok(Some(token)) => Ok(Some(SemaphoreGuard {

@@ -184,6 +184,11 @@ impl Database {
         &self.shared.settings
     }
 
+    /// A new session.
+    pub(crate) async fn fresh_session(&self) -> Result<Session, Error> {
+        Session::open(&self.shared).await
+    }
+
     /// An idle session, or a new one.
     pub(crate) async fn session(&self) -> Result<Session, Error> {
         loop {
@@ -195,7 +200,10 @@ impl Database {
                 .pop();
             match reused {
                 Some(s) if s.client.is_closed() || s.ended.is_set() => continue,
-                Some(s) => return Ok(s),
+                Some(mut s) => {
+                    s.reused = true;
+                    return Ok(s);
+                }
                 None => return Session::open(&self.shared).await,
             }
         }
@@ -275,6 +283,11 @@ pub(crate) struct Session {
     abort: Option<oneshot::Sender<()>>,
     /// A query is in flight: dropping the session now abandons it.
     busy: bool,
+    /// It came from the idle list: it may have died since its last query
+    /// (`idle_session_timeout`, a restart) without the driver noticing yet,
+    /// so a connection error on its first query is worth one retry on a
+    /// fresh session.
+    pub(crate) reused: bool,
     /// Weak: the idle list is in `Shared`, and must not keep it alive.
     db: Weak<Shared>,
 }
@@ -336,6 +349,7 @@ impl Session {
             ended,
             abort: Some(abort),
             busy: false,
+            reused: false,
             db: Arc::downgrade(db),
         };
         let s = &db.settings;

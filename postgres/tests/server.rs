@@ -568,6 +568,37 @@ fn mutex_basics(ctx: &Ctx) {
     });
 }
 
+/// Idle sessions kept for reuse are terminated by the server: the next
+/// acquisitions still succeed (a dead idle session is discarded, or its
+/// first query fails and the acquisition retries on a fresh session).
+fn idle_sessions_killed_are_replaced(ctx: &Ctx) {
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url_as("reuse")).unwrap();
+        let client = plain_tokio(&ctx.url).await;
+        for round in 0..3 {
+            let guards = [
+                db.mutex("reuse-a").lock().await.unwrap(),
+                db.mutex("reuse-b").lock().await.unwrap(),
+            ];
+            for g in guards {
+                g.unlock().await.unwrap(); // back to the idle list
+            }
+            let sem = db.semaphore("reuse-sem", 2).acquire().await.unwrap();
+            sem.unlock().await.unwrap();
+            client
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'reuse'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            let g = db.mutex("reuse-a").lock().await.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            let p = db.semaphore("reuse-sem", 2).acquire().await.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            drop((g, p));
+        }
+    });
+}
+
 /// A holder process killed with SIGKILL: another process gets the lock
 /// (the server frees it as the dead client's socket closes).
 fn killed_holder_frees_lock(ctx: &Ctx) {
@@ -937,6 +968,10 @@ fn main() {
             semaphore_gate_weights_and_misuse,
         ),
         ("rwlock_readers_and_writers", rwlock_readers_and_writers),
+        (
+            "idle_sessions_killed_are_replaced",
+            idle_sessions_killed_are_replaced,
+        ),
         ("killed_holder_frees_lock", killed_holder_frees_lock),
         ("killed_waiter_takes_no_turn", killed_waiter_takes_no_turn),
         ("terminate_backend_fires_lost", terminate_backend_fires_lost),
