@@ -27,153 +27,9 @@ use turnstile_postgres::{Connect, Database, Error, Key, SmolConnector, TokioConn
 /// time more precisely.
 const LIVENESS: Duration = Duration::from_secs(10);
 
-// ---------------------------------------------------------------- cluster
-
-struct Cluster {
-    bin: PathBuf,
-    dir: PathBuf,
-    port: u16,
-    as_postgres: bool,
-}
-
-impl Cluster {
-    fn start() -> Cluster {
-        let bin = find_bin_dir().expect(
-            "no initdb found under /usr/lib/postgresql/*/bin or on PATH: install PostgreSQL \
-             (apt-get install postgresql) or set TURNSTILE_PG_URL",
-        );
-        let as_postgres = run_output(Command::new("id").arg("-u")).trim() == "0";
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!("turnstile-pg-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        if as_postgres {
-            run(Command::new("chown").arg("postgres:").arg(&dir));
-        }
-        let port = free_port();
-        let cluster = Cluster {
-            bin,
-            dir,
-            port,
-            as_postgres,
-        };
-        run(cluster
-            .command("initdb")
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "-D",
-            ])
-            .arg(cluster.dir.join("data")));
-        cluster.pg_ctl_start();
-        cluster
-    }
-
-    fn command(&self, tool: &str) -> Command {
-        let path = self.bin.join(tool);
-        if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(path);
-            c
-        } else {
-            Command::new(path)
-        }
-    }
-
-    fn pg_ctl_start(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 \
-             -c deadlock_timeout=200ms",
-            self.port,
-            self.dir.display()
-        );
-        run(self
-            .command("pg_ctl")
-            .args(["start", "-w", "-t", "60", "-D"])
-            .arg(self.dir.join("data"))
-            .arg("-l")
-            .arg(self.dir.join("log"))
-            .arg("-o")
-            .arg(options));
-    }
-
-    fn pg_ctl_stop(&self, mode: &str) {
-        run(self
-            .command("pg_ctl")
-            .args(["stop", "-w", "-m", mode, "-D"])
-            .arg(self.dir.join("data")));
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = self
-            .command("pg_ctl")
-            .args(["stop", "-w", "-m", "immediate", "-D"])
-            .arg(self.dir.join("data"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn find_bin_dir() -> Option<PathBuf> {
-    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let version = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
-    dirs.sort();
-    if let Some((_, bin)) = dirs.pop() {
-        return Some(bin);
-    }
-    std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .find(|d| d.join("initdb").exists() && d.join("pg_ctl").exists())
-    })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn run(command: &mut Command) {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{command:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn run_output(command: &mut Command) -> String {
-    String::from_utf8(command.output().unwrap().stdout).unwrap()
-}
+#[path = "common/cluster.rs"]
+mod cluster;
+use cluster::Cluster;
 
 // ---------------------------------------------------------------- context
 
@@ -264,7 +120,11 @@ async fn ssleep(d: Duration) {
 }
 
 fn helper() -> PathBuf {
-    // target/<profile>/deps/server-<hash> → target/<profile>/examples/helper
+    example("helper")
+}
+
+fn example(name: &str) -> PathBuf {
+    // target/<profile>/deps/server-<hash> → target/<profile>/examples/<name>
     let exe = std::env::current_exe().unwrap();
     let path = exe
         .parent()
@@ -272,7 +132,7 @@ fn helper() -> PathBuf {
         .parent()
         .unwrap()
         .join("examples")
-        .join("helper");
+        .join(name);
     assert!(
         path.exists(),
         "{} is missing: run through `cargo test`, which builds it",
@@ -597,6 +457,21 @@ fn idle_sessions_killed_are_replaced(ctx: &Ctx) {
             drop((g, p));
         }
     });
+}
+
+/// The `signup_race` example: two processes, one e-mail, one winner.
+fn signup_race_example(ctx: &Ctx) {
+    let out = Command::new(example("signup_race"))
+        .arg(&ctx.url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("exactly one process signed"), "{stdout}");
 }
 
 /// A holder process killed with SIGKILL: another process gets the lock
@@ -989,6 +864,7 @@ fn main() {
             dropped_lock_leaves_no_lock_smol,
         ),
         ("smol_basics", smol_basics),
+        ("signup_race_example", signup_race_example),
         ("deadline_loop_never_lies", deadline_loop_never_lies),
         // Last: it restarts the server.
         ("server_restart", server_restart),
