@@ -8,6 +8,9 @@
 //! helper URL semaphore KEY PERMITS TASKS ITERATIONS
 //! helper URL hold KEY                      # lock, print "locked TOKEN", sleep
 //! helper URL wait KEY                      # print "waiting", lock, print "locked"
+//! helper URL fenced KEY DATA_URL            # lock, print "locked TOKEN", read a line,
+//!                                           # await lost() (10 s at most), print "lost=BOOL",
+//!                                           # fenced write, print "written=ROWS"
 //! ```
 //!
 //! `count` and `semaphore` use the table `turnstile_test(name text primary
@@ -21,7 +24,7 @@ use turnstile_postgres::{Database, Key};
 fn usage() -> ! {
     eprintln!(
         "usage: helper URL (count KEY TASKS ITERATIONS | \
-         semaphore KEY PERMITS TASKS ITERATIONS | hold KEY | wait KEY)"
+         semaphore KEY PERMITS TASKS ITERATIONS | hold KEY | wait KEY | fenced KEY DATA_URL)"
     );
     std::process::exit(2)
 }
@@ -135,6 +138,33 @@ async fn main() {
             let guard = db.mutex(key).lock().await.expect("lock");
             println!("locked {}", guard.fencing_token());
             tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        "fenced" => {
+            // A holder that is paused (the test SIGSTOPs it) past the loss
+            // of its session, then resumes and tries to write.
+            let data = plain_client(args.get(3).unwrap_or_else(|| usage())).await;
+            let guard = db.mutex(key).lock().await.expect("lock");
+            let token = guard.fencing_token() as i64;
+            println!("locked {token}");
+            tokio::task::spawn_blocking(|| std::io::stdin().read_line(&mut String::new()))
+                .await
+                .expect("stdin")
+                .expect("a line");
+            let lost = tokio::time::timeout(Duration::from_secs(10), guard.lost())
+                .await
+                .is_ok();
+            println!("lost={lost}");
+            // The resource's rule: a write must carry a token no lower than
+            // the highest it has seen.
+            let written = data
+                .execute(
+                    "UPDATE turnstile_fence SET token = $2, writer = 'paused holder' \
+                     WHERE name = $1 AND token <= $2",
+                    &[&name, &token],
+                )
+                .await
+                .expect("update");
+            println!("written={written}");
         }
         _ => usage(),
     }

@@ -29,7 +29,7 @@ const LIVENESS: Duration = Duration::from_secs(10);
 
 #[path = "common/cluster.rs"]
 mod cluster;
-use cluster::Cluster;
+use cluster::{run, Cluster};
 
 // ---------------------------------------------------------------- context
 
@@ -591,6 +591,75 @@ fn idle_session_timeout_ends_holder(ctx: &Ctx) {
     });
 }
 
+/// A holder process under SIGSTOP keeps its lock (the server cannot tell a
+/// paused client from a slow one); with `idle_session_timeout` the server
+/// ends its session, another holder takes over with a higher fencing token,
+/// and when the paused holder resumes its `lost()` has fired and the
+/// resource refuses its stale write.
+fn sigstop_holder_is_fenced(ctx: &Ctx) {
+    let signal = |sig: &str, p: &Proc| {
+        run(Command::new("kill").args([sig, &p.0.id().to_string()]));
+    };
+    tokio_rt().block_on(async {
+        let db = Database::tokio(&ctx.url).unwrap();
+        // Without a timeout: the lock stays held while the holder is stopped.
+        let mut holder = Proc::spawn(&[&ctx.url, "hold", "sigstop-plain"]);
+        holder.expect_line("locked");
+        signal("-STOP", &holder);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(db.mutex("sigstop-plain").try_lock().await.unwrap().is_none(), "a paused holder lost its lock");
+        signal("-CONT", &holder);
+        holder.kill();
+
+        // With idle_session_timeout: fenced out.
+        let client = plain_tokio(&ctx.url).await;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS turnstile_fence (name text PRIMARY KEY, token bigint, writer text); \
+                 INSERT INTO turnstile_fence VALUES ('sigstop', 0, '') ON CONFLICT (name) \
+                 DO UPDATE SET token = 0, writer = ''",
+            )
+            .await
+            .unwrap();
+        let lock_url = format!("{}?options=-c%20idle_session_timeout%3D500", ctx.url);
+        let mut paused = Proc(
+            Command::new(helper())
+                .args([&lock_url, "fenced", "sigstop", &ctx.url])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let stale: u64 = paused.expect_line("locked ")["locked ".len()..].parse().unwrap();
+        signal("-STOP", &paused);
+        let next = tokio::time::timeout(LIVENESS, db.mutex("sigstop").lock())
+            .await
+            .expect("the server ends the paused holder's session")
+            .unwrap();
+        assert!(next.fencing_token() > stale);
+        let written = client
+            .execute(
+                "UPDATE turnstile_fence SET token = $2, writer = 'new holder' WHERE name = $1 AND token <= $2",
+                &[&"sigstop", &(next.fencing_token() as i64)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(written, 1);
+        next.unlock().await.unwrap();
+        signal("-CONT", &paused);
+        use std::io::Write;
+        writeln!(paused.0.stdin.as_mut().unwrap(), "go").unwrap();
+        assert_eq!(paused.expect_line("lost="), "lost=true", "the resumed holder's lost() did not fire");
+        assert_eq!(paused.expect_line("written="), "written=0", "the stale token was accepted");
+        let writer: String = client
+            .query_one("SELECT writer FROM turnstile_fence WHERE name = 'sigstop'", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(writer, "new holder");
+    });
+}
+
 /// Two transactions take two keys crosswise with `lock_xact`: the server's
 /// detector breaks the cycle and one of them gets `Error::Deadlock`.
 fn deadlock_is_reported(ctx: &Ctx) {
@@ -854,6 +923,7 @@ fn main() {
             "idle_session_timeout_ends_holder",
             idle_session_timeout_ends_holder,
         ),
+        ("sigstop_holder_is_fenced", sigstop_holder_is_fenced),
         ("deadlock_is_reported", deadlock_is_reported),
         (
             "dropped_lock_leaves_no_lock_tokio",

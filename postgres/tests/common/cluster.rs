@@ -145,7 +145,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn run(command: &mut Command) {
+/// Runs a command; panics with its output if it fails.
+pub fn run(command: &mut Command) {
     let out = command
         .output()
         .unwrap_or_else(|e| panic!("{command:?}: {e}"));
