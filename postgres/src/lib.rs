@@ -45,7 +45,9 @@
 //! sessions' connections must be driven, which is the job of a [`Connect`]:
 //! the `tokio` feature gives [`TokioConnector`] (and [`Database::tokio`]),
 //! the `smol` feature [`SmolConnector`] (and [`Database::smol`]); implement
-//! [`Connect`] for anything else (another runtime, TLS, a proxy).
+//! [`Connect`] for anything else (another runtime, a proxy). Sessions speak
+//! PostgreSQL without TLS (`NoTls`): use a trusted network, a Unix socket or
+//! a tunnel; TLS support is not there yet.
 //!
 //! Requires PostgreSQL 13 or later (`pg_current_xact_id`);
 //! `client_connection_check_interval` is set on 14 and later. See the

@@ -35,7 +35,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for T {}
 ///
 /// The `tokio` and `smol` features provide [`TokioConnector`](crate::TokioConnector)
 /// and [`SmolConnector`](crate::SmolConnector); implement this trait for
-/// another runtime, for TLS, or for a proxy.
+/// another runtime or a proxy. (Sessions negotiate no TLS: see the crate docs.)
 pub trait Connect: Send + Sync + 'static {
     /// Opens a new stream to the server: one for each session and one for
     /// each cancel request. TCP streams should get the keepalive settings of

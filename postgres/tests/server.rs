@@ -779,7 +779,7 @@ fn dropped_lock_leaves_no_lock_smol(ctx: &Ctx) {
     });
 }
 
-/// The basics on smol: lock, contention, deadline, rwlock, semaphore.
+/// The basics on smol: lock, contention, deadline, rwlock, semaphore, lost().
 fn smol_basics(ctx: &Ctx) {
     smol::block_on(async {
         let db = Database::smol(&ctx.url).unwrap();
@@ -807,6 +807,26 @@ fn smol_basics(ctx: &Ctx) {
         let p = s.acquire_many(2).await.unwrap();
         assert!(s.try_acquire().await.unwrap().is_none());
         p.unlock().await.unwrap();
+        // lost() on smol: the driver task on smol's executor sees the
+        // termination.
+        let lost_db = Database::smol(&ctx.url_as("smol-lost")).unwrap();
+        let g = lost_db.mutex("smol-lost").lock().await.unwrap();
+        let connector = SmolConnector::new(&ctx.url.parse().unwrap()).unwrap();
+        let client = plain(&ctx.url, &connector).await;
+        client
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'smol-lost'",
+                &[],
+            )
+            .await
+            .unwrap();
+        let lost = smol::future::or(async { Some(g.lost().await) }, async {
+            smol::Timer::after(LIVENESS).await;
+            None
+        })
+        .await
+        .expect("lost() within the bound");
+        assert!(lost.is_connection_lost(), "{lost}");
     });
 }
 
