@@ -11,6 +11,10 @@
 //!   sends its unlock to the waiter's `lock()` returning. The server wakes
 //!   the waiter; nothing polls.
 //!
+//! - the same two with plain SQL on plain connections (`pg_advisory_lock`,
+//!   `pg_advisory_unlock`): the floor the server sets, without sessions of
+//!   their own, fencing tokens or guards.
+//!
 //! With `TURNSTILE_PG_URL` unset it starts the same throwaway cluster as the
 //! tests (fsync off: WAL flushes cost nothing here; on a real disk each
 //! acquisition's commit waits for one).
@@ -18,6 +22,7 @@
 #[path = "../../postgres/tests/common/cluster.rs"]
 mod cluster;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use turnstile_postgres::tokio_postgres::{Client, Config, NoTls};
@@ -70,36 +75,47 @@ fn main() {
         let client = plain(&url).await;
         let db = Database::tokio(&url).unwrap();
 
-        let mut select = Vec::with_capacity(ROUNDS);
-        for _ in 0..ROUNDS / 10 {
-            client.simple_query("SELECT 1").await.unwrap();
-        }
-        for _ in 0..ROUNDS {
-            let t = Instant::now();
-            client.simple_query("SELECT 1").await.unwrap();
-            select.push(t.elapsed());
-        }
-
+        // Uncontended, interleaved so that the machine's load shifts all
+        // three alike: SELECT 1, lock + unlock, plain SQL lock + unlock.
         let m = db.mutex("bench-uncontended");
-        let mut uncontended = Vec::with_capacity(ROUNDS);
-        for _ in 0..ROUNDS / 10 {
-            m.lock().await.unwrap().unlock().await.unwrap();
-        }
-        for _ in 0..ROUNDS {
+        let (mut select, mut uncontended, mut raw_uncontended) = (vec![], vec![], vec![]);
+        for round in 0..ROUNDS + ROUNDS / 10 {
             let t = Instant::now();
-            let g = m.lock().await.unwrap();
-            g.unlock().await.unwrap();
-            uncontended.push(t.elapsed());
+            client.simple_query("SELECT 1").await.unwrap();
+            let s = t.elapsed();
+            let t = Instant::now();
+            m.lock().await.unwrap().unlock().await.unwrap();
+            let u = t.elapsed();
+            let t = Instant::now();
+            client
+                .simple_query("SELECT pg_advisory_lock(42)")
+                .await
+                .unwrap();
+            client
+                .simple_query("SELECT pg_advisory_unlock(42)")
+                .await
+                .unwrap();
+            let r = t.elapsed();
+            if round >= ROUNDS / 10 {
+                select.push(s);
+                uncontended.push(u);
+                raw_uncontended.push(r);
+            }
         }
 
+        // Hand-offs, interleaved likewise: ours, then plain SQL's, then a
+        // SELECT 1 as this loop's own yardstick.
         let key = Key::name("bench-handoff");
-        let Key::Single(raw) = key else {
-            unreachable!()
-        };
+        let Key::Single(k) = key else { unreachable!() };
         let m = db.mutex(key);
         let mut holder = m.lock().await.unwrap();
-        let mut handoff = Vec::with_capacity(HANDOFFS);
-        for _ in 0..HANDOFFS {
+        let sessions = [Arc::new(plain(&url).await), Arc::new(plain(&url).await)];
+        let raw_k = k.wrapping_add(1);
+        let lock_sql = format!("SELECT pg_advisory_lock({raw_k})");
+        let unlock_sql = format!("SELECT pg_advisory_unlock({raw_k})");
+        sessions[0].simple_query(&lock_sql).await.unwrap();
+        let (mut handoff, mut raw_handoff, mut select2) = (vec![], vec![], vec![]);
+        for i in 0..HANDOFFS {
             let waiter = tokio::spawn({
                 let m = m.clone();
                 async move {
@@ -107,7 +123,7 @@ fn main() {
                     (g, Instant::now())
                 }
             });
-            while !waiting(&client, raw).await {
+            while !waiting(&client, k).await {
                 tokio::task::yield_now().await;
             }
             let t0 = Instant::now();
@@ -115,19 +131,49 @@ fn main() {
             let (g, t1) = waiter.await.unwrap();
             handoff.push(t1 - t0);
             holder = g;
+
+            let (raw_holder, raw_waiter) = (&sessions[i % 2], sessions[(i + 1) % 2].clone());
+            let sql = lock_sql.clone();
+            let task = tokio::spawn(async move {
+                raw_waiter.simple_query(&sql).await.unwrap();
+                Instant::now()
+            });
+            while !waiting(&client, raw_k).await {
+                tokio::task::yield_now().await;
+            }
+            let t0 = Instant::now();
+            raw_holder.simple_query(&unlock_sql).await.unwrap();
+            raw_handoff.push(task.await.unwrap() - t0);
+
+            let t = Instant::now();
+            client.simple_query("SELECT 1").await.unwrap();
+            select2.push(t.elapsed());
         }
         holder.unlock().await.unwrap();
+        sessions[HANDOFFS % 2]
+            .simple_query(&unlock_sql)
+            .await
+            .unwrap();
 
-        let (s, u, h) = (median(select), median(uncontended), median(handoff));
-        let ratio = |d: Duration| d.as_secs_f64() / s.as_secs_f64();
-        println!("turnstile-postgres, medians ({ROUNDS} rounds, {HANDOFFS} hand-offs)");
-        println!("| operation | median | round trips (÷ SELECT 1) |");
-        println!("| --- | --- | --- |");
-        println!("| `SELECT 1` | {s:.1?} | 1.00 |");
-        println!("| uncontended lock + unlock | {u:.1?} | {:.2} |", ratio(u));
+        let (s, u, ru) = (median(select), median(uncontended), median(raw_uncontended));
+        let (s2, h, rh) = (median(select2), median(handoff), median(raw_handoff));
+        let r = |d: Duration, base: Duration| d.as_secs_f64() / base.as_secs_f64();
         println!(
-            "| hand-off to a waiting session | {h:.1?} | {:.2} |",
-            ratio(h)
+            "turnstile-postgres, medians ({ROUNDS} rounds, {HANDOFFS} hand-offs, interleaved)"
+        );
+        println!("| operation | median | ÷ `SELECT 1` | plain SQL | ÷ `SELECT 1` |");
+        println!("| --- | --- | --- | --- | --- |");
+        println!("| `SELECT 1` | {s:.1?} | 1.00 | | |");
+        println!(
+            "| uncontended lock + unlock | {u:.1?} | {:.2} | {ru:.1?} | {:.2} |",
+            r(u, s),
+            r(ru, s)
+        );
+        println!("| `SELECT 1` (hand-off loop) | {s2:.1?} | 1.00 | | |");
+        println!(
+            "| hand-off to a waiting session | {h:.1?} | {:.2} | {rh:.1?} | {:.2} |",
+            r(h, s2),
+            r(rh, s2)
         );
     });
 }
