@@ -266,10 +266,22 @@ fn semaphore_never_above_n(ctx: &Ctx) {
 /// nothing when it fails.
 fn semaphore_gate_weights_and_misuse(ctx: &Ctx) {
     tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
+        let db = Database::tokio(&ctx.url_as("semaphore-gate")).unwrap();
         let sem = db.semaphore("semaphore-gate", 3);
         let two = sem.acquire_many(2).await.unwrap();
         assert_eq!(two.permits(), 2);
+        // Exactly two slot locks and no gate: no extra slot was tried.
+        let held: i64 = plain_tokio(&ctx.url)
+            .await
+            .query_one(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+                 WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'semaphore-gate'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(held, 2, "advisory locks held for 2 permits");
         let one = sem
             .try_acquire()
             .await
