@@ -12,9 +12,11 @@
 //! its own (`harness = false`) so that the cluster lives exactly as long as
 //! the test run; tests run one after another (each starts its own runtime).
 
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::Arc;
@@ -47,12 +49,87 @@ impl Ctx {
     }
 }
 
-fn tokio_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+/// The runtime a test runs on: each test that does not depend on one runs
+/// on both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rt {
+    Tokio,
+    Smol,
+}
+
+impl Rt {
+    fn name(self) -> &'static str {
+        match self {
+            Rt::Tokio => "tokio",
+            Rt::Smol => "smol",
+        }
+    }
+
+    fn block_on<F: Future>(self, f: F) -> F::Output {
+        match self {
+            Rt::Tokio => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(f),
+            Rt::Smol => smol::block_on(f),
+        }
+    }
+
+    /// `Database::tokio` or `Database::smol` (inside `block_on`).
+    fn db(self, url: &str) -> Result<Database, Error> {
+        match self {
+            Rt::Tokio => Database::tokio(url),
+            Rt::Smol => Database::smol(url),
+        }
+    }
+
+    fn connector(self, url: &str) -> Box<dyn Connect> {
+        let config: Config = url.parse().unwrap();
+        match self {
+            Rt::Tokio => Box::new(TokioConnector::new(&config).unwrap()),
+            Rt::Smol => Box::new(SmolConnector::new(&config).unwrap()),
+        }
+    }
+
+    /// A plain client for the test's own checks.
+    async fn plain(self, url: &str) -> Client {
+        plain(url, &*self.connector(url)).await
+    }
+
+    async fn sleep(self, d: Duration) {
+        match self {
+            Rt::Tokio => tokio::time::sleep(d).await,
+            Rt::Smol => {
+                smol::Timer::after(d).await;
+            }
+        }
+    }
+
+    /// Runs `f` as a task; the returned future yields its output (and
+    /// panics if the task did).
+    fn spawn<T: Send + 'static>(
+        self,
+        f: impl Future<Output = T> + Send + 'static,
+    ) -> Pin<Box<dyn Future<Output = T> + Send>> {
+        match self {
+            Rt::Tokio => {
+                let handle = tokio::spawn(f);
+                Box::pin(async move { handle.await.expect("a task panicked") })
+            }
+            Rt::Smol => Box::pin(smol::spawn(f)),
+        }
+    }
+
+    /// `f`'s output, or `None` after `d`.
+    async fn timeout<T>(self, d: Duration, f: impl Future<Output = T>) -> Option<T> {
+        smol::future::or(async { Some(f.await) }, async {
+            self.sleep(d).await;
+            None
+        })
+        .await
+    }
 }
 
 /// A plain client through any connector: for the tests' own checks.
@@ -64,11 +141,6 @@ async fn plain(url: &str, connector: &dyn Connect) -> Client {
         let _ = connection.await;
     }));
     client
-}
-
-async fn plain_tokio(url: &str) -> Client {
-    let connector = TokioConnector::new(&url.parse().unwrap()).unwrap();
-    plain(url, &connector).await
 }
 
 /// Granted and waiting advisory locks on `key` (all modes), from `pg_locks`,
@@ -109,14 +181,6 @@ where
         );
         sleep(Duration::from_millis(20)).await;
     }
-}
-
-async fn tsleep(d: Duration) {
-    tokio::time::sleep(d).await
-}
-
-async fn ssleep(d: Duration) {
-    smol::Timer::after(d).await;
 }
 
 fn helper() -> PathBuf {
@@ -188,9 +252,9 @@ impl Drop for Proc {
 
 /// Four processes, 100 locked read-modify-writes of one counter: every
 /// increment survives and no two holders ever overlap.
-fn mutex_excludes_across_processes(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let client = plain_tokio(&ctx.url).await;
+fn mutex_excludes_across_processes(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let client = rt.plain(&ctx.url).await;
         client
             .batch_execute(
                 "CREATE TABLE IF NOT EXISTS turnstile_test (name text PRIMARY KEY, holders int, \
@@ -221,9 +285,9 @@ fn mutex_excludes_across_processes(ctx: &Ctx) {
 
 /// Two processes of three tasks take 1 or 2 permits of a 3-permit semaphore:
 /// the permits held never exceed 3.
-fn semaphore_never_above_n(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let client = plain_tokio(&ctx.url).await;
+fn semaphore_never_above_n(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let client = rt.plain(&ctx.url).await;
         client
             .batch_execute(
                 "CREATE TABLE IF NOT EXISTS turnstile_test (name text PRIMARY KEY, holders int, \
@@ -264,14 +328,14 @@ fn semaphore_never_above_n(ctx: &Ctx) {
 /// Semaphore details: FIFO through the gate (a try while the head waits
 /// takes nothing), weighted acquisitions, misuse, a deadline that holds
 /// nothing when it fails.
-fn semaphore_gate_weights_and_misuse(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url_as("semaphore-gate")).unwrap();
+fn semaphore_gate_weights_and_misuse(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url_as("semaphore-gate")).unwrap();
         let sem = db.semaphore("semaphore-gate", 3);
         let two = sem.acquire_many(2).await.unwrap();
         assert_eq!(two.permits(), 2);
         // Exactly two slot locks and no gate: no extra slot was tried.
-        let held: i64 = plain_tokio(&ctx.url)
+        let held: i64 = rt.plain(&ctx.url)
             .await
             .query_one(
                 "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
@@ -292,18 +356,18 @@ fn semaphore_gate_weights_and_misuse(ctx: &Ctx) {
             "no permit is free"
         );
         // The head of the queue wants 2 and waits at the slots with the gate.
-        let head = tokio::spawn({
+        let head = rt.spawn({
             let sem = sem.clone();
             async move { sem.acquire_many(2).await }
         });
-        let client = plain_tokio(&ctx.url).await;
-        eventually("the head waits", tsleep, async || {
+        let client = rt.plain(&ctx.url).await;
+        eventually("the head waits", |d| rt.sleep(d), async || {
             locks(&client, Key::name("semaphore-gate"), None).await.0 == 1
         })
         .await;
         one.unlock().await.unwrap();
         // One permit is free now, but the head is first: a try takes nothing.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        rt.sleep(Duration::from_millis(100)).await;
         assert!(
             sem.try_acquire().await.unwrap().is_none(),
             "a try overtook the head of the queue"
@@ -314,16 +378,12 @@ fn semaphore_gate_weights_and_misuse(ctx: &Ctx) {
             .unwrap_err();
         assert!(err.is_timeout(), "{err}");
         two.unlock().await.unwrap();
-        let head = tokio::time::timeout(LIVENESS, head)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let head = rt.timeout(LIVENESS, head).await.unwrap().unwrap();
         assert_eq!(head.permits(), 2);
         let err = sem.acquire_many(4).await.unwrap_err();
         assert!(matches!(err, Error::Misuse { .. }), "{err}");
         drop(head);
-        eventually("all permits free", tsleep, async || {
+        eventually("all permits free", |d| rt.sleep(d), async || {
             sem.try_acquire_many(3).await.unwrap().is_some()
         })
         .await;
@@ -332,9 +392,9 @@ fn semaphore_gate_weights_and_misuse(ctx: &Ctx) {
 
 /// Readers overlap each other, never a writer; a queued writer makes new
 /// readers wait (no writer starvation).
-fn rwlock_readers_and_writers(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
+fn rwlock_readers_and_writers(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
         let lock = db.rwlock("rwlock");
         let readers = Arc::new(AtomicI32::new(0));
         let writers = Arc::new(AtomicI32::new(0));
@@ -347,13 +407,13 @@ fn rwlock_readers_and_writers(ctx: &Ctx) {
                 writers.clone(),
                 max_readers.clone(),
             );
-            tasks.push(tokio::spawn(async move {
+            tasks.push(rt.spawn(async move {
                 for i in 0..6 {
                     if (t + i) % 3 == 0 {
                         let g = lock.write().await.unwrap();
                         assert_eq!(writers.fetch_add(1, Ordering::SeqCst), 0, "two writers");
                         assert_eq!(readers.load(Ordering::SeqCst), 0, "a reader during a write");
-                        tokio::time::sleep(Duration::from_millis(3)).await;
+                        rt.sleep(Duration::from_millis(3)).await;
                         writers.fetch_sub(1, Ordering::SeqCst);
                         g.unlock().await.unwrap();
                     } else {
@@ -361,7 +421,7 @@ fn rwlock_readers_and_writers(ctx: &Ctx) {
                         let now = readers.fetch_add(1, Ordering::SeqCst) + 1;
                         max_readers.fetch_max(now, Ordering::SeqCst);
                         assert_eq!(writers.load(Ordering::SeqCst), 0, "a write during a read");
-                        tokio::time::sleep(Duration::from_millis(3)).await;
+                        rt.sleep(Duration::from_millis(3)).await;
                         readers.fetch_sub(1, Ordering::SeqCst);
                         g.unlock().await.unwrap();
                     }
@@ -369,32 +429,30 @@ fn rwlock_readers_and_writers(ctx: &Ctx) {
             }));
         }
         for t in tasks {
-            t.await.unwrap();
+            t.await;
         }
         assert!(max_readers.load(Ordering::SeqCst) >= 1);
 
         // Writer preference: a reader holds, a writer queues, a new reader waits.
         let r1 = lock.read().await.unwrap();
         let r2 = lock.try_read().await.unwrap().expect("readers share");
-        let writer = tokio::spawn({
+        let writer = rt.spawn({
             let lock = lock.clone();
             async move { lock.write().await }
         });
-        let client = plain_tokio(&ctx.url).await;
-        eventually("the writer waits", tsleep, async || {
-            locks(&client, Key::name("rwlock"), None).await.1 == 1
-        })
+        let client = rt.plain(&ctx.url).await;
+        eventually(
+            "the writer waits",
+            |d| rt.sleep(d),
+            async || locks(&client, Key::name("rwlock"), None).await.1 == 1,
+        )
         .await;
         assert!(
             lock.try_read().await.unwrap().is_none(),
             "a reader overtook a queued writer"
         );
         drop((r1, r2));
-        let w = tokio::time::timeout(LIVENESS, writer)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let w = rt.timeout(LIVENESS, writer).await.unwrap().unwrap();
         assert!(lock.try_read().await.unwrap().is_none());
         w.unlock().await.unwrap();
     });
@@ -402,13 +460,13 @@ fn rwlock_readers_and_writers(ctx: &Ctx) {
 
 /// try_lock, fencing tokens rising across holders, key spaces shared with
 /// plain SQL, explicit unlock reusing the session.
-fn mutex_basics(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
+fn mutex_basics(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
         let m = db.mutex(Key::pair(7, -3));
         let g1 = m.lock().await.unwrap();
         assert!(m.try_lock().await.unwrap().is_none());
-        let client = plain_tokio(&ctx.url).await;
+        let client = rt.plain(&ctx.url).await;
         let taken: bool = client
             .query_one("SELECT pg_try_advisory_lock(7, -3)", &[])
             .await
@@ -421,10 +479,7 @@ fn mutex_basics(ctx: &Ctx) {
         assert!(g2.fencing_token() > t1, "fencing tokens must rise");
         let t2 = g2.fencing_token();
         drop(g2); // closes the session: the server frees the lock
-        let g3 = tokio::time::timeout(LIVENESS, m.lock())
-            .await
-            .unwrap()
-            .unwrap();
+        let g3 = rt.timeout(LIVENESS, m.lock()).await.unwrap().unwrap();
         assert!(g3.fencing_token() > t2);
         g3.unlock().await.unwrap();
         // A named key is FNV-1a 64 of the name, as plain SQL can compute too.
@@ -443,10 +498,10 @@ fn mutex_basics(ctx: &Ctx) {
 /// Idle sessions kept for reuse are terminated by the server: the next
 /// acquisitions still succeed (a dead idle session is discarded, or its
 /// first query fails and the acquisition retries on a fresh session).
-fn idle_sessions_killed_are_replaced(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url_as("reuse")).unwrap();
-        let client = plain_tokio(&ctx.url).await;
+fn idle_sessions_killed_are_replaced(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url_as("reuse")).unwrap();
+        let client = rt.plain(&ctx.url).await;
         for round in 0..3 {
             let guards = [
                 db.mutex("reuse-a").lock().await.unwrap(),
@@ -472,7 +527,7 @@ fn idle_sessions_killed_are_replaced(ctx: &Ctx) {
 }
 
 /// The `signup_race` example: two processes, one e-mail, one winner.
-fn signup_race_example(ctx: &Ctx) {
+fn signup_race_example(ctx: &Ctx, _: Rt) {
     let out = Command::new(example("signup_race"))
         .arg(&ctx.url)
         .output()
@@ -488,16 +543,17 @@ fn signup_race_example(ctx: &Ctx) {
 
 /// A holder process killed with SIGKILL: another process gets the lock
 /// (the server frees it as the dead client's socket closes).
-fn killed_holder_frees_lock(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
+fn killed_holder_frees_lock(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
         let mut holder = Proc::spawn(&[&ctx.url, "hold", "killed-holder"]);
         holder.expect_line("locked");
         let m = db.mutex("killed-holder");
         assert!(m.try_lock().await.unwrap().is_none());
         let start = Instant::now();
         holder.kill();
-        let g = tokio::time::timeout(LIVENESS, m.lock())
+        let g = rt
+            .timeout(LIVENESS, m.lock())
             .await
             .expect("lock after kill -9")
             .unwrap();
@@ -511,22 +567,26 @@ fn killed_holder_frees_lock(ctx: &Ctx) {
 
 /// A waiter process killed with SIGKILL leaves the server's queue
 /// (client_connection_check_interval) and never takes a turn.
-fn killed_waiter_takes_no_turn(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
-        let client = plain_tokio(&ctx.url).await;
+fn killed_waiter_takes_no_turn(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
+        let client = rt.plain(&ctx.url).await;
         let key = Key::name("killed-waiter");
         let g = db.mutex(key).lock().await.unwrap();
         let mut waiter = Proc::spawn(&[&ctx.url, "wait", "killed-waiter"]);
         waiter.expect_line("waiting");
-        eventually("the helper waits", tsleep, async || {
-            locks(&client, key, None).await.1 == 1
-        })
+        eventually(
+            "the helper waits",
+            |d| rt.sleep(d),
+            async || locks(&client, key, None).await.1 == 1,
+        )
         .await;
         waiter.kill();
-        eventually("the dead waiter leaves the queue", tsleep, async || {
-            locks(&client, key, None).await.1 == 0
-        })
+        eventually(
+            "the dead waiter leaves the queue",
+            |d| rt.sleep(d),
+            async || locks(&client, key, None).await.1 == 0,
+        )
         .await;
         g.unlock().await.unwrap();
         assert_eq!(
@@ -539,10 +599,10 @@ fn killed_waiter_takes_no_turn(ctx: &Ctx) {
 
 /// `pg_terminate_backend` on a holder's session: `lost()` resolves,
 /// `unlock()` says the connection was lost, the lock is free.
-fn terminate_backend_fires_lost(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url_as("terminated")).unwrap();
-        let client = plain_tokio(&ctx.url).await;
+fn terminate_backend_fires_lost(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url_as("terminated")).unwrap();
+        let client = rt.plain(&ctx.url).await;
         let g = db.mutex("terminated").lock().await.unwrap();
         assert!(!g.is_lost());
         let n: i64 = client
@@ -555,7 +615,8 @@ fn terminate_backend_fires_lost(ctx: &Ctx) {
             .unwrap()
             .get(0);
         assert_eq!(n, 1);
-        let e = tokio::time::timeout(LIVENESS, g.lost())
+        let e = rt
+            .timeout(LIVENESS, g.lost())
             .await
             .expect("lost() within the bound");
         assert!(e.is_connection_lost(), "{e}");
@@ -576,20 +637,21 @@ fn terminate_backend_fires_lost(ctx: &Ctx) {
 /// SIGSTOP) ends the holder's session: `lost()` fires, the next holder gets
 /// a higher fencing token, so a resource that keeps the highest token seen
 /// rejects the stale holder.
-fn idle_session_timeout_ends_holder(ctx: &Ctx) {
-    tokio_rt().block_on(async {
+fn idle_session_timeout_ends_holder(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
         let url = format!(
             "{}&options=-c%20idle_session_timeout%3D300",
             ctx.url_as("idle-timeout")
         );
-        let stalled = Database::tokio(&url).unwrap();
+        let stalled = rt.db(&url).unwrap();
         let g = stalled.mutex("idle-timeout").lock().await.unwrap();
         let stale = g.fencing_token();
-        let e = tokio::time::timeout(LIVENESS, g.lost())
+        let e = rt
+            .timeout(LIVENESS, g.lost())
             .await
             .expect("lost() within the bound");
         assert!(e.is_connection_lost(), "{e}");
-        let db = Database::tokio(&ctx.url).unwrap();
+        let db = rt.db(&ctx.url).unwrap();
         let next = db.mutex("idle-timeout").lock().await.unwrap();
         let mut highest = next.fencing_token();
         // The resource: accepts a token only if not below the highest seen.
@@ -608,23 +670,23 @@ fn idle_session_timeout_ends_holder(ctx: &Ctx) {
 /// ends its session, another holder takes over with a higher fencing token,
 /// and when the paused holder resumes its `lost()` has fired and the
 /// resource refuses its stale write.
-fn sigstop_holder_is_fenced(ctx: &Ctx) {
+fn sigstop_holder_is_fenced(ctx: &Ctx, rt: Rt) {
     let signal = |sig: &str, p: &Proc| {
         run(Command::new("kill").args([sig, &p.0.id().to_string()]));
     };
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
         // Without a timeout: the lock stays held while the holder is stopped.
         let mut holder = Proc::spawn(&[&ctx.url, "hold", "sigstop-plain"]);
         holder.expect_line("locked");
         signal("-STOP", &holder);
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        rt.sleep(Duration::from_millis(1500)).await;
         assert!(db.mutex("sigstop-plain").try_lock().await.unwrap().is_none(), "a paused holder lost its lock");
         signal("-CONT", &holder);
         holder.kill();
 
         // With idle_session_timeout: fenced out.
-        let client = plain_tokio(&ctx.url).await;
+        let client = rt.plain(&ctx.url).await;
         client
             .batch_execute(
                 "CREATE TABLE IF NOT EXISTS turnstile_fence (name text PRIMARY KEY, token bigint, writer text); \
@@ -644,7 +706,7 @@ fn sigstop_holder_is_fenced(ctx: &Ctx) {
         );
         let stale: u64 = paused.expect_line("locked ")["locked ".len()..].parse().unwrap();
         signal("-STOP", &paused);
-        let next = tokio::time::timeout(LIVENESS, db.mutex("sigstop").lock())
+        let next = rt.timeout(LIVENESS, db.mutex("sigstop").lock())
             .await
             .expect("the server ends the paused holder's session")
             .unwrap();
@@ -674,41 +736,43 @@ fn sigstop_holder_is_fenced(ctx: &Ctx) {
 
 /// Two transactions take two keys crosswise with `lock_xact`: the server's
 /// detector breaks the cycle and one of them gets `Error::Deadlock`.
-fn deadlock_is_reported(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
-        let mut c1 = plain_tokio(&ctx.url).await;
-        let mut c2 = plain_tokio(&ctx.url).await;
+fn deadlock_is_reported(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
+        let mut c1 = rt.plain(&ctx.url).await;
+        let mut c2 = rt.plain(&ctx.url).await;
         let (a, b) = (db.mutex("deadlock-a"), db.mutex("deadlock-b"));
         let t1 = c1.transaction().await.unwrap();
         let t2 = c2.transaction().await.unwrap();
         a.lock_xact(&t1).await.unwrap();
         b.lock_xact(&t2).await.unwrap();
         assert!(a.try_lock_xact(&t2).await.unwrap().is_none());
-        let (r1, r2) = tokio::time::timeout(LIVENESS, async {
-            tokio::join!(
-                async {
-                    let r = b.lock_xact(&t1).await;
-                    if r.is_err() {
-                        t1.rollback().await.unwrap();
-                    } else {
-                        t1.commit().await.unwrap();
-                    }
-                    r
-                },
-                async {
-                    let r = a.lock_xact(&t2).await;
-                    if r.is_err() {
-                        t2.rollback().await.unwrap();
-                    } else {
-                        t2.commit().await.unwrap();
-                    }
-                    r
-                }
-            )
-        })
-        .await
-        .expect("the deadlock is broken within the bound");
+        let (r1, r2) = rt
+            .timeout(LIVENESS, async {
+                smol::future::zip(
+                    async {
+                        let r = b.lock_xact(&t1).await;
+                        if r.is_err() {
+                            t1.rollback().await.unwrap();
+                        } else {
+                            t1.commit().await.unwrap();
+                        }
+                        r
+                    },
+                    async {
+                        let r = a.lock_xact(&t2).await;
+                        if r.is_err() {
+                            t2.rollback().await.unwrap();
+                        } else {
+                            t2.commit().await.unwrap();
+                        }
+                        r
+                    },
+                )
+                .await
+            })
+            .await
+            .expect("the deadlock is broken within the bound");
         let errors: Vec<Error> = [r1, r2].into_iter().filter_map(Result::err).collect();
         assert_eq!(errors.len(), 1, "exactly one side is chosen: {errors:?}");
         assert!(errors[0].is_deadlock(), "{}", errors[0]);
@@ -719,55 +783,53 @@ fn deadlock_is_reported(ctx: &Ctx) {
 
 /// A `lock()` dropped mid-wait leaves nothing behind: its wait leaves the
 /// server's queue, and after the holder unlocks nobody holds the key.
-async fn dropped_lock_leaves_no_lock<Fut: std::future::Future<Output = ()>>(
-    ctx: &Ctx,
-    db: Database,
-    connector: &dyn Connect,
-    sleep: impl Fn(Duration) -> Fut + Copy,
-    name: &str,
-) {
-    let client = plain(&ctx.url, connector).await;
-    let key = Key::name(name);
-    let m = db.mutex(key);
-    let holder = m.lock().await.unwrap();
-    {
-        let pending = m.lock();
-        let mut pending = std::pin::pin!(pending);
-        // Poll the wait until the server shows it queued, then drop it.
-        let start = Instant::now();
-        loop {
-            let polled = futures_poll(pending.as_mut()).await;
-            assert!(polled.is_none(), "granted while held");
-            if locks(&client, key, None).await.1 == 1 {
-                break;
+fn dropped_lock_leaves_no_lock(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
+        let client = rt.plain(&ctx.url).await;
+        let key = Key::name(&format!("dropped-{}", rt.name()));
+        let m = db.mutex(key);
+        let holder = m.lock().await.unwrap();
+        {
+            let pending = m.lock();
+            let mut pending = std::pin::pin!(pending);
+            // Poll the wait until the server shows it queued, then drop it.
+            let start = Instant::now();
+            loop {
+                let polled = poll_once(pending.as_mut()).await;
+                assert!(polled.is_none(), "granted while held");
+                if locks(&client, key, None).await.1 == 1 {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < LIVENESS,
+                    "the wait never reached the server"
+                );
+                rt.sleep(Duration::from_millis(5)).await;
             }
-            assert!(
-                start.elapsed() < LIVENESS,
-                "the wait never reached the server"
-            );
-            sleep(Duration::from_millis(5)).await;
         }
-    }
-    eventually("the cancelled wait leaves the queue", sleep, async || {
-        locks(&client, key, None).await.1 == 0
-    })
-    .await;
-    holder.unlock().await.unwrap();
-    sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        locks(&client, key, None).await,
-        (0, 0),
-        "a lock was left behind"
-    );
-    let g = m.try_lock().await.unwrap().expect("free");
-    g.unlock().await.unwrap();
+        eventually(
+            "the cancelled wait leaves the queue",
+            |d| rt.sleep(d),
+            async || locks(&client, key, None).await.1 == 0,
+        )
+        .await;
+        holder.unlock().await.unwrap();
+        rt.sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            locks(&client, key, None).await,
+            (0, 0),
+            "a lock was left behind"
+        );
+        let g = m.try_lock().await.unwrap().expect("free");
+        g.unlock().await.unwrap();
+    });
 }
 
 /// Polls a future once.
-async fn futures_poll<F: std::future::Future + Unpin>(f: F) -> Option<F::Output> {
-    let mut f = f;
+async fn poll_once<F: Future + Unpin>(mut f: F) -> Option<F::Output> {
     std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(match std::pin::Pin::new(&mut f).poll(cx) {
+        std::task::Poll::Ready(match Pin::new(&mut f).poll(cx) {
             std::task::Poll::Ready(v) => Some(v),
             std::task::Poll::Pending => None,
         })
@@ -775,90 +837,24 @@ async fn futures_poll<F: std::future::Future + Unpin>(f: F) -> Option<F::Output>
     .await
 }
 
-fn dropped_lock_leaves_no_lock_tokio(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
-        let connector = TokioConnector::new(&ctx.url.parse().unwrap()).unwrap();
-        dropped_lock_leaves_no_lock(ctx, db, &connector, tsleep, "dropped-tokio").await;
-    });
-}
-
-fn dropped_lock_leaves_no_lock_smol(ctx: &Ctx) {
-    smol::block_on(async {
-        let db = Database::smol(&ctx.url).unwrap();
-        let connector = SmolConnector::new(&ctx.url.parse().unwrap()).unwrap();
-        dropped_lock_leaves_no_lock(ctx, db, &connector, ssleep, "dropped-smol").await;
-    });
-}
-
-/// The basics on smol: lock, contention, deadline, rwlock, semaphore, lost().
-fn smol_basics(ctx: &Ctx) {
-    smol::block_on(async {
-        let db = Database::smol(&ctx.url).unwrap();
-        let m = db.mutex("smol-basics");
-        let g = m.lock().await.unwrap();
-        let e = m.lock_timeout(Duration::from_millis(20)).await.unwrap_err();
-        assert!(e.is_timeout(), "{e}");
-        let waiter = smol::spawn({
-            let m = m.clone();
-            async move { m.lock().await }
-        });
-        smol::Timer::after(Duration::from_millis(50)).await;
-        let t = g.fencing_token();
-        g.unlock().await.unwrap();
-        let g = waiter.await.unwrap();
-        assert!(g.fencing_token() > t);
-        drop(g);
-        let rw = db.rwlock("smol-basics-rw");
-        let (r1, r2) = (rw.read().await.unwrap(), rw.read().await.unwrap());
-        assert!(rw.try_write().await.unwrap().is_none());
-        drop((r1, r2));
-        let w = rw.write_timeout(LIVENESS).await.unwrap();
-        w.unlock().await.unwrap();
-        let s = db.semaphore("smol-basics-sem", 2);
-        let p = s.acquire_many(2).await.unwrap();
-        assert!(s.try_acquire().await.unwrap().is_none());
-        p.unlock().await.unwrap();
-        // lost() on smol: the driver task on smol's executor sees the
-        // termination.
-        let lost_db = Database::smol(&ctx.url_as("smol-lost")).unwrap();
-        let g = lost_db.mutex("smol-lost").lock().await.unwrap();
-        let connector = SmolConnector::new(&ctx.url.parse().unwrap()).unwrap();
-        let client = plain(&ctx.url, &connector).await;
-        client
-            .execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'smol-lost'",
-                &[],
-            )
-            .await
-            .unwrap();
-        let lost = smol::future::or(async { Some(g.lost().await) }, async {
-            smol::Timer::after(LIVENESS).await;
-            None
-        })
-        .await
-        .expect("lost() within the bound");
-        assert!(lost.is_connection_lost(), "{lost}");
-    });
-}
-
 /// 1–10 ms deadlines against a contender that takes and releases the lock
 /// all the time: a deadline that reports `Timeout` never leaves the lock
 /// held by one of its sessions, and one that succeeds holds it.
-fn deadline_loop_never_lies(ctx: &Ctx) {
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url_as("deadline")).unwrap();
-        let contender = Database::tokio(&ctx.url_as("contender")).unwrap();
-        let client = plain_tokio(&ctx.url).await;
+fn deadline_loop_never_lies(ctx: &Ctx, rt: Rt) {
+    rt.block_on(async {
+        let db = rt.db(&ctx.url_as("deadline")).unwrap();
+        let contender = rt.db(&ctx.url_as("contender")).unwrap();
+        let client = rt.plain(&ctx.url).await;
         let key = Key::name("deadline-loop");
         let stop = Arc::new(AtomicU32::new(0));
-        let task = tokio::spawn({
+        let task = rt.spawn({
             let (m, stop) = (contender.mutex(key), stop.clone());
             async move {
                 let mut i = 0u64;
                 while stop.load(Ordering::Relaxed) == 0 {
                     let g = m.lock().await.unwrap();
-                    tokio::time::sleep(Duration::from_micros(500 + (i * 1777) % 5000)).await;
+                    rt.sleep(Duration::from_micros(500 + (i * 1777) % 5000))
+                        .await;
                     g.unlock().await.unwrap();
                     i += 1;
                 }
@@ -889,7 +885,7 @@ fn deadline_loop_never_lies(ctx: &Ctx) {
             }
         }
         stop.store(1, Ordering::Relaxed);
-        task.await.unwrap();
+        task.await;
         println!("    {got} acquired, {timed_out} timed out");
         assert!(timed_out > 0, "the contender never made a deadline pass");
     });
@@ -897,20 +893,20 @@ fn deadline_loop_never_lies(ctx: &Ctx) {
 
 /// An immediate server restart: every guard reports lost, re-acquiring
 /// works, fencing tokens keep rising.
-fn server_restart(ctx: &Ctx) {
+fn server_restart(ctx: &Ctx, rt: Rt) {
     let Some(cluster) = &ctx.cluster else {
         println!("    skipped: TURNSTILE_PG_URL names a server this test does not own");
         return;
     };
-    tokio_rt().block_on(async {
-        let db = Database::tokio(&ctx.url).unwrap();
+    rt.block_on(async {
+        let db = rt.db(&ctx.url).unwrap();
         let g = db.mutex("restart").lock().await.unwrap();
         let r = db.rwlock("restart-rw").read().await.unwrap();
         let before = g.fencing_token().max(r.fencing_token());
         cluster.pg_ctl_stop("immediate");
         for lost in [
-            tokio::time::timeout(LIVENESS, g.lost()).await,
-            tokio::time::timeout(LIVENESS, r.lost()).await,
+            rt.timeout(LIVENESS, g.lost()).await,
+            rt.timeout(LIVENESS, r.lost()).await,
         ] {
             assert!(lost.expect("lost() within the bound").is_connection_lost());
         }
@@ -929,58 +925,82 @@ fn server_restart(ctx: &Ctx) {
 
 // ---------------------------------------------------------------- main
 
-type Test = (&'static str, fn(&Ctx));
+type Test = fn(&Ctx, Rt);
 
 fn main() {
-    let tests: &[Test] = &[
-        ("mutex_basics", mutex_basics),
+    use Rt::{Smol, Tokio};
+    const BOTH: &[Rt] = &[Tokio, Smol];
+    // Tests whose other processes or whose subject do not depend on the
+    // runtime run on tokio only.
+    const TOKIO: &[Rt] = &[Tokio];
+    let tests: &[(&str, Test, &[Rt])] = &[
+        ("mutex_basics", mutex_basics, BOTH),
         (
             "mutex_excludes_across_processes",
             mutex_excludes_across_processes,
+            TOKIO,
         ),
-        ("semaphore_never_above_n", semaphore_never_above_n),
+        ("semaphore_never_above_n", semaphore_never_above_n, TOKIO),
         (
             "semaphore_gate_weights_and_misuse",
             semaphore_gate_weights_and_misuse,
+            BOTH,
         ),
-        ("rwlock_readers_and_writers", rwlock_readers_and_writers),
+        (
+            "rwlock_readers_and_writers",
+            rwlock_readers_and_writers,
+            BOTH,
+        ),
         (
             "idle_sessions_killed_are_replaced",
             idle_sessions_killed_are_replaced,
+            BOTH,
         ),
-        ("killed_holder_frees_lock", killed_holder_frees_lock),
-        ("killed_waiter_takes_no_turn", killed_waiter_takes_no_turn),
-        ("terminate_backend_fires_lost", terminate_backend_fires_lost),
+        ("killed_holder_frees_lock", killed_holder_frees_lock, BOTH),
+        (
+            "killed_waiter_takes_no_turn",
+            killed_waiter_takes_no_turn,
+            BOTH,
+        ),
+        (
+            "terminate_backend_fires_lost",
+            terminate_backend_fires_lost,
+            BOTH,
+        ),
         (
             "idle_session_timeout_ends_holder",
             idle_session_timeout_ends_holder,
+            BOTH,
         ),
-        ("sigstop_holder_is_fenced", sigstop_holder_is_fenced),
-        ("deadlock_is_reported", deadlock_is_reported),
+        ("sigstop_holder_is_fenced", sigstop_holder_is_fenced, BOTH),
+        ("deadlock_is_reported", deadlock_is_reported, BOTH),
         (
-            "dropped_lock_leaves_no_lock_tokio",
-            dropped_lock_leaves_no_lock_tokio,
+            "dropped_lock_leaves_no_lock",
+            dropped_lock_leaves_no_lock,
+            BOTH,
         ),
-        (
-            "dropped_lock_leaves_no_lock_smol",
-            dropped_lock_leaves_no_lock_smol,
-        ),
-        ("smol_basics", smol_basics),
-        ("signup_race_example", signup_race_example),
-        ("deadline_loop_never_lies", deadline_loop_never_lies),
+        ("signup_race_example", signup_race_example, TOKIO),
+        ("deadline_loop_never_lies", deadline_loop_never_lies, BOTH),
         // Last: it restarts the server.
-        ("server_restart", server_restart),
+        ("server_restart", server_restart, BOTH),
     ];
+    let all: Vec<(String, Test, Rt)> = tests
+        .iter()
+        .flat_map(|&(name, test, rts)| {
+            rts.iter()
+                .map(move |&rt| (format!("{name} ({})", rt.name()), test, rt))
+        })
+        .collect();
     let filters: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let selected: Vec<&Test> = tests
+    let selected: Vec<&(String, Test, Rt)> = all
         .iter()
-        .filter(|(n, _)| filters.is_empty() || filters.iter().any(|f| n.contains(f.as_str())))
+        .filter(|(n, _, _)| filters.is_empty() || filters.iter().any(|f| n.contains(f.as_str())))
         .collect();
     if std::env::args().any(|a| a == "--list") {
-        for (name, _) in &selected {
+        for (name, _, _) in &selected {
             println!("{name}: test");
         }
         return;
@@ -1003,14 +1023,14 @@ fn main() {
     };
     println!("\nrunning {} tests", selected.len());
     let mut failed = Vec::new();
-    for (name, test) in &selected {
+    for (name, test, rt) in &selected {
         println!("test {name} ...");
         let t = Instant::now();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| test(&ctx))) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| test(&ctx, *rt))) {
             Ok(()) => println!("test {name} ... ok ({:?})", t.elapsed()),
             Err(_) => {
                 println!("test {name} ... FAILED");
-                failed.push(*name);
+                failed.push(name.clone());
             }
         }
     }
@@ -1026,7 +1046,7 @@ fn main() {
         if failed.is_empty() { "ok" } else { "FAILED" },
         selected.len() - failed.len(),
         failed.len(),
-        tests.len() - selected.len(),
+        all.len() - selected.len(),
         start.elapsed().as_secs_f64()
     );
     if !failed.is_empty() {
