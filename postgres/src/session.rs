@@ -271,6 +271,27 @@ impl Ended {
     }
 }
 
+/// Sets `Ended` when the driver task finishes, or is dropped unfinished
+/// (its runtime shut down): either way the connection is gone, and `lost()`
+/// must not wait forever.
+struct FinishOnDrop {
+    ended: Arc<Ended>,
+    detail: String,
+}
+
+impl FinishOnDrop {
+    /// The driver finished: this is what ended the connection.
+    fn done(mut self, detail: String) {
+        self.detail = detail;
+    }
+}
+
+impl Drop for FinishOnDrop {
+    fn drop(&mut self) {
+        self.ended.finish(std::mem::take(&mut self.detail));
+    }
+}
+
 /// One PostgreSQL session, owned by one lock operation or guard at a time,
 /// so that a session never holds a lock nobody knows about: a session in
 /// the idle list holds none.
@@ -316,7 +337,12 @@ impl Session {
         let ended = Arc::new(Ended::default());
         let (abort, mut aborted) = oneshot::channel::<()>();
         let mut connection = Box::pin(connection);
-        let driver_ended = ended.clone();
+        let finish = FinishOnDrop {
+            ended: ended.clone(),
+            detail: "the runtime driving the session's connection dropped it \
+                     (was the runtime shut down?)"
+                .to_string(),
+        };
         let mut abort_live = true;
         db.connector.spawn(Box::pin(async move {
             let detail = std::future::poll_fn(|cx| {
@@ -341,7 +367,7 @@ impl Session {
             .await;
             // Drop the connection (and the socket) before telling anyone.
             drop(connection);
-            driver_ended.finish(detail);
+            finish.done(detail);
         }));
         let session = Session {
             cancel: client.cancel_token(),

@@ -734,6 +734,40 @@ fn sigstop_holder_is_fenced(ctx: &Ctx, rt: Rt) {
     });
 }
 
+/// The tokio runtime that drives a guard's session shuts down while the
+/// guard lives: `lost()` still resolves (the driver task was dropped), and
+/// the lock is free on the server (the socket closed with it).
+fn runtime_shutdown_fires_lost(ctx: &Ctx, _: Rt) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let guard = runtime.block_on(async {
+        Database::tokio(&ctx.url)
+            .unwrap()
+            .mutex("shutdown")
+            .lock()
+            .await
+            .unwrap()
+    });
+    drop(runtime);
+    smol::block_on(async {
+        let lost = Rt::Smol
+            .timeout(LIVENESS, guard.lost())
+            .await
+            .expect("lost() within the bound");
+        assert!(lost.is_connection_lost(), "{lost}");
+        println!("    {lost}");
+        let db = Database::smol(&ctx.url).unwrap();
+        let g = Rt::Smol
+            .timeout(LIVENESS, db.mutex("shutdown").lock())
+            .await
+            .expect("the lock is freed")
+            .unwrap();
+        g.unlock().await.unwrap();
+    });
+}
+
 /// Two transactions take two keys crosswise with `lock_xact`: the server's
 /// detector breaks the cycle and one of them gets `Error::Deadlock`.
 fn deadlock_is_reported(ctx: &Ctx, rt: Rt) {
@@ -973,6 +1007,11 @@ fn main() {
             BOTH,
         ),
         ("sigstop_holder_is_fenced", sigstop_holder_is_fenced, BOTH),
+        (
+            "runtime_shutdown_fires_lost",
+            runtime_shutdown_fires_lost,
+            TOKIO,
+        ),
         ("deadlock_is_reported", deadlock_is_reported, BOTH),
         (
             "dropped_lock_leaves_no_lock",
