@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_postgres::{Client, Config, NoTls};
-use turnstile_postgres::{Connect, Database, Error, Key, SmolConnector, TokioConnector};
+use turnstile_postgres::{Connect, Database, Error, Key, Settings, SmolConnector, TokioConnector};
 
 /// The generous bound of every liveness check: nothing here asserts on
 /// time more precisely.
@@ -819,7 +819,23 @@ fn deadlock_is_reported(ctx: &Ctx, rt: Rt) {
 /// server's queue, and after the holder unlocks nobody holds the key.
 fn dropped_lock_leaves_no_lock(ctx: &Ctx, rt: Rt) {
     rt.block_on(async {
-        let db = rt.db(&ctx.url).unwrap();
+        // client_connection_check_interval off: only the cancel request
+        // can take the abandoned wait out of the queue this quickly.
+        let mut settings = Settings::default();
+        settings.connection_check_interval = Duration::ZERO;
+        let config: Config = ctx.url.parse().unwrap();
+        let db = match rt {
+            Rt::Tokio => Database::with_settings(
+                config.clone(),
+                TokioConnector::new(&config).unwrap(),
+                settings,
+            ),
+            Rt::Smol => Database::with_settings(
+                config.clone(),
+                SmolConnector::new(&config).unwrap(),
+                settings,
+            ),
+        };
         let client = rt.plain(&ctx.url).await;
         let key = Key::name(&format!("dropped-{}", rt.name()));
         let m = db.mutex(key);
