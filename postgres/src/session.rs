@@ -210,6 +210,20 @@ impl Database {
     }
 }
 
+impl std::fmt::Debug for Database {
+    /// The settings and how many idle sessions it keeps now (never the
+    /// password).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let idle = self.shared.idle.lock().map(|v| v.len()).unwrap_or(0);
+        f.debug_struct("Database")
+            .field("user", &self.shared.config.get_user())
+            .field("dbname", &self.shared.config.get_dbname())
+            .field("settings", &self.shared.settings)
+            .field("idle_sessions", &idle)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(any(feature = "tokio", feature = "smol"))]
 fn parse(url: &str) -> Result<Config, Error> {
     url.parse::<Config>().map_err(|e| Error::Connect {
