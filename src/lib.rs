@@ -123,11 +123,29 @@ compile_error!(
      event-listener wakeups, or `critical-section` for the bare no-heap tier"
 );
 
+#[cfg(all(not(feature = "portable-atomic"), not(target_has_atomic = "ptr")))]
+compile_error!(
+    "turnstile-sync needs compare-and-swap, which this target lacks: enable the \
+     `portable-atomic` feature (and choose how portable-atomic emulates it: its \
+     `critical-section` feature or `--cfg portable_atomic_unsafe_assume_single_core`)"
+);
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Applies one cfg to every item of the crate: without compare-and-swap (and
+/// without `portable-atomic`) none of them is compiled, so the build stops
+/// with the one `compile_error!` above instead of dozens of errors about
+/// missing atomic methods.
+macro_rules! needs_cas {
+    ($($item:item)*) => {
+        $(#[cfg(any(feature = "portable-atomic", target_has_atomic = "ptr"))] $item)*
+    };
+}
+
+needs_cas! {
 mod shim;
 mod wait;
 
@@ -180,4 +198,5 @@ pub mod futures {
     pub use crate::semaphore::Acquire;
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;
+}
 }
