@@ -28,7 +28,19 @@
 //! firmware's choice: this crate never enables either.
 //!
 //! A build with neither `alloc` nor `critical-section` stops with an error
-//! that says which to choose.
+//! that says which to choose, and so does a build for a target without
+//! compare-and-swap (thumbv6m, riscv32imc) without `portable-atomic`.
+//!
+//! **Which `Arc` the `*_arc` API takes.** `std::sync::Arc` (that is,
+//! `alloc::sync::Arc`) on every target that has one, whatever the features,
+//! so a dependency that turns on `portable-atomic` changes no signature. On
+//! targets without compare-and-swap `alloc` has no `Arc`; there (with `alloc`
+//! and `portable-atomic`) they take
+//! [`portable_atomic_util::Arc`](https://docs.rs/portable-atomic-util/0.2/portable_atomic_util/struct.Arc.html)
+//! (portable-atomic-util 0.2, feature `alloc`). Stable Rust accepts no other
+//! `Arc` as a `self` type, so there they are associated functions: write
+//! `Mutex::lock_arc(&mutex)`, which compiles on every target, rather than
+//! `mutex.lock_arc()`.
 //!
 //! The [`Semaphore`]'s wait list (whose waiters carry their permit counts,
 //! which `event-listener` cannot) is locked by `std::sync::Mutex` with
