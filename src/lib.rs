@@ -48,6 +48,15 @@
 //! otherwise (`alloc` alone) by a short spin lock; every critical section is
 //! a few pointer updates and at most eight waiters.
 //!
+//! **Interrupt handlers need `critical-section`, without `std`.** Only then
+//! is every wait-list lock a critical section, which an interrupt cannot
+//! preempt: the Semaphore's, and `event-listener`'s in the `alloc` tier
+//! (this crate turns on its `critical-section` feature too). With `alloc`
+//! alone both are spin locks, and a handler that releases a permit or
+//! unlocks while the code it interrupted holds that lock spins forever; with
+//! `std` they are `std::sync::Mutex`es. So firmware that uses a primitive
+//! from an interrupt enables `critical-section` (the bare tier always has it).
+//!
 //! # Choosing a primitive
 //!
 //! - [`Mutex`]: exclusive access to a value, held across `.await`.

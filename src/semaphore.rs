@@ -81,6 +81,16 @@ const SHUT: u8 = 1;
 /// the `std` tier it is two words, and its wait list is allocated the first
 /// time a task has to wait.
 ///
+/// # Interrupt handlers
+///
+/// The `try_` forms never take the wait list's lock. Releasing permits
+/// (dropping a guard, [`add_permits`](Self::add_permits)) and
+/// [`close`](Self::close) take it when tasks wait, so they may run in an
+/// interrupt handler only in a build with the `critical-section` feature and
+/// without `std`: the lock is then a critical section. With `alloc` alone it
+/// is a spin lock, and a handler that needs it while the code it interrupted
+/// holds it spins forever; with `std` it is a `std::sync::Mutex`.
+///
 /// # Examples
 ///
 /// At most two downloads at a time:
