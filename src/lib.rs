@@ -133,6 +133,13 @@
 //! its wait queue: polling or dropping a waiting future, or a release that
 //! must wake someone, deadlocks (`std`) or panics (`alloc` without `std`).
 //! The usual executors' wakers only schedule a task, which is fine.
+//!
+//! # Minimum supported Rust version
+//!
+//! The library builds with Rust 1.85 (`rust-version` in Cargo.toml) in every
+//! tier, for the host and for firmware targets; CI checks that with the
+//! 1.85.0 toolchain. Its tests and benchmarks use the pinned development
+//! toolchain.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
