@@ -50,13 +50,34 @@
 //! firmware's choice: this crate never enables either.
 //!
 //! A build with neither `alloc` nor `critical-section` stops with an error
-//! that says which to choose.
+//! that says which to choose, and so does a build for a target without
+//! compare-and-swap (thumbv6m, riscv32imc) without `portable-atomic`.
+//!
+//! **Which `Arc` the `*_arc` API takes.** `std::sync::Arc` (that is,
+//! `alloc::sync::Arc`) on every target that has one, whatever the features,
+//! so a dependency that turns on `portable-atomic` changes no signature. On
+//! targets without compare-and-swap `alloc` has no `Arc`; there (with `alloc`
+//! and `portable-atomic`) they take
+//! [`portable_atomic_util::Arc`](https://docs.rs/portable-atomic-util/0.2/portable_atomic_util/struct.Arc.html)
+//! (portable-atomic-util 0.2, feature `alloc`). Stable Rust accepts no other
+//! `Arc` as a `self` type, so there they are associated functions: write
+//! `Mutex::lock_arc(&mutex)`, which compiles on every target, rather than
+//! `mutex.lock_arc()`.
 //!
 //! The [`Semaphore`]'s wait list (whose waiters carry their permit counts,
 //! which `event-listener` cannot) is locked by `std::sync::Mutex` with
 //! `std`, by `critical-section` without `std` when that feature is on, and
 //! otherwise (`alloc` alone) by a short spin lock; every critical section is
 //! a few pointer updates and at most eight waiters.
+//!
+//! **Interrupt handlers need `critical-section`, without `std`.** Only then
+//! is every wait-list lock a critical section, which an interrupt cannot
+//! preempt: the Semaphore's, and `event-listener`'s in the `alloc` tier
+//! (this crate turns on its `critical-section` feature too). With `alloc`
+//! alone both are spin locks, and a handler that releases a permit or
+//! unlocks while the code it interrupted holds that lock spins forever; with
+//! `std` they are `std::sync::Mutex`es. So firmware that uses a primitive
+//! from an interrupt enables `critical-section` (the bare tier always has it).
 //!
 //! # Choosing a primitive
 //!
@@ -210,6 +231,13 @@
 //! its wait queue: polling or dropping a waiting future, or a release that
 //! must wake someone, deadlocks (`std`) or panics (`alloc` without `std`).
 //! The usual executors' wakers only schedule a task, which is fine.
+//!
+//! # Minimum supported Rust version
+//!
+//! The library builds with Rust 1.85 (`rust-version` in Cargo.toml) in every
+//! tier, for the host and for firmware targets; CI checks that with the
+//! 1.85.0 toolchain. Its tests and benchmarks use the pinned development
+//! toolchain.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // loom is this crate's own model-checking cfg, not something users enable: keep
@@ -224,11 +252,29 @@ compile_error!(
      event-listener wakeups, or `critical-section` for the bare no-heap tier"
 );
 
+#[cfg(all(not(feature = "portable-atomic"), not(target_has_atomic = "ptr")))]
+compile_error!(
+    "turnstile-sync needs compare-and-swap, which this target lacks: enable the \
+     `portable-atomic` feature (and choose how portable-atomic emulates it: its \
+     `critical-section` feature or `--cfg portable_atomic_unsafe_assume_single_core`)"
+);
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Applies one cfg to every item of the crate: without compare-and-swap (and
+/// without `portable-atomic`) none of them is compiled, so the build stops
+/// with the one `compile_error!` above instead of dozens of errors about
+/// missing atomic methods.
+macro_rules! needs_cas {
+    ($($item:item)*) => {
+        $(#[cfg(any(feature = "portable-atomic", target_has_atomic = "ptr"))] $item)*
+    };
+}
+
+needs_cas! {
 mod shim;
 mod wait;
 
@@ -281,4 +327,5 @@ pub mod futures {
     pub use crate::semaphore::Acquire;
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;
+}
 }
