@@ -203,7 +203,11 @@
 //! other on executors whose run queue is FIFO (tokio, smol, futures' local
 //! pool, a plain `block_on`); on embassy-executor, which runs woken tasks in
 //! batches in reverse wake order, each lost race costs two acquisitions and
-//! the figure is 9. The guarantee is the one stated in lost races.
+//! the figure is 9. On multi-threaded executors the count in acquisitions
+//! has no such bound: a woken waiter whose worker thread is not running loses
+//! no race while it waits to be polled, and the holder may take the lock
+//! again meanwhile. The guarantee is the one stated in lost races. The
+//! conformance suite (`conformance/`) measures the figure on every executor.
 //!
 //! # Cancellation
 //!
