@@ -236,6 +236,7 @@ mod barrier;
 mod condvar;
 mod latch;
 mod mutex;
+mod notify;
 mod rwlock;
 mod semaphore;
 
@@ -245,6 +246,7 @@ pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
+pub use notify::{Notified, Notify};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
@@ -275,6 +277,7 @@ pub mod futures {
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
+    pub use crate::notify::Notified;
     pub use crate::rwlock::{Read, UpgradableRead, Upgrade, Write};
     #[cfg(feature = "alloc")]
     pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
