@@ -35,12 +35,19 @@ fn permit_stored(notify: &Notify) -> bool {
 fn notify_one_before_notified_completes_at_once() {
     let notify = Notify::new();
     notify.notify_one();
-    assert_eq!(format!("{notify:?}"), "Notify { permit: true, waiting: false }");
+    assert_eq!(
+        format!("{notify:?}"),
+        "Notify { permit: true, waiting: false }"
+    );
     let waker = CountingWaker::new();
     let mut future = pin!(notify.notified());
     assert_ready(future.as_mut(), waker.waker());
     assert_eq!(waker.count(), 0);
-    assert_eq!(waker.outstanding_clones(), 0, "the permit path stores no waker");
+    assert_eq!(
+        waker.outstanding_clones(),
+        0,
+        "the permit path stores no waker"
+    );
     assert!(!permit_stored(&notify), "the permit was taken");
 }
 
@@ -73,13 +80,19 @@ fn notify_one_wakes_a_queued_waiter_and_stores_nothing() {
     let waker = CountingWaker::new();
     let mut future = pin!(notify.notified());
     assert_pending(future.as_mut(), waker.waker());
-    assert_eq!(format!("{notify:?}"), "Notify { permit: false, waiting: true }");
+    assert_eq!(
+        format!("{notify:?}"),
+        "Notify { permit: false, waiting: true }"
+    );
     notify.notify_one();
     assert_eq!(waker.count(), 1);
     assert_ready(future.as_mut(), waker.waker());
     assert!(!permit_stored(&notify), "the notify went to the waiter");
     assert_eq!(waker.outstanding_clones(), 0);
-    assert_eq!(format!("{notify:?}"), "Notify { permit: false, waiting: false }");
+    assert_eq!(
+        format!("{notify:?}"),
+        "Notify { permit: false, waiting: false }"
+    );
 }
 
 /// One waiter, two `notify_one`s: the first wakes it, the second is stored.
@@ -153,7 +166,10 @@ fn notify_waiters_wakes_every_waiter_and_stores_nothing() {
     let waker = CountingWaker::new();
     let mut later = pin!(notify.notified());
     assert_pending(later.as_mut(), waker.waker());
-    assert_eq!(format!("{notify:?}"), "Notify { permit: false, waiting: true }");
+    assert_eq!(
+        format!("{notify:?}"),
+        "Notify { permit: false, waiting: true }"
+    );
 }
 
 /// More waiters than one critical section wakes (8 in the bare tier): all
@@ -167,7 +183,10 @@ fn notify_waiters_wakes_more_than_one_batch() {
         assert_eq!(waker.count(), 1);
         assert_ready(future.as_mut(), waker.waker());
     }
-    assert_eq!(format!("{notify:?}"), "Notify { permit: false, waiting: false }");
+    assert_eq!(
+        format!("{notify:?}"),
+        "Notify { permit: false, waiting: false }"
+    );
 }
 
 #[test]
@@ -250,7 +269,11 @@ fn two_dropped_woken_waiters_with_one_behind() {
     notify.notify_one();
     let behind = waiters.pop().unwrap();
     drop(waiters);
-    assert_eq!(behind.1.count(), 1, "one of the two notifications reached it");
+    assert_eq!(
+        behind.1.count(),
+        1,
+        "one of the two notifications reached it"
+    );
     let (mut future, waker) = behind;
     assert_ready(future.as_mut(), waker.waker());
     assert!(permit_stored(&notify), "the other was stored");
@@ -280,7 +303,10 @@ fn dropped_queued_waiter_leaves_the_queue() {
     let notify = Notify::new();
     let waiters = queued(&notify, 2);
     drop(waiters);
-    assert_eq!(format!("{notify:?}"), "Notify { permit: false, waiting: false }");
+    assert_eq!(
+        format!("{notify:?}"),
+        "Notify { permit: false, waiting: false }"
+    );
     notify.notify_one();
     assert!(permit_stored(&notify));
 }
@@ -379,7 +405,11 @@ fn repoll_with_a_new_waker_wakes_the_newest() {
     let mut future = pin!(notify.notified());
     assert_pending(future.as_mut(), old.waker());
     assert_pending(future.as_mut(), new.waker());
-    assert_eq!(old.outstanding_clones(), 0, "the replaced waker was dropped");
+    assert_eq!(
+        old.outstanding_clones(),
+        0,
+        "the replaced waker was dropped"
+    );
     notify.notify_one();
     assert_eq!((old.count(), new.count()), (0, 1));
     assert_ready(future.as_mut(), new.waker());
