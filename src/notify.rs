@@ -104,8 +104,9 @@ fn older(stamp: usize, gen: usize) -> bool {
 /// A `notify_one` that comes before the wait is not lost, so the plain
 /// pattern "change something, then `notify_one`" on one side and "check it,
 /// else `notified().await` and check again" on the other is correct with a
-/// single waiter. With several waiters, or with `notify_waiters`, register
-/// first with [`Notified::enable`] and check after: see its example.
+/// single waiter. With several waiters, register first and check after:
+/// create the future and [`enable`](Notified::enable) it before the check
+/// (for `notify_waiters`, creating it is enough); see `enable`'s example.
 ///
 /// # Examples
 ///
