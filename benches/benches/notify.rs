@@ -111,18 +111,16 @@ impl Signal for EventSignal {
         self.permit.store(true, Ordering::Release);
         self.event.notify(1);
     }
-    fn wait(&self) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            loop {
-                if self.take() {
-                    return;
-                }
-                let listener = self.event.listen();
-                if self.take() {
-                    return;
-                }
-                listener.await;
+    async fn wait(&self) {
+        loop {
+            if self.take() {
+                return;
             }
+            let listener = self.event.listen();
+            if self.take() {
+                return;
+            }
+            listener.await;
         }
     }
     #[inline]
