@@ -93,6 +93,9 @@
 //!   leader. Cancel-safe: a dropped `wait` takes its arrival back.
 //! - [`Latch`]: wait until a count set up front was counted down to zero
 //!   (jobs settled, services ready); opens once and stays open.
+//! - [`Notify`]: wake one waiter or all of them when there is no value to
+//!   guard (tokio's `Notify`, embassy-sync's `Signal`); a `notify_one` that
+//!   nobody waits for is kept, once, for the next waiter.
 //! - [`Semaphore`]: at most N permits out at a time, requests of any weight
 //!   (connections, bytes, slots), served in strict FIFO order so a large
 //!   request is never starved by small ones; closable.
@@ -140,7 +143,8 @@
 //! An interrupt handler may call everything that neither awaits nor blocks:
 //! the `try_` forms ([`Mutex::try_lock`], [`Semaphore::try_acquire`], …),
 //! dropping a guard, [`Semaphore::add_permits`], [`Latch::count_down`],
-//! [`Condvar::notify_one`] and [`Condvar::notify_all`]. It must not await
+//! [`Condvar::notify_one`], [`Condvar::notify_all`], [`Notify::notify_one`]
+//! and [`Notify::notify_waiters`]. It must not await
 //! (handlers are not tasks) and must not call a `*_blocking` form (it would
 //! spin or park the interrupted code's core forever). Wakers run after the
 //! critical section, so a handler that releases a primitive wakes the waiting
@@ -214,7 +218,9 @@
 //! Every future may be dropped at any point. A dropped lock future leaves the
 //! queue; if it had been woken, the wakeup passes to the next waiter, so none
 //! is lost. The same holds for a dropped [`Condvar::wait`] future, whose
-//! wakeup goes to exactly one other waiter. A dropped [`RwLock::write`]
+//! wakeup goes to exactly one other waiter, and for a dropped
+//! [`Notify::notified`] future, whose `notify_one` goes to the next waiter
+//! or is stored if nobody waits. A dropped [`RwLock::write`]
 //! future also stops holding back the readers queued behind it, and a dropped
 //! upgrade releases the upgradable lock it owned. A dropped [`Barrier::wait`]
 //! future takes its arrival back unless its generation was already released,
@@ -286,6 +292,7 @@ mod barrier;
 mod condvar;
 mod latch;
 mod mutex;
+mod notify;
 mod rwlock;
 mod semaphore;
 
@@ -295,6 +302,7 @@ pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
+pub use notify::{Notified, Notify};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
@@ -325,6 +333,7 @@ pub mod futures {
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
+    pub use crate::notify::Notified;
     pub use crate::rwlock::{Read, UpgradableRead, Upgrade, Write};
     #[cfg(feature = "alloc")]
     pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
