@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_lite::future::{or, poll_once, yield_now};
-use turnstile_sync::{Barrier, Condvar, Latch, Mutex, RwLock, Semaphore};
+use turnstile_sync::{Barrier, Condvar, Latch, Mutex, Notify, RwLock, Semaphore};
 
 use crate::{join_all, Executor, Spawner};
 
@@ -404,6 +404,34 @@ pub async fn cancelled_waits_leave_no_trace<E: Executor>(sp: Spawner) {
     )
     .await;
     assert!(woken, "the notify was lost to the waiter that timed out");
+}
+
+/// Notify: every `notify_one` wakes exactly one waiter, in the order they
+/// queued; one sent while nobody waits is kept for the next waiter.
+pub async fn notify_wakes_one_waiter_per_notify<E: Executor>(sp: Spawner) {
+    const WAITERS: usize = 6;
+    let notify = Arc::new(Notify::new());
+    let woken = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for i in 0..WAITERS {
+        let (notify, woken) = (notify.clone(), woken.clone());
+        let mut waiter = Box::pin(async move {
+            notify.notified().await;
+            woken.lock().unwrap().push(i);
+        });
+        // Polled once here, so it queues now, in this order.
+        assert!(poll_once(waiter.as_mut()).await.is_none());
+        tasks.push(sp.spawn(waiter));
+    }
+    for i in 0..WAITERS {
+        notify.notify_one();
+        eventually(|| woken.lock().unwrap().len() > i, "a notified waiter runs").await;
+        assert_eq!(woken.lock().unwrap()[i], i, "woken out of FIFO order");
+    }
+    join_all(tasks).await;
+    // A notify with nobody waiting is kept for the next waiter.
+    notify.notify_one();
+    notify.notified().await;
 }
 
 /// A producer/consumer pipeline coordinated by all four coordination

@@ -17,6 +17,7 @@ macro_rules! suite {
         scenario!($executor, semaphore_serves_waiters_in_fifo_order);
         scenario!($executor, barrier_elects_one_leader_per_generation);
         scenario!($executor, cancelled_waits_leave_no_trace);
+        scenario!($executor, notify_wakes_one_waiter_per_notify);
         scenario!($executor, pipeline);
         scenario!($executor, mutex_fairness_bound);
         #[cfg(feature = "std")]
