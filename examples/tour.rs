@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use turnstile_sync::{
-    Barrier, Condvar, Latch, Mutex, RwLock, RwLockUpgradableReadGuard, Semaphore,
+    Barrier, Condvar, Latch, Mutex, Notify, RwLock, RwLockUpgradableReadGuard, Semaphore,
 };
 
 /// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
@@ -219,7 +219,61 @@ fn main() {
     );
     assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 10);
 
+    notify_config(&runtime);
     rwlock_routes();
+}
+
+/// 7. A Notify, with no value to guard: a plain thread publishes config
+///    versions and wakes every watching tokio task with `notify_waiters`.
+///    Each watcher creates its `notified()` before reading the version, so a
+///    publication between the read and the wait is not missed. Then a
+///    `notify_one` with nobody waiting: it is kept for the next wait.
+fn notify_config(runtime: &tokio::runtime::Runtime) {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    static CONFIG_CHANGED: Notify = Notify::new();
+    const VERSIONS: usize = 3;
+    let version = Arc::new(AtomicUsize::new(0));
+    let wakeups = runtime.block_on(async {
+        let watchers: Vec<_> = (0..4)
+            .map(|_| {
+                let version = version.clone();
+                tokio::spawn(async move {
+                    let mut wakeups = 0;
+                    loop {
+                        // Registers for `notify_waiters` on creation.
+                        let changed = CONFIG_CHANGED.notified();
+                        if version.load(SeqCst) == VERSIONS {
+                            return wakeups;
+                        }
+                        changed.await;
+                        wakeups += 1;
+                    }
+                })
+            })
+            .collect();
+        let v = version.clone();
+        let publisher = std::thread::spawn(move || {
+            for _ in 0..VERSIONS {
+                std::thread::sleep(Duration::from_millis(1));
+                v.fetch_add(1, SeqCst);
+                CONFIG_CHANGED.notify_waiters();
+            }
+        });
+        let mut wakeups = Vec::new();
+        for w in watchers {
+            wakeups.push(w.await.expect("watcher"));
+        }
+        publisher.join().expect("publisher");
+        wakeups
+    });
+    assert!(wakeups.iter().all(|&n| n <= VERSIONS));
+    CONFIG_CHANGED.notify_one(); // nobody waits: kept, once
+    runtime.block_on(CONFIG_CHANGED.notified()); // completes at once
+    println!(
+        "notify: 4 watchers saw config version {VERSIONS}, woken {wakeups:?} times; \
+         a notify_one before the wait was kept"
+    );
 }
 
 /// 6. An RwLock with an upgradable read, on smol: many tasks look routes up

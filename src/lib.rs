@@ -50,13 +50,34 @@
 //! firmware's choice: this crate never enables either.
 //!
 //! A build with neither `alloc` nor `critical-section` stops with an error
-//! that says which to choose.
+//! that says which to choose, and so does a build for a target without
+//! compare-and-swap (thumbv6m, riscv32imc) without `portable-atomic`.
+//!
+//! **Which `Arc` the `*_arc` API takes.** `std::sync::Arc` (that is,
+//! `alloc::sync::Arc`) on every target that has one, whatever the features,
+//! so a dependency that turns on `portable-atomic` changes no signature. On
+//! targets without compare-and-swap `alloc` has no `Arc`; there (with `alloc`
+//! and `portable-atomic`) they take
+//! [`portable_atomic_util::Arc`](https://docs.rs/portable-atomic-util/0.2/portable_atomic_util/struct.Arc.html)
+//! (portable-atomic-util 0.2, feature `alloc`). Stable Rust accepts no other
+//! `Arc` as a `self` type, so there they are associated functions: write
+//! `Mutex::lock_arc(&mutex)`, which compiles on every target, rather than
+//! `mutex.lock_arc()`.
 //!
 //! The [`Semaphore`]'s wait list (whose waiters carry their permit counts,
 //! which `event-listener` cannot) is locked by `std::sync::Mutex` with
 //! `std`, by `critical-section` without `std` when that feature is on, and
 //! otherwise (`alloc` alone) by a short spin lock; every critical section is
 //! a few pointer updates and at most eight waiters.
+//!
+//! **Interrupt handlers need `critical-section`, without `std`.** Only then
+//! is every wait-list lock a critical section, which an interrupt cannot
+//! preempt: the Semaphore's, and `event-listener`'s in the `alloc` tier
+//! (this crate turns on its `critical-section` feature too). With `alloc`
+//! alone both are spin locks, and a handler that releases a permit or
+//! unlocks while the code it interrupted holds that lock spins forever; with
+//! `std` they are `std::sync::Mutex`es. So firmware that uses a primitive
+//! from an interrupt enables `critical-section` (the bare tier always has it).
 //!
 //! # Choosing a primitive
 //!
@@ -72,6 +93,9 @@
 //!   leader. Cancel-safe: a dropped `wait` takes its arrival back.
 //! - [`Latch`]: wait until a count set up front was counted down to zero
 //!   (jobs settled, services ready); opens once and stays open.
+//! - [`Notify`]: wake one waiter or all of them when there is no value to
+//!   guard (tokio's `Notify`, embassy-sync's `Signal`); a `notify_one` that
+//!   nobody waits for is kept, once, for the next waiter.
 //! - [`Semaphore`]: at most N permits out at a time, requests of any weight
 //!   (connections, bytes, slots), served in strict FIFO order so a large
 //!   request is never starved by small ones; closable.
@@ -119,7 +143,8 @@
 //! An interrupt handler may call everything that neither awaits nor blocks:
 //! the `try_` forms ([`Mutex::try_lock`], [`Semaphore::try_acquire`], …),
 //! dropping a guard, [`Semaphore::add_permits`], [`Latch::count_down`],
-//! [`Condvar::notify_one`] and [`Condvar::notify_all`]. It must not await
+//! [`Condvar::notify_one`], [`Condvar::notify_all`], [`Notify::notify_one`]
+//! and [`Notify::notify_waiters`]. It must not await
 //! (handlers are not tasks) and must not call a `*_blocking` form (it would
 //! spin or park the interrupted code's core forever). Wakers run after the
 //! critical section, so a handler that releases a primitive wakes the waiting
@@ -182,14 +207,20 @@
 //! other on executors whose run queue is FIFO (tokio, smol, futures' local
 //! pool, a plain `block_on`); on embassy-executor, which runs woken tasks in
 //! batches in reverse wake order, each lost race costs two acquisitions and
-//! the figure is 9. The guarantee is the one stated in lost races.
+//! the figure is 9. On multi-threaded executors the count in acquisitions
+//! has no such bound: a woken waiter whose worker thread is not running loses
+//! no race while it waits to be polled, and the holder may take the lock
+//! again meanwhile. The guarantee is the one stated in lost races. The
+//! conformance suite (`conformance/`) measures the figure on every executor.
 //!
 //! # Cancellation
 //!
 //! Every future may be dropped at any point. A dropped lock future leaves the
 //! queue; if it had been woken, the wakeup passes to the next waiter, so none
 //! is lost. The same holds for a dropped [`Condvar::wait`] future, whose
-//! wakeup goes to exactly one other waiter. A dropped [`RwLock::write`]
+//! wakeup goes to exactly one other waiter, and for a dropped
+//! [`Notify::notified`] future, whose `notify_one` goes to the next waiter
+//! or is stored if nobody waits. A dropped [`RwLock::write`]
 //! future also stops holding back the readers queued behind it, and a dropped
 //! upgrade releases the upgradable lock it owned. A dropped [`Barrier::wait`]
 //! future takes its arrival back unless its generation was already released,
@@ -210,6 +241,13 @@
 //! its wait queue: polling or dropping a waiting future, or a release that
 //! must wake someone, deadlocks (`std`) or panics (`alloc` without `std`).
 //! The usual executors' wakers only schedule a task, which is fine.
+//!
+//! # Minimum supported Rust version
+//!
+//! The library builds with Rust 1.85 (`rust-version` in Cargo.toml) in every
+//! tier, for the host and for firmware targets; CI checks that with the
+//! 1.85.0 toolchain. Its tests and benchmarks use the pinned development
+//! toolchain.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // loom is this crate's own model-checking cfg, not something users enable: keep
@@ -224,11 +262,29 @@ compile_error!(
      event-listener wakeups, or `critical-section` for the bare no-heap tier"
 );
 
+#[cfg(all(not(feature = "portable-atomic"), not(target_has_atomic = "ptr")))]
+compile_error!(
+    "turnstile-sync needs compare-and-swap, which this target lacks: enable the \
+     `portable-atomic` feature (and choose how portable-atomic emulates it: its \
+     `critical-section` feature or `--cfg portable_atomic_unsafe_assume_single_core`)"
+);
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Applies one cfg to every item of the crate: without compare-and-swap (and
+/// without `portable-atomic`) none of them is compiled, so the build stops
+/// with the one `compile_error!` above instead of dozens of errors about
+/// missing atomic methods.
+macro_rules! needs_cas {
+    ($($item:item)*) => {
+        $(#[cfg(any(feature = "portable-atomic", target_has_atomic = "ptr"))] $item)*
+    };
+}
+
+needs_cas! {
 mod shim;
 mod wait;
 
@@ -236,6 +292,7 @@ mod barrier;
 mod condvar;
 mod latch;
 mod mutex;
+mod notify;
 mod rwlock;
 mod semaphore;
 
@@ -245,6 +302,7 @@ pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
+pub use notify::{Notified, Notify};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
@@ -275,10 +333,12 @@ pub mod futures {
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
+    pub use crate::notify::Notified;
     pub use crate::rwlock::{Read, UpgradableRead, Upgrade, Write};
     #[cfg(feature = "alloc")]
     pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
     pub use crate::semaphore::Acquire;
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;
+}
 }

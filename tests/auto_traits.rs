@@ -23,6 +23,8 @@
 //!   (it may drop the last `Arc`).
 //! - `Barrier`, `Latch`, `Condvar`: `Send + Sync`; their futures `Send`
 //!   (`CondvarWait<T>` iff `T: Send`, `WaitUntil<T, F>` iff `T, F: Send`).
+//! - `Notify`: `Send + Sync`; `Notified`: `Send + Sync`, `!Unpin` in the
+//!   bare tier (its wait-list node is inside).
 //!
 //! Test types: `Cell<u8>` is `Send + !Sync`, `Rc<u8>` is `!Send + !Sync`,
 //! `std::sync::MutexGuard<u8>` is `!Send + Sync`.
@@ -200,6 +202,20 @@ mod rwlock {
         assert_not_impl_any!(ReadArc<SendNotSync>: Send);
         assert_not_impl_any!(WriteArc<SyncNotSend>: Send);
     }
+}
+
+// Notify and its future.
+mod notify {
+    use super::*;
+    use turnstile_sync::{Notified, Notify};
+
+    assert_impl_all!(Notify: Send, Sync, Debug, Default);
+    assert_impl_all!(Notified<'static>: Send, Sync, Debug);
+    assert_impl_all!(turnstile_sync::futures::Notified<'static>: Send, Sync);
+    #[cfg(feature = "alloc")]
+    assert_impl_all!(Notified<'static>: Unpin);
+    #[cfg(not(feature = "alloc"))]
+    assert_not_impl_any!(Notified<'static>: Unpin);
 }
 
 // The wait layer shows through `Unpin`: event-listener keeps its node on the

@@ -9,6 +9,9 @@
 //!   nothing, and neither do re-polls, cancellation or hand-off. (In the
 //!   `alloc` and `std` tiers a contended wait allocates: event-listener boxes
 //!   each listener. That is reported, not asserted.)
+//! - `Notify`, every tier: the notify side allocates nothing, with or without
+//!   waiters (an interrupt handler's part); bare tier: waiting, `enable` and
+//!   cancellation allocate nothing either.
 
 mod common;
 
@@ -452,5 +455,97 @@ fn rwlock_contended_waits_do_not_allocate() {
     assert_eq!(
         n, 0,
         "a contended RwLock wait allocated {n} times in the bare tier"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Notify
+// ---------------------------------------------------------------------------
+
+/// Every tier: with nobody waiting, `notify_one`, `notify_waiters` and a
+/// `notified()` that takes the stored permit allocate nothing (a fresh
+/// `Notify`, so a fast path that touched the queue would show).
+#[test]
+fn uncontended_notify_does_not_allocate() {
+    use turnstile_sync::Notify;
+    let waker = CountingWaker::new();
+    let notify = Notify::new();
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            notify.notify_one();
+            notify.notify_one();
+            notify.notify_waiters();
+            assert_ready(pin!(notify.notified()), waker.waker());
+            drop(notify.notified());
+        }
+    });
+    assert_eq!(n, 0, "the notify fast paths allocated {n} times");
+}
+
+/// Every tier: the notify side never allocates, even with waiters queued
+/// (what an interrupt handler calls). In the `alloc`/`std` tiers the queue
+/// was boxed by the first waiter, not by the notifier.
+#[test]
+fn notify_with_waiters_does_not_allocate() {
+    use turnstile_sync::Notify;
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let notify = Notify::new();
+    let mut a = pin!(notify.notified());
+    let mut b = pin!(notify.notified());
+    assert_pending(a.as_mut(), wa.waker());
+    assert_pending(b.as_mut(), wb.waker());
+    let (n, ()) = allocations_in(|| {
+        notify.notify_one();
+        notify.notify_waiters();
+        notify.notify_one(); // nobody left: stored
+    });
+    assert_eq!(n, 0, "notifying waiters allocated {n} times");
+    assert_eq!((wa.count(), wb.count()), (1, 1));
+    assert_ready(a.as_mut(), wa.waker());
+    assert_ready(b.as_mut(), wb.waker());
+}
+
+/// Bare tier: waiting, being woken (by either notify), re-polling with a
+/// new waker, `enable`, and cancellation with pass-on allocate nothing.
+#[cfg(not(feature = "alloc"))]
+#[test]
+fn contended_notify_does_not_allocate() {
+    use turnstile_sync::Notify;
+    let (w1, w2) = (CountingWaker::new(), CountingWaker::new());
+    let notify = Notify::new();
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            let mut a = pin!(notify.notified());
+            assert_pending(a.as_mut(), w1.waker());
+            assert_pending(a.as_mut(), w2.waker()); // waker replaced
+            notify.notify_one();
+            assert_ready(a.as_mut(), w2.waker());
+
+            let mut b = pin!(notify.notified());
+            assert!(!b.as_mut().enable());
+            {
+                let mut c = pin!(notify.notified());
+                assert_pending(c.as_mut(), w1.waker());
+                let mut d = pin!(notify.notified());
+                assert_pending(d.as_mut(), w2.waker());
+                notify.notify_one(); // wakes b, which has no waker yet
+                notify.notify_waiters(); // wakes c and d
+            } // c, d dropped: pass nothing on
+            assert!(b.as_mut().enable());
+            assert_ready(b.as_mut(), w1.waker());
+
+            let mut e = pin!(notify.notified());
+            {
+                let mut f = pin!(notify.notified());
+                assert_pending(f.as_mut(), w1.waker());
+                assert_pending(e.as_mut(), w2.waker());
+                notify.notify_one(); // wakes f, dropped: passes on to e
+            }
+            assert_ready(e.as_mut(), w2.waker());
+        }
+    });
+    assert_eq!(
+        n, 0,
+        "a contended Notify wait allocated {n} times in the bare tier"
     );
 }

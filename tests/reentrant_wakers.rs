@@ -430,3 +430,72 @@ mod semaphore {
         assert_eq!(SEM.available_permits(), 20);
     }
 }
+
+/// `Notify`, every tier: its queue is the data queue, which runs no waker
+/// code under its lock in any tier, so a waker may use the notify fully.
+mod notify {
+    use super::*;
+    use common::poll_once;
+    use std::pin::Pin;
+    use std::sync::Mutex as StdMutex;
+    use turnstile_sync::{Notified, Notify};
+
+    type Slot = StdMutex<Option<Pin<Box<Notified<'static>>>>>;
+
+    /// `wake` (run by `notify_waiters`) queues a new waiter and calls
+    /// `notify_one`: the new waiter, created after the call, is not
+    /// completed by it, but the `notify_one` from inside `wake` reaches it.
+    #[test]
+    fn wake_that_queues_a_waiter_and_notifies_one() {
+        static NOTIFY: Notify = Notify::new();
+        static NEWCOMER: Slot = StdMutex::new(None);
+        let newcomer_waker = CountingWaker::new();
+        let nw = newcomer_waker.waker().clone();
+        let waker = CallbackWaker::on_wake(move || {
+            let mut newcomer = Box::pin(NOTIFY.notified());
+            assert!(poll_once(newcomer.as_mut(), &nw).is_pending());
+            *NEWCOMER.lock().unwrap() = Some(newcomer);
+            NOTIFY.notify_one();
+        });
+        let mut first = pin!(NOTIFY.notified());
+        assert_pending(first.as_mut(), waker.waker());
+        NOTIFY.notify_waiters();
+        assert_eq!(waker.count(), 1);
+        assert_eq!(newcomer_waker.count(), 1, "woken by the notify_one in wake");
+        assert_ready(first.as_mut(), waker.waker());
+        let mut newcomer = NEWCOMER.lock().unwrap().take().unwrap();
+        assert_ready(newcomer.as_mut(), newcomer_waker.waker());
+        // Nothing left over: the notify_one went to the newcomer.
+        assert!(!pin!(NOTIFY.notified()).as_mut().enable());
+    }
+
+    /// A waker whose `drop` drops another waiting future that `notify_one`
+    /// woke (so that drop passes the notification on, taking the lock) and
+    /// calls `notify_one`: both run after the lock is released.
+    #[test]
+    fn waker_drop_that_cancels_a_woken_waiter_and_notifies() {
+        static NOTIFY: Notify = Notify::new();
+        static OTHER: Slot = StdMutex::new(None);
+        let plain = CountingWaker::new();
+        let mut other = Box::pin(NOTIFY.notified());
+        assert_pending(other.as_mut(), plain.waker());
+        *OTHER.lock().unwrap() = Some(other);
+        let mut first = pin!(NOTIFY.notified());
+        let dropping = CallbackWaker::on_drop(|| {
+            drop(OTHER.lock().unwrap().take());
+            NOTIFY.notify_one();
+        });
+        assert_pending(first.as_mut(), dropping.waker());
+        dropping.release();
+        // Wakes `other` (the oldest), then `first`; `first`'s waker, woken
+        // by value, is dropped: it drops `other`, which passes its wakeup
+        // on (to nobody: stored), and its notify_one finds the permit set.
+        NOTIFY.notify_one();
+        NOTIFY.notify_one();
+        assert_eq!(plain.count(), 1);
+        assert_ready(first.as_mut(), plain.waker());
+        assert!(OTHER.lock().unwrap().is_none());
+        assert!(pin!(NOTIFY.notified()).as_mut().enable(), "the permit");
+        assert!(!pin!(NOTIFY.notified()).as_mut().enable());
+    }
+}

@@ -200,3 +200,36 @@ fn rwlock_arc_sizes() {
     assert_eq!(size_of::<RwLockUpgradableReadGuardArc<()>>(), WORD);
     assert_eq!(size_of::<ReadArc<()>>(), size_of::<Read<'static, ()>>());
 }
+
+/// Notify: the state word and the data queue. `std` and `alloc` tiers,
+/// 64-bit: the word and the queue's one word (the list is boxed on the first
+/// wait) = 16 bytes; `Notified<'_>` is the notify reference, the waiter (its
+/// boxed node and a flag) and the generation with the phase = 32 bytes. Bare
+/// tier: the word and the inline list (head, tail, spare word) ≤ 4 words;
+/// the future carries its node (≤ 9 words).
+#[test]
+fn notify_sizes() {
+    use turnstile_sync::{Notified, Notify};
+    let notify = size_of::<Notify>();
+    let notified = size_of::<Notified<'static>>();
+    println!(
+        "tier {}: Notify = {notify} B, Notified<'_> = {notified} B ({WORD}-byte words)",
+        if cfg!(feature = "std") {
+            "std"
+        } else if cfg!(feature = "alloc") {
+            "alloc"
+        } else {
+            "bare"
+        }
+    );
+    #[cfg(all(feature = "alloc", target_pointer_width = "64"))]
+    {
+        assert!(notify <= 16, "Notify is {notify} bytes");
+        assert!(notified <= 32, "Notified<'_> is {notified} bytes");
+    }
+    #[cfg(not(feature = "alloc"))]
+    {
+        assert!(notify <= 4 * WORD, "Notify is {notify} bytes");
+        assert!(notified <= 9 * WORD, "Notified<'_> is {notified} bytes");
+    }
+}

@@ -475,16 +475,16 @@ impl DataWaiter {
         let _ = self.parts();
     }
 
-    /// `Ready((outcome, data))` (and unregistered) once the waiter was
-    /// finished; otherwise stores `cx`'s waker and is `Pending`.
+    /// `Some((outcome, data))` (and unregistered) if the waiter has been
+    /// finished; otherwise `None`, leaving its waker as it is. Takes no lock:
+    /// a finish under way in another critical section may not be seen yet
+    /// (it is, by a later call or [`poll`](Self::poll)). For a waiter that
+    /// registered without a waker (the notify's `enable`) and for the fast
+    /// path of `poll`.
     ///
     /// # Panics
     /// If the waiter is not registered.
-    pub(crate) fn poll(
-        self: Pin<&mut Self>,
-        queue: &DataQueue,
-        cx: &mut Context<'_>,
-    ) -> Poll<(u8, usize)> {
+    pub(crate) fn take_finished(self: Pin<&mut Self>) -> Option<(u8, usize)> {
         let (node, registered) = self.parts();
         assert!(
             *registered,
@@ -493,18 +493,35 @@ impl DataWaiter {
         // SAFETY: registered, so the node is live; `finished` is atomic.
         // Acquire: pairs with the Release in `finish_head`, after which the
         // node is ours alone, so we read and reset it without the lock.
-        if unsafe { (*node).state.finished.load(Acquire) } {
-            // SAFETY: as just said: finished, unlinked, and ours alone.
-            let entry = unsafe { &mut (*node).state };
-            let Slot::Done(outcome) = entry.slot else {
-                unreachable!("finished waiter not in state Done")
-            };
-            entry.slot = Slot::Idle;
-            // Relaxed: the node is ours alone from here on.
-            entry.finished.store(false, Relaxed);
-            *registered = false;
-            return Poll::Ready((outcome, entry.data));
+        if !unsafe { (*node).state.finished.load(Acquire) } {
+            return None;
         }
+        // SAFETY: as just said: finished, unlinked, and ours alone.
+        let entry = unsafe { &mut (*node).state };
+        let Slot::Done(outcome) = entry.slot else {
+            unreachable!("finished waiter not in state Done")
+        };
+        entry.slot = Slot::Idle;
+        // Relaxed: the node is ours alone from here on.
+        entry.finished.store(false, Relaxed);
+        *registered = false;
+        Some((outcome, entry.data))
+    }
+
+    /// `Ready((outcome, data))` (and unregistered) once the waiter was
+    /// finished; otherwise stores `cx`'s waker and is `Pending`.
+    ///
+    /// # Panics
+    /// If the waiter is not registered.
+    pub(crate) fn poll(
+        mut self: Pin<&mut Self>,
+        queue: &DataQueue,
+        cx: &mut Context<'_>,
+    ) -> Poll<(u8, usize)> {
+        if let Some(done) = self.as_mut().take_finished() {
+            return Poll::Ready(done);
+        }
+        let (node, registered) = self.parts();
         let mut fresh: Option<Waker> = None;
         loop {
             // `Some(poll)`: done; `None`: a new waker must be cloned first.

@@ -16,7 +16,9 @@
 //! releaser must see — a semaphore waiter's permit count — which
 //! event-listener cannot give: its user works on the head of the queue under
 //! the queue's lock, changing the head's data and taking waiters off with an
-//! outcome. It is the same intrusive list in every tier (boxed in the
+//! outcome. The `Notify` uses it too: a waiter's word is its generation, and
+//! under the lock `notify_one` chooses between waking the head and storing a
+//! permit, and a cancelled waiter passes its wakeup on by its outcome. It is the same intrusive list in every tier (boxed in the
 //! `alloc` tiers to keep primitives small); see its module docs.
 //!
 //! Both intrusive queues share the list and its lock (module `list`): the
