@@ -19,7 +19,9 @@
 //! one, do. A lock in one process only stops this process's requests: once
 //! the service runs on several machines, each has its own lock, and the
 //! check-then-insert needs a lock they share (a database advisory lock, as
-//! the `turnstile-postgres` companion crate provides) or the index.
+//! the `turnstile-postgres` companion crate provides; its `signup_race`
+//! example, `postgres/examples/signup_race.rs`, races two processes on
+//! PostgreSQL) or the index.
 //!
 //! **What the program checks.** SQLite (bundled, through rusqlite) in a
 //! temporary file; each query runs on tokio's blocking pool with a
