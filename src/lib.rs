@@ -77,7 +77,8 @@
 //!
 //! The [`Mutex`] instead uses *bounded barging*. Waiters queue in FIFO order
 //! and are woken one at a time. A released lock is free for anyone, including
-//! the task that just released it: that keeps throughput high. A woken waiter that finds the lock taken again has lost a
+//! the task that just released it and a queued waiter polled again before
+//! its turn (by a `select!`, say): that keeps throughput high. A woken waiter that finds the lock taken again has lost a
 //! race and queues again at the back. After four lost races it switches the
 //! lock into hand-off mode, where new callers (and `try_lock`) queue instead
 //! of barging and the lock passes down the queue until that waiter has it. So
