@@ -95,16 +95,18 @@
 //! wakeup goes to exactly one other waiter. A dropped [`RwLock::write`]
 //! future also stops holding back the readers queued behind it, and a dropped
 //! upgrade releases the upgradable lock it owned. A dropped [`Barrier::wait`]
-//! future takes its arrival back unless its generation was already released,
-//! so a barrier never releases for, or elects as leader, a task that stopped
-//! waiting. A dropped [`Semaphore::acquire`] future gives back the permits
+//! future takes its arrival back unless its generation was already released
+//! (which it learns from its own wait-list node, not from a generation number
+//! that could have come round again), so a barrier never releases for, or
+//! elects as leader, a task that stopped waiting, and a released future
+//! dropped any time later changes nothing. A dropped [`Semaphore::acquire`] future gives back the permits
 //! set aside for it and the waiters behind it are served at once; one that
 //! was granted its permits but not polled again gives them back too.
 //!
 //! # Wakers
 //!
-//! In the bare tier, and for the [`Semaphore`] in every tier, no waker code
-//! runs inside the wait list's lock: a waker's `wake`, `clone` or `drop` may
+//! In the bare tier, and for the [`Semaphore`] and the [`Barrier`] in every
+//! tier, no waker code runs inside the wait list's lock: a waker's `wake`, `clone` or `drop` may
 //! call back into the primitive (lock, release, poll or drop a waiting
 //! future). In the `alloc` and `std` tiers,
 //! `event-listener` runs `wake`, and drops replaced wakers, while it holds the
