@@ -91,8 +91,10 @@
 //!
 //! Every future may be dropped at any point. A dropped lock future leaves the
 //! queue; if it had been woken, the wakeup passes to the next waiter, so none
-//! is lost. The same holds for a dropped [`Condvar::wait`] future, whose
-//! wakeup goes to exactly one other waiter. A dropped [`RwLock::write`]
+//! is lost. The same holds for a dropped [`Condvar::wait`] future: a wakeup
+//! from `notify_one` goes to exactly one other waiter, one from `notify_all`
+//! to another only if no woken waiter is still pending (see
+//! [`Condvar::wait`]). A dropped [`RwLock::write`]
 //! future also stops holding back the readers queued behind it, and a dropped
 //! upgrade releases the upgradable lock it owned. A dropped [`Barrier::wait`]
 //! future takes its arrival back unless its generation was already released
