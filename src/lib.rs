@@ -105,6 +105,33 @@
 //! set aside for it and the waiters behind it are served at once; one that
 //! was granted its permits but not polled again gives them back too.
 //!
+//! Leaking is another matter. A future that was polled and is waiting, then
+//! leaked (`mem::forget` of a boxed future, a leaked `Box::pin`), keeps its
+//! place in the wait list for good and keeps whatever it held, as with
+//! tokio's and async-lock's primitives (leaking is safe, never unsound, but
+//! it can stall the primitive):
+//!
+//! - [`Mutex`]: a leaked lock future that had been woken keeps the wakeup,
+//!   so later releases wake nobody (a woken waiter counts as on its way);
+//!   one counted as starving keeps the mutex in hand-off mode, so the free
+//!   mutex refuses `try_lock` and every new `lock()` waits for good.
+//! - [`RwLock`]: a leaked write or upgrade future still counts as waiting,
+//!   so new readers queue behind it for good; one that had been woken keeps
+//!   the wakeup, as with the mutex.
+//! - [`Semaphore`]: a leaked acquire future keeps its place in the FIFO
+//!   queue, so once it is at the head every permit released goes to it and
+//!   nobody behind it is served.
+//! - [`Condvar`]: a leaked wait future still queued swallows the
+//!   `notify_one` that reaches it; one leaked while re-locking is a leaked
+//!   mutex lock future.
+//! - [`Barrier`]: a leaked wait future counts as an arrival that never sees
+//!   its release; later generations are unaffected.
+//! - [`Latch`]: a leaked wait future costs only its memory.
+//!
+//! So drop the futures you no longer want; do not leak them. (Leaking a
+//! guard, as with std, keeps the lock held or the permits taken;
+//! [`SemaphoreGuard::forget`] does that on purpose.)
+//!
 //! # Wakers
 //!
 //! In the bare tier, and for the [`Semaphore`] and the [`Barrier`] in every
