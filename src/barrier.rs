@@ -1,32 +1,60 @@
 //! [`Barrier`]: a cyclic, cancel-safe rendezvous for a fixed number of tasks.
 //!
-//! # State word
+//! # Bookkeeping
 //!
-//! One `AtomicUsize`, split at `shift` = the number of bits needed to hold
-//! `n` (`usize::BITS - n.leading_zeros()`):
+//! All of it happens under the lock of one [`DataQueue`] (the wait list
+//! whose nodes carry a word; see `wait::data`):
 //!
-//! | bits          | name         | meaning                                              |
-//! |---------------|--------------|------------------------------------------------------|
-//! | `0..shift`    | `arrived`    | live arrivals in the current generation (`< n`)      |
-//! | `shift..`     | `generation` | how many generations were released, wrapping         |
+//! - `arrived`: live arrivals in the current generation (`< n`);
+//! - the generation counter, in the queue's spare word, counting releases
+//!   modulo `DataQueue::MAX_WORD + 1` (`2^(usize::BITS - 1)`);
+//! - the list: every task that arrived and has not been told of its
+//!   release, oldest first, each node's word the generation it arrived in.
 //!
-//! An arrival is a compare-exchange `arrived → arrived + 1`, except the one
-//! that would make `arrived == n`: that one (the leader) instead writes
-//! `generation + 1, arrived = 0` and notifies every waiter. A waiting future
-//! remembers the generation it arrived in; it is released once the word's
-//! generation differs. A future dropped before that withdraws its arrival
-//! with a compare-exchange `arrived → arrived - 1` that only succeeds while
-//! the generation is still its own: if the leader's write came first, the
-//! arrival was consumed by the release and nothing changes. Both writes are
-//! read-modify-writes of one word, so exactly one of them wins and a dropped
-//! arrival never counts toward a release or makes a leader.
+//! An arrival takes the lock once. Unless it is the n-th, it joins the tail
+//! with the current generation and parks, in that one critical section, and
+//! `arrived` grows. The n-th is the leader: it sets `arrived` to 0, advances
+//! the generation, and *finishes* (takes off the list with outcome
+//! `RELEASED`, and wakes) the waiters of the generation it released. It can
+//! finish only `WAKE_BATCH` (8) waiters per critical section, so
+//! the list is a *released prefix* — nodes at the head whose word is not the
+//! current generation: released, maybe not yet finished — followed by the
+//! current generation's live arrivals. Every critical section of the barrier
+//! first finishes what it can of the released prefix, and the leader (or an
+//! arrival that found more than a batch) loops until it is empty.
 //!
-//! The generation field has at least 16 bits ([`MAX_PARTIES`]) and wraps
-//! harmlessly: it is only compared for equality by a future that arrived in
-//! it, and a stale equality would need that future to stay alive, unpolled
-//! and undropped, across `2^(usize::BITS - shift)` further releases (at
-//! least 65 536) — which needs more than `n` other arrivals per generation
-//! while its owner sits idle.
+//! A waiting task learns of its release from its own node: it was finished
+//! (which its poll sees without the lock). A future dropped while waiting
+//! leaves the list under the lock and learns there what it was: finished,
+//! or queued in the released prefix — released, so its arrival was consumed
+//! and it changes nothing — or queued with the current generation — a live
+//! arrival, which it takes back (`arrived -= 1`). Leaving and releasing
+//! both happen under the lock, so exactly one of them comes first: a
+//! dropped arrival never counts toward a release or makes a leader, and a
+//! released one never takes back an arrival of a later generation.
+//!
+//! # Why a generation number is never mistaken
+//!
+//! The word of a node is compared with the counter only while the node is
+//! queued. A finished node is told apart by its slot, however many
+//! generations later its future is dropped. A queued node in the released
+//! prefix is finished within as many releases as there are nodes ahead of
+//! it, because each release's critical section starts by finishing the head
+//! of the prefix; fewer than `2^(usize::BITS - 1)` nodes fit in memory (each
+//! is several words), while the counter needs `2^(usize::BITS - 1)` releases
+//! to come back to a value. So a queued node's word equals the counter
+//! exactly when the node arrived in the current generation, on every target
+//! width. (The state word of an earlier design kept a 30-bit generation on
+//! 32-bit targets and let a released future, dropped unpolled exactly 2^30
+//! generations later, take back a live arrival: issue 10, §4.)
+//!
+//! # Ordering
+//!
+//! A task's writes before `wait` precede its critical section; the lock
+//! orders that before the leader's, which comes after every arrival of its
+//! generation; the leader's writes and the arrivals' reach each waiter
+//! through the critical section that finishes it (the node's `finished`
+//! flag, Release, read with Acquire; or the lock).
 
 use core::fmt;
 use core::future::Future;
@@ -34,11 +62,15 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::shim::{const_fn, AtomicUsize, Ordering::*};
-use crate::wait::{WaitQueue, Waiter};
+use crate::wait::{DataQueue, DataWaiter, Left, Locked};
 
-/// The largest `n` a [`Barrier`] accepts: leaves at least 16 bits of the
-/// state word for the generation.
+/// The largest `n` a [`Barrier`] accepts. Far more tasks than could ever
+/// wait at once (each waiting task holds a list node of several words), so
+/// a larger `n` could only be a mistake: a barrier that never releases.
 const MAX_PARTIES: usize = usize::MAX >> 16;
+
+/// The one outcome a waiter is finished with.
+const RELEASED: u8 = 0;
 
 /// A cyclic barrier: [`wait`](Self::wait) suspends each task until `n`
 /// tasks are waiting, then releases them all together, and the barrier is
@@ -64,10 +96,15 @@ const MAX_PARTIES: usize = usize::MAX >> 16;
 /// # });
 /// ```
 pub struct Barrier {
-    state: AtomicUsize,
+    /// Live arrivals in the current generation. Written only under the
+    /// queue's lock, so Relaxed throughout: the lock orders every access that
+    /// matters (the `Debug` snapshot reads it without the lock).
+    arrived: AtomicUsize,
     /// Parties per generation, at least 1.
     n: usize,
-    queue: WaitQueue,
+    /// The waiting tasks, each node's word the generation it arrived in; the
+    /// spare word is the generation counter (see the module docs).
+    queue: DataQueue,
 }
 
 impl Barrier {
@@ -77,8 +114,8 @@ impl Barrier {
         ///
         /// # Panics
         ///
-        /// If `n` exceeds `usize::MAX >> 16` (the state word keeps 16 bits
-        /// for the generation).
+        /// If `n` exceeds `usize::MAX >> 16`: far more tasks than can wait
+        /// at once, so such a barrier could never release.
         ///
         /// # Examples
         ///
@@ -92,18 +129,11 @@ impl Barrier {
                 "turnstile-sync: Barrier::new: too many parties (at most usize::MAX >> 16)"
             );
             Self {
-                state: AtomicUsize::new(0),
+                arrived: AtomicUsize::new(0),
                 n,
-                queue: WaitQueue::new(),
+                queue: DataQueue::new(0),
             }
         }
-    }
-
-    /// The `arrived` field's mask (see the module docs).
-    #[inline]
-    fn mask(&self) -> usize {
-        // `n <= MAX_PARTIES`, so the shift is at most `usize::BITS - 16`.
-        (1 << (usize::BITS - self.n.leading_zeros())) - 1
     }
 
     /// Waits until `n` tasks are waiting in this generation, then resolves
@@ -135,7 +165,7 @@ impl Barrier {
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait {
             barrier: self,
-            waiter: Waiter::new(),
+            waiter: DataWaiter::new(),
             phase: Phase::Start,
         }
     }
@@ -160,116 +190,130 @@ impl Barrier {
         crate::wait::block::block_on(self.wait())
     }
 
-    /// Arrives: `None` if this arrival completed the generation (the caller
-    /// is the leader, and every waiter was notified), else `Some(g)` with the
-    /// generation bits it was counted in. A waiter that is counted is
-    /// registered in the queue first, so the leader's notify finds it.
-    fn arrive(&self, mut waiter: Pin<&mut Waiter>) -> Option<usize> {
-        let mask = self.mask();
-        // Relaxed: only the first guess for the compare-exchange below, which
-        // does the ordering.
-        let mut state = self.state.load(Relaxed);
-        loop {
-            let generation = state & !mask;
-            if (state & mask) + 1 == self.n {
-                // The leader: release the generation. Adding one just above
-                // the `arrived` bits bumps the generation and carries out of
-                // the top harmlessly (wrapping). `arrived` becomes 0.
-                let next = generation.wrapping_add(mask + 1);
-                // AcqRel. Acquire: reads the last arrival's write, which ends
-                // a release sequence of read-modify-writes through every
-                // arrival of this generation, so the leader sees all their
-                // writes from before `wait`, and their registrations, so the
-                // notify below finds them. Release: waiters that read this
-                // generation with Acquire see all of that too. Relaxed on
-                // failure: we retry.
-                match self
-                    .state
-                    .compare_exchange_weak(state, next, AcqRel, Relaxed)
-                {
-                    Ok(_) => {
-                        if waiter.is_registered() {
-                            // Counted nowhere, waits for nothing; a
-                            // notification it got was for this release.
-                            waiter.as_mut().withdraw(&self.queue);
-                        }
-                        self.queue.notify(usize::MAX);
-                        return None;
-                    }
-                    Err(now) => state = now,
-                }
-                continue;
-            }
-            // Not the last: register before being counted (see `wait`'s
-            // protocol), so the leader's notify cannot miss us.
-            if !waiter.is_registered() {
-                waiter.as_mut().register(&self.queue);
-            }
-            // AcqRel. Release: our writes from before `wait` and our
-            // registration reach the leader, whose Acquire read-modify-write
-            // continues this one's release sequence. Acquire: the protocol's
-            // re-check (harmless here: we only learn the generation).
-            // Relaxed on failure: we retry.
-            match self
-                .state
-                .compare_exchange_weak(state, state + 1, AcqRel, Relaxed)
-            {
-                Ok(_) => return Some(generation),
-                Err(now) => state = now,
-            }
-        }
+    /// Test hook: how many generations the counter tells apart before it
+    /// wraps around to the same value.
+    #[doc(hidden)]
+    pub fn __generation_period(&self) -> usize {
+        DataQueue::MAX_WORD.wrapping_add(1)
     }
 
-    /// Whether the generation `generation` (bits as returned by `arrive`) has
-    /// been released. `re_check` makes it the protocol's read-modify-write
-    /// after a (re-)registration; otherwise an Acquire load.
+    /// Test hook: advances the generation counter by `k`, as if `k`
+    /// generations had each been released by `n` arrivals that came and went
+    /// while nothing else touched the barrier. Like a real release, it first
+    /// finishes every released waiter still queued.
+    ///
+    /// # Panics
+    /// If an arrival of the current generation is counted.
+    #[doc(hidden)]
+    pub fn __skip_generations(&self, k: usize) {
+        self.finish_all_released();
+        self.queue.with(|locked| {
+            // Relaxed: under the queue's lock (see the field).
+            assert_eq!(
+                self.arrived.load(Relaxed),
+                0,
+                "turnstile-sync: a generation is under way"
+            );
+            debug_assert!(locked.is_empty(), "released waiters left queued");
+            let _ = self
+                .queue
+                .update_word(|g| Some(g.wrapping_add(k) & DataQueue::MAX_WORD));
+        });
+    }
+
+    /// The generation counter. Call it under the queue's lock: only lock
+    /// holders change it (the spare word's own Relaxed accesses need no more,
+    /// the lock orders them).
     #[inline]
-    fn released(&self, generation: usize, re_check: bool) -> bool {
-        let state = if re_check {
-            // AcqRel: Release makes our fresh registration visible to a
-            // leader whose read-modify-write comes later; Acquire as below.
-            self.state.fetch_add(0, AcqRel)
-        } else {
-            // Acquire: if the generation moved on we read the leader's write
-            // (or a later one in its release sequence) and so see every
-            // arrival's writes from before `wait`.
-            self.state.load(Acquire)
-        };
-        state & !self.mask() != generation
+    fn generation(&self) -> usize {
+        match self.queue.update_word(|_| None) {
+            Ok(generation) | Err(generation) => generation,
+        }
     }
 
-    /// Withdraws an arrival counted in `generation`, unless that generation
-    /// was released meanwhile (then the arrival was consumed).
-    fn withdraw_arrival(&self, generation: usize) {
-        let mask = self.mask();
-        // Relaxed: a guess for the compare-exchange.
-        let mut state = self.state.load(Relaxed);
-        while state & !mask == generation {
-            debug_assert!(state & mask > 0, "barrier arrival count underflow");
-            // Relaxed: withdrawing publishes nothing and reads nothing; it
-            // needs only to be ordered against the leader's write on this
-            // word, which any read-modify-write is (one modification order),
-            // and as a read-modify-write it keeps the other arrivals'
-            // release sequences intact.
-            match self
-                .state
-                .compare_exchange_weak(state, state - 1, Relaxed, Relaxed)
-            {
-                Ok(_) => return,
-                Err(now) => state = now,
+    /// Arrives, under the queue's lock: returns `Ok(true)` if this arrival
+    /// completed the generation (the caller is its leader, and the waiters
+    /// it released are all finished when this returns), `Ok(false)` if it
+    /// was counted and `waiter` parked with `waker`, and `Err(())` if it was
+    /// not the last arrival but came without a waker: clone one (outside the
+    /// lock) and call again.
+    fn arrive(
+        &self,
+        mut waiter: Pin<&mut DataWaiter>,
+        waker: &mut Option<core::task::Waker>,
+    ) -> Result<bool, ()> {
+        // Allocates the node in the `alloc` tiers, outside the lock.
+        waiter.as_mut().prepare();
+        let mut unused = None;
+        let (outcome, more) = self.queue.with(|locked| {
+            let generation = self.generation();
+            let more = self.finish_released(locked, generation);
+            // Relaxed: under the queue's lock (see the field).
+            let arrived = self.arrived.load(Relaxed);
+            if arrived + 1 == self.n {
+                // The leader: release the generation. Its waiters become the
+                // released prefix; finish as many as this critical section
+                // may.
+                self.arrived.store(0, Relaxed);
+                let next = (generation + 1) & DataQueue::MAX_WORD;
+                let _ = self.queue.update_word(|_| Some(next));
+                unused = waker.take();
+                (Ok(true), self.finish_released(locked, next))
+            } else if let Some(w) = waker.take() {
+                self.arrived.store(arrived + 1, Relaxed);
+                waiter.as_mut().push_back(locked, generation);
+                // Just pushed behind the current generation's live
+                // arrivals, so still queued: `park` keeps the waker.
+                let parked = waiter.as_mut().park(locked, w);
+                debug_assert!(parked.is_ok(), "a fresh waiter was finished");
+                unused = parked.err();
+                (Ok(false), more)
+            } else {
+                (Err(()), more)
             }
+        });
+        // Outside the lock: dropping a waker runs waker code.
+        drop(unused);
+        if more {
+            self.finish_all_released();
         }
+        outcome
+    }
+
+    /// Under the queue's lock: finishes released waiters from the head (those
+    /// whose word is not `generation`, the current one), as many as this
+    /// critical section may. Returns whether some are left.
+    fn finish_released(&self, locked: &mut Locked<'_>, generation: usize) -> bool {
+        while let Some(&mut arrived_in) = locked.head_data() {
+            if arrived_in == generation {
+                // The rest of the list arrived in the current generation.
+                return false;
+            }
+            if !locked.has_room() {
+                return true;
+            }
+            locked.finish_head(RELEASED);
+        }
+        false
+    }
+
+    /// Finishes every released waiter, one bounded critical section at a
+    /// time.
+    fn finish_all_released(&self) {
+        while self
+            .queue
+            .with(|locked| self.finish_released(locked, self.generation()))
+        {}
     }
 }
 
 impl fmt::Debug for Barrier {
     /// Shows `n` and how many tasks are waiting in the current generation.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Relaxed: a snapshot for display.
-        let state = self.state.load(Relaxed);
         f.debug_struct("Barrier")
             .field("n", &self.n)
-            .field("arrived", &(state & self.mask()))
+            // Relaxed: a snapshot for display.
+            .field("arrived", &self.arrived.load(Relaxed))
             .finish()
     }
 }
@@ -311,9 +355,8 @@ impl BarrierWaitResult {
 enum Phase {
     /// Not polled yet: not arrived.
     Start,
-    /// Counted in the generation with these bits, and registered or about to
-    /// re-register.
-    Arrived(usize),
+    /// Arrived and queued (registered) until told of the release.
+    Arrived,
     /// Resolved.
     Done,
 }
@@ -337,7 +380,7 @@ enum Phase {
 #[must_use = "futures do nothing unless .awaited or polled"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
-    waiter: Waiter,
+    waiter: DataWaiter,
     phase: Phase,
 }
 
@@ -352,62 +395,75 @@ impl Future for BarrierWait<'_> {
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         let barrier = this.barrier;
 
-        let generation = match this.phase {
-            Phase::Start => match barrier.arrive(waiter.as_mut()) {
-                None => {
+        match this.phase {
+            Phase::Start => {
+                if barrier.n == 1 {
+                    // Every arrival completes its generation and nobody
+                    // ever waits: nothing to count.
                     this.phase = Phase::Done;
                     return Poll::Ready(BarrierWaitResult { leader: true });
                 }
-                Some(generation) => {
-                    this.phase = Phase::Arrived(generation);
-                    generation
-                }
-            },
-            Phase::Arrived(generation) => generation,
-            Phase::Done => panic!("turnstile-sync: barrier wait future polled after it completed"),
-        };
-
-        loop {
-            if waiter.is_registered() {
-                match waiter.as_mut().poll_notified(&barrier.queue, cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(()) => {}
-                }
-                if barrier.released(generation, false) {
+                // The last arrival needs no waker: guess from a snapshot
+                // whether to clone one (outside the lock) before arriving.
+                // Relaxed: only a guess; `arrive` decides under the lock.
+                let mut waker =
+                    (barrier.arrived.load(Relaxed) + 1 != barrier.n).then(|| cx.waker().clone());
+                let leader = loop {
+                    match barrier.arrive(waiter.as_mut(), &mut waker) {
+                        Ok(leader) => break leader,
+                        Err(()) => waker = Some(cx.waker().clone()),
+                    }
+                };
+                if leader {
                     this.phase = Phase::Done;
-                    return Poll::Ready(BarrierWaitResult { leader: false });
+                    Poll::Ready(BarrierWaitResult { leader: true })
+                } else {
+                    this.phase = Phase::Arrived;
+                    Poll::Pending
                 }
-                // Notified by the release of the generation before ours (we
-                // registered between its leader's write and its notify):
-                // wait again.
             }
-            waiter.as_mut().register(&barrier.queue);
-            if barrier.released(generation, true) {
-                // Released without a notification reaching us yet; one that
-                // comes is for this release, which needs nothing more.
-                waiter.as_mut().withdraw(&barrier.queue);
-                this.phase = Phase::Done;
-                return Poll::Ready(BarrierWaitResult { leader: false });
-            }
+            Phase::Arrived => match waiter.poll(&barrier.queue, cx) {
+                Poll::Ready(_released) => {
+                    this.phase = Phase::Done;
+                    Poll::Ready(BarrierWaitResult { leader: false })
+                }
+                Poll::Pending => Poll::Pending,
+            },
+            Phase::Done => panic!("turnstile-sync: barrier wait future polled after it completed"),
         }
     }
 }
 
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
-        if let Phase::Arrived(generation) = self.phase {
-            // Take the arrival back first, so the generation cannot be
-            // released on its account from here on.
-            self.barrier.withdraw_arrival(generation);
+        if let Phase::Arrived = self.phase {
+            let barrier = self.barrier;
             // SAFETY: `drop` is the last use of the future, which was pinned
             // when it was polled; `waiter` is not moved.
             let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-            if waiter.is_registered() {
-                // Withdraw, not cancel: every notification on this queue is a
-                // notify-all, so there is nobody to pass one on to, and
-                // passing it would wake a waiter of the next generation for
-                // nothing.
-                waiter.withdraw(&self.barrier.queue);
+            let more = waiter.leave(&barrier.queue, |locked, left| {
+                let generation = barrier.generation();
+                match left {
+                    // A live arrival of the current generation: take it
+                    // back, so the generation cannot be released on its
+                    // account.
+                    Left::Queued(arrived_in) if arrived_in == generation => {
+                        // Relaxed: under the queue's lock (see the field).
+                        let arrived = barrier.arrived.load(Relaxed);
+                        debug_assert!(arrived > 0, "barrier arrival count underflow");
+                        barrier.arrived.store(arrived - 1, Relaxed);
+                    }
+                    // Released (queued in the released prefix, or finished
+                    // and not yet told): the arrival was consumed by the
+                    // release, and nothing changes. See the module docs for
+                    // why the generation comparison above cannot mistake
+                    // one for the other.
+                    Left::Queued(_) | Left::Done(..) => {}
+                }
+                barrier.finish_released(locked, generation)
+            });
+            if more == Some(true) {
+                barrier.finish_all_released();
             }
         }
     }

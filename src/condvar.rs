@@ -11,10 +11,16 @@
 //! `notify_one` is the wait layer's `notify_additional(1)`: each call wakes
 //! one more waiter that had not been woken yet, so two calls wake two
 //! waiters. A notified future that is dropped before it resolved passes the
-//! notification on as the same kind: one more waiter is woken in its place,
-//! exactly one, so `notify_one`'s count is kept. (Dropped while still in the
-//! queue, the wait layer's `cancel` does it; dropped while re-locking the
-//! mutex, the future calls `notify_additional(1)` itself.)
+//! notification on as the kind it was. One from `notify_one` wakes one more
+//! waiter in its place, exactly one, so `notify_one`'s count is kept. One
+//! from `notify_all` is passed on as an ordinary notify, "at least one waiter
+//! holds a wakeup": it wakes the oldest waiter not yet woken (one that came
+//! after the `notify_all`) only if no other woken waiter is still pending,
+//! and otherwise does nothing (every task waiting at the `notify_all` was
+//! woken by it). (Dropped while still in the queue, the wait layer's
+//! `cancel` does this; dropped while re-locking the mutex, the future calls
+//! `notify_additional(1)` itself, whatever woke it, so then one more waiter
+//! is woken even after a `notify_all`: at worst a spurious wakeup.)
 
 use core::fmt;
 use core::future::Future;
@@ -118,10 +124,15 @@ impl Condvar {
     ///
     /// Dropping the future is safe at any point. Before its first poll it
     /// drops the guard (unlocking). While waiting it leaves the queue; if it
-    /// had been notified, the notification goes to one other waiter, so no
-    /// wakeup is lost. Dropped while re-locking after a notification, it
-    /// leaves the mutex's queue and also passes the notification to one
-    /// other waiter: a wakeup is only consumed by a future that resolves.
+    /// had been notified, it passes the wakeup on, so none is lost: one from
+    /// [`notify_one`](Self::notify_one) wakes exactly one other waiter that
+    /// had not been woken; one from [`notify_all`](Self::notify_all) wakes
+    /// the oldest waiter not yet woken only if no other woken waiter is still
+    /// pending (everyone waiting at the `notify_all` was woken by it), and
+    /// otherwise nobody. Dropped while re-locking after a notification of
+    /// either kind, it leaves the mutex's queue and wakes one more waiter
+    /// that had not been woken: a wakeup is only consumed by a future that
+    /// resolves.
     /// In every case the guard is gone: a dropped wait does not give the
     /// lock back to the caller.
     ///

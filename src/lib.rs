@@ -193,7 +193,8 @@
 //!
 //! The [`Mutex`] instead uses *bounded barging*. Waiters queue in FIFO order
 //! and are woken one at a time. A released lock is free for anyone, including
-//! the task that just released it: that keeps throughput high. A woken waiter that finds the lock taken again has lost a
+//! the task that just released it and a queued waiter polled again before
+//! its turn (by a `select!`, say): that keeps throughput high. A woken waiter that finds the lock taken again has lost a
 //! race and queues again at the back. After four lost races it switches the
 //! lock into hand-off mode, where new callers (and `try_lock`) queue instead
 //! of barging and the lock passes down the queue until that waiter has it. So
@@ -217,22 +218,53 @@
 //!
 //! Every future may be dropped at any point. A dropped lock future leaves the
 //! queue; if it had been woken, the wakeup passes to the next waiter, so none
-//! is lost. The same holds for a dropped [`Condvar::wait`] future, whose
-//! wakeup goes to exactly one other waiter, and for a dropped
-//! [`Notify::notified`] future, whose `notify_one` goes to the next waiter
-//! or is stored if nobody waits. A dropped [`RwLock::write`]
+//! is lost. The same holds for a dropped [`Condvar::wait`] future: a wakeup
+//! from `notify_one` goes to exactly one other waiter, one from `notify_all`
+//! to another only if no woken waiter is still pending (see
+//! [`Condvar::wait`]); and for a dropped [`Notify::notified`] future, whose
+//! `notify_one` goes to the next waiter or is stored if nobody waits. A
+//! dropped [`RwLock::write`]
 //! future also stops holding back the readers queued behind it, and a dropped
 //! upgrade releases the upgradable lock it owned. A dropped [`Barrier::wait`]
-//! future takes its arrival back unless its generation was already released,
-//! so a barrier never releases for, or elects as leader, a task that stopped
-//! waiting. A dropped [`Semaphore::acquire`] future gives back the permits
+//! future takes its arrival back unless its generation was already released
+//! (which it learns from its own wait-list node, not from a generation number
+//! that could have come round again), so a barrier never releases for, or
+//! elects as leader, a task that stopped waiting, and a released future
+//! dropped any time later changes nothing. A dropped [`Semaphore::acquire`] future gives back the permits
 //! set aside for it and the waiters behind it are served at once; one that
 //! was granted its permits but not polled again gives them back too.
 //!
+//! Leaking is another matter. A future that was polled and is waiting, then
+//! leaked (`mem::forget` of a boxed future, a leaked `Box::pin`), keeps its
+//! place in the wait list for good and keeps whatever it held, as with
+//! tokio's and async-lock's primitives (leaking is safe, never unsound, but
+//! it can stall the primitive):
+//!
+//! - [`Mutex`]: a leaked lock future that had been woken keeps the wakeup,
+//!   so later releases wake nobody (a woken waiter counts as on its way);
+//!   one counted as starving keeps the mutex in hand-off mode, so the free
+//!   mutex refuses `try_lock` and every new `lock()` waits for good.
+//! - [`RwLock`]: a leaked write or upgrade future still counts as waiting,
+//!   so new readers queue behind it for good; one that had been woken keeps
+//!   the wakeup, as with the mutex.
+//! - [`Semaphore`]: a leaked acquire future keeps its place in the FIFO
+//!   queue, so once it is at the head every permit released goes to it and
+//!   nobody behind it is served.
+//! - [`Condvar`]: a leaked wait future still queued swallows the
+//!   `notify_one` that reaches it; one leaked while re-locking is a leaked
+//!   mutex lock future.
+//! - [`Barrier`]: a leaked wait future counts as an arrival that never sees
+//!   its release; later generations are unaffected.
+//! - [`Latch`]: a leaked wait future costs only its memory.
+//!
+//! So drop the futures you no longer want; do not leak them. (Leaking a
+//! guard, as with std, keeps the lock held or the permits taken;
+//! [`SemaphoreGuard::forget`] does that on purpose.)
+//!
 //! # Wakers
 //!
-//! In the bare tier, and for the [`Semaphore`] in every tier, no waker code
-//! runs inside the wait list's lock: a waker's `wake`, `clone` or `drop` may
+//! In the bare tier, and for the [`Semaphore`] and the [`Barrier`] in every
+//! tier, no waker code runs inside the wait list's lock: a waker's `wake`, `clone` or `drop` may
 //! call back into the primitive (lock, release, poll or drop a waiting
 //! future). In the `alloc` and `std` tiers,
 //! `event-listener` runs `wake`, and drops replaced wakers, while it holds the

@@ -276,3 +276,98 @@ fn threads_stress() {
     });
     assert_eq!(leaders.load(SeqCst), generations);
 }
+
+/// Issue 10, §4: a future that arrived in generation G, was released but
+/// never polled again, and is dropped when the generation counter has come
+/// round to G again must not take back an arrival of that new generation
+/// (with n = 2 both live waiters would then wait forever). The counter is
+/// advanced by a test hook, as if that many generations had passed.
+#[test]
+fn released_arrival_dropped_after_the_generation_wraps_withdraws_nothing() {
+    let barrier = Barrier::new(2);
+    let (wa, wc, wd) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let mut a = Box::pin(barrier.wait());
+    assert_pending(a.as_mut(), wa.waker());
+    let mut b = pin!(barrier.wait());
+    assert!(assert_ready(b.as_mut(), wa.waker()).is_leader());
+    // A was released and is never polled again. The counter comes round to
+    // A's generation.
+    barrier.__skip_generations(barrier.__generation_period() - 1);
+    let mut c = pin!(barrier.wait());
+    assert_pending(c.as_mut(), wc.waker());
+    assert!(format!("{barrier:?}").contains("arrived: 1"), "{barrier:?}");
+    drop(a);
+    assert!(
+        format!("{barrier:?}").contains("arrived: 1"),
+        "the released arrival took back a live one: {barrier:?}"
+    );
+    let mut d = pin!(barrier.wait());
+    match poll_once(d.as_mut(), wd.waker()) {
+        std::task::Poll::Ready(r) => assert!(r.is_leader()),
+        std::task::Poll::Pending => {
+            panic!("two live arrivals of a barrier of 2 were not released")
+        }
+    }
+    assert_eq!(wc.count(), 1);
+    assert!(!assert_ready(c.as_mut(), wc.waker()).is_leader());
+}
+
+/// A release finishes its waiters at most eight per critical section (the
+/// wake batch), so for a moment some are released but still queued. One of
+/// those dropped then — here from the first woken waiter's waker, which
+/// runs between two such critical sections — was released: it takes back
+/// nothing, and the next generation still needs exactly n arrivals.
+#[test]
+fn released_waiter_dropped_before_it_was_finished_withdraws_nothing() {
+    use common::CallbackWaker;
+    use std::sync::Mutex as StdMutex;
+
+    const N: usize = 10;
+    static BARRIER: Barrier = Barrier::new(N);
+    static LAST: StdMutex<Option<Pin<Box<BarrierWait<'static>>>>> = StdMutex::new(None);
+
+    let dropper = CallbackWaker::on_wake(|| drop(LAST.lock().unwrap().take()));
+    let waker = CountingWaker::new();
+    let mut waiters: Vec<Pin<Box<BarrierWait<'static>>>> =
+        (0..N - 2).map(|_| Box::pin(BARRIER.wait())).collect();
+    assert_pending(waiters[0].as_mut(), dropper.waker());
+    for w in &mut waiters[1..] {
+        assert_pending(w.as_mut(), waker.waker());
+    }
+    let mut last = Box::pin(BARRIER.wait());
+    assert_pending(last.as_mut(), waker.waker());
+    *LAST.lock().unwrap() = Some(last);
+    assert!(format!("{BARRIER:?}").contains("arrived: 9"), "{BARRIER:?}");
+
+    let mut leader = pin!(BARRIER.wait());
+    assert!(assert_ready(leader.as_mut(), waker.waker()).is_leader());
+    assert_eq!(dropper.count(), 1);
+    assert!(
+        LAST.lock().unwrap().is_none(),
+        "the last waiter was not dropped"
+    );
+    assert_eq!(
+        waker.count(),
+        N - 3,
+        "every other released waiter woken once"
+    );
+    assert!(format!("{BARRIER:?}").contains("arrived: 0"), "{BARRIER:?}");
+    for w in &mut waiters {
+        assert!(!assert_ready(w.as_mut(), waker.waker()).is_leader());
+    }
+
+    // The next generation: N - 1 arrivals wait, the N-th leads.
+    let mut next: Vec<Pin<Box<BarrierWait<'static>>>> =
+        (0..N).map(|_| Box::pin(BARRIER.wait())).collect();
+    for w in &mut next[..N - 1] {
+        assert_pending(w.as_mut(), waker.waker());
+    }
+    assert!(assert_ready(next[N - 1].as_mut(), waker.waker()).is_leader());
+    for w in &mut next[..N - 1] {
+        assert!(!assert_ready(w.as_mut(), waker.waker()).is_leader());
+    }
+}

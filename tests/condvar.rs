@@ -140,6 +140,84 @@ fn pass_on_is_additional_not_at_least() {
     );
 }
 
+/// After `notify_all` the pass-on is an ordinary notify ("at least one
+/// waiter notified"), not an additional one: a dropped waiter notified by
+/// `notify_all` wakes nobody while another notified waiter is still
+/// pending...
+#[test]
+fn notify_all_pass_on_is_a_no_op_while_another_waiter_is_notified() {
+    let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+    let wakers: Vec<CountingWaker> = (0..3).map(|_| CountingWaker::new()).collect();
+    let mut waits = Vec::new();
+    for k in &wakers[..2] {
+        let mut w = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+        assert_pending(w.as_mut(), k.waker());
+        waits.push(w);
+    }
+    condvar.notify_all();
+    // A waiter that came after the notify_all.
+    let mut late = pin!(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(late.as_mut(), wakers[2].waker());
+    drop(waits.remove(0));
+    assert_eq!(
+        wakers.iter().map(CountingWaker::count).collect::<Vec<_>>(),
+        [1, 1, 0],
+        "the pass-on of a notify_all wakeup went to a later waiter"
+    );
+    drop(assert_ready(waits[0].as_mut(), wakers[1].waker()));
+    assert_pending(late.as_mut(), wakers[2].waker());
+}
+
+/// ...and wakes the oldest un-notified waiter once no other notified waiter
+/// is left.
+#[test]
+fn notify_all_pass_on_wakes_one_later_waiter_when_none_is_notified() {
+    let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+    let wakers: Vec<CountingWaker> = (0..3).map(|_| CountingWaker::new()).collect();
+    let mut a = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(a.as_mut(), wakers[0].waker());
+    condvar.notify_all();
+    let mut b = pin!(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(b.as_mut(), wakers[1].waker());
+    let mut c = pin!(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(c.as_mut(), wakers[2].waker());
+    drop(a);
+    assert_eq!(
+        wakers.iter().map(CountingWaker::count).collect::<Vec<_>>(),
+        [1, 1, 0],
+        "the pass-on must wake exactly the oldest later waiter"
+    );
+    drop(assert_ready(b.as_mut(), wakers[1].waker()));
+    assert_pending(c.as_mut(), wakers[2].waker());
+}
+
+/// Dropped while re-locking, a waiter hands on an additional wakeup whatever
+/// woke it: after `notify_all`, one more waiter that had not been woken is
+/// woken even while another notified waiter is still pending.
+#[test]
+fn dropped_while_relocking_after_notify_all_wakes_one_more() {
+    let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+    let wakers: Vec<CountingWaker> = (0..3).map(|_| CountingWaker::new()).collect();
+    let mut a = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(a.as_mut(), wakers[0].waker());
+    let mut b = pin!(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(b.as_mut(), wakers[1].waker());
+    condvar.notify_all();
+    let mut late = pin!(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(late.as_mut(), wakers[2].waker());
+    let holder = mutex.try_lock().unwrap();
+    assert_pending(a.as_mut(), wakers[0].waker()); // re-locking, mutex held
+    drop(a);
+    assert_eq!(
+        wakers.iter().map(CountingWaker::count).collect::<Vec<_>>(),
+        [1, 1, 1],
+        "dropped while re-locking: one more waiter is woken"
+    );
+    drop(holder);
+    drop(assert_ready(b.as_mut(), wakers[1].waker()));
+    drop(assert_ready(late.as_mut(), wakers[2].waker()));
+}
+
 /// Notified, then dropped while re-locking a contended mutex: the wakeup
 /// was never delivered to the caller, so it goes to another waiter.
 #[test]

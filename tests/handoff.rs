@@ -517,3 +517,57 @@ fn cancelled_starving_waiter_does_not_strand_a_newcomer() {
     assert!(!MUTEX.is_locked());
     assert!(MUTEX.try_lock().is_some());
 }
+
+/// "A released lock is free for anyone" includes a queued waiter that is
+/// polled without having been woken (a spurious poll: woken for another
+/// reason, e.g. by another branch of a `select!`). While nobody is starving
+/// it takes a free lock, as `try_lock` by a newcomer would, instead of
+/// staying pending behind the newcomer.
+#[test]
+fn queued_waiter_polled_spuriously_takes_a_free_lock() {
+    let mutex = Mutex::new(0);
+    let holder = mutex.try_lock().unwrap();
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let mut a = pin!(mutex.lock());
+    let mut b = pin!(mutex.lock());
+    assert_pending(a.as_mut(), wa.waker());
+    assert_pending(b.as_mut(), wb.waker());
+    drop(holder); // wakes A, the head
+    assert_eq!((wa.count(), wb.count()), (1, 0));
+    // B is polled before A runs, without a wakeup of its own.
+    let mut guard = assert_ready(b.as_mut(), wb.waker());
+    *guard += 1;
+    // A lost a race, as to any barger, and is woken by B's release.
+    assert_pending(a.as_mut(), wa.waker());
+    drop(guard);
+    assert_eq!((wa.count(), wb.count()), (2, 0));
+    let guard = assert_ready(a.as_mut(), wa.waker());
+    assert_eq!(*guard, 1);
+    drop(guard);
+    assert!(mutex.try_lock().is_some());
+    assert_eq!(wa.outstanding_clones() + wb.outstanding_clones(), 0);
+}
+
+/// The same spurious poll does not barge in hand-off mode: the free lock is
+/// reserved for the starving waiter.
+#[test]
+fn queued_waiter_polled_spuriously_does_not_barge_in_handoff_mode() {
+    let mutex = Mutex::new(0);
+    let holder = mutex.try_lock().unwrap();
+    let (ws, wb) = (CountingWaker::new(), CountingWaker::new());
+    let mut starving = pin!(mutex.lock());
+    assert_pending(starving.as_mut(), ws.waker());
+    let holder = lose_races(&mutex, holder, starving.as_mut(), &ws, HANDOFF_AFTER);
+    let mut behind = pin!(mutex.lock());
+    assert_pending(behind.as_mut(), wb.waker());
+    drop(holder); // hand-off: wakes the starving waiter
+    assert!(!mutex.is_locked());
+    assert_pending(behind.as_mut(), wb.waker());
+    assert!(!mutex.is_locked());
+    let guard = assert_ready(starving.as_mut(), ws.waker());
+    assert_eq!(wb.count(), 0);
+    drop(guard);
+    assert_eq!(wb.count(), 1);
+    drop(assert_ready(behind.as_mut(), wb.waker()));
+    assert!(mutex.try_lock().is_some());
+}

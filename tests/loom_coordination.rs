@@ -99,6 +99,66 @@ fn drive_or_pending<F: Future + Unpin>(mut fut: F) -> (Option<F>, Option<F::Outp
     }
 }
 
+/// Barrier 3. n = 2. A released waiter's drop races its own release and the
+/// next generation: A arrived (pending); then B's thread arrives, C's thread
+/// arrives and A's thread drops A, all at once. Either A's drop came first
+/// and took its arrival back (B and C then complete one generation
+/// together), or B's or C's arrival completed A's generation, and A's drop,
+/// whenever it runs — while the release is still under way or after it —
+/// takes back nothing: the other of B and C waits in the next generation
+/// until a fourth arrival D. Never two leaders in a generation, never a live
+/// arrival lost (a waiter left without its partner waits forever, which loom
+/// reports as a deadlock), and the barrier ends at rest.
+#[test]
+fn barrier_released_drop_vs_release_and_next_generation() {
+    loom::lazy_static! {
+        static ref B: Barrier = Barrier::new(2);
+    }
+    model(5, || {
+        let b: &'static Barrier = &B;
+        let mut a = Box::pin(b.wait());
+        assert!(poll_once(&mut a).is_pending());
+        let arrive = move || {
+            let mut f = Box::pin(b.wait());
+            match poll_once(&mut f) {
+                Poll::Ready(r) => (Some(r.is_leader()), None),
+                Poll::Pending => (None, Some(f)),
+            }
+        };
+        let ta = thread::spawn(move || drop(a));
+        let tb = thread::spawn(arrive);
+        let tc = thread::spawn(arrive);
+        ta.join().unwrap();
+        let results = [tb.join().unwrap(), tc.join().unwrap()];
+        let mut d = Box::pin(b.wait());
+        match results {
+            // A withdrew first: B and C made a generation of their own.
+            [(Some(x), None), (Some(y), None)] => {
+                assert!(x != y, "one leader per generation");
+                assert!(poll_once(&mut d).is_pending(), "D released alone");
+                drop(d);
+            }
+            // The ready one completed a generation: A's (the pending one
+            // then waits for D), or the pending one's (A withdrew first).
+            [(Some(leader), None), (None, Some(pending))]
+            | [(None, Some(pending)), (Some(leader), None)] => {
+                assert!(leader, "the arrival completing a generation leads");
+                if let Poll::Ready(r) = poll_once(&mut d) {
+                    assert!(r.is_leader());
+                }
+                // If D is alone, the pending one must have been released
+                // already; had A's drop taken back its arrival instead, this
+                // waits forever (a loom deadlock).
+                let (r, _) = drive(pending);
+                assert!(!r.is_leader(), "two leaders in one generation");
+                drop(d);
+            }
+            _ => panic!("two live arrivals of a barrier of 2 both wait"),
+        }
+        assert_eq!(format!("{b:?}"), "Barrier { n: 2, arrived: 0 }");
+    });
+}
+
 /// Barrier 2. n = 2, two threads each pass two generations, writing a
 /// cell before each wait and reading the other's after it. Proves the
 /// release orders every arrival's writes before every waiter's reads

@@ -326,3 +326,37 @@ fn starving_waiter_cancelled() {
         assert_eq!(final_value(m), BARGING_ROUNDS + 1 + acquired);
     });
 }
+
+/// Model 6. A spurious poll racing a release. A and B are queued behind
+/// main, A first; main releases (notifying A) while A's thread drives A and
+/// B's thread polls B once without any wakeup (as a `select!` polls a branch
+/// woken by another one), then drives it. B's extra poll may find the lock
+/// held, or free and take it (A then loses a race and re-queues), possibly
+/// withdrawing a notification that reached it meanwhile. Proves mutual
+/// exclusion, no lost wakeup (both finish), and the mutex ends at rest.
+#[test]
+fn spurious_poll_vs_release() {
+    loom::lazy_static! {
+        static ref M: Mutex<usize> = Mutex::new(0);
+    }
+    model(3, || {
+        let m: &'static Mutex<usize> = &M;
+        let mut held = m.try_lock().unwrap();
+        let mut a = Box::pin(m.lock());
+        let mut b = Box::pin(m.lock());
+        assert!(poll_once(&mut a).is_pending());
+        assert!(poll_once(&mut b).is_pending());
+        let ta = thread::spawn(move || bump(&mut drive(a).0));
+        let tb = thread::spawn(move || match poll_once(&mut b) {
+            Poll::Ready(mut guard) => bump(&mut guard),
+            Poll::Pending => bump(&mut drive(b).0),
+        });
+        // Written after the other threads started: their critical sections
+        // must happen-after this one.
+        bump(&mut held);
+        drop(held);
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(final_value(m), 3);
+    });
+}

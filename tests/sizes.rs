@@ -68,11 +68,12 @@ fn arc_sizes() {
     assert_eq!(lock, size_of::<Lock<'static, ()>>());
 }
 
-/// Barrier, Latch and Condvar. Event-listener tiers, 64-bit: `Barrier` is the
-/// state word, `n` and event-listener's pointer (≤ 24 bytes); `Latch` the
-/// count and the pointer (≤ 16); `Condvar` the pointer alone (≤ 16). Bare
-/// tier: each adds the 3-word queue (head, tail, notified count) instead of
-/// the pointer.
+/// Barrier, Latch and Condvar. Event-listener tiers, 64-bit: `Barrier` is
+/// the arrival count, `n` and its lazily boxed data queue (≤ 24 bytes);
+/// `Latch` the count and event-listener's pointer (≤ 16); `Condvar` the
+/// pointer alone (≤ 16). Bare tier: each adds its 3-word queue inline
+/// (head, tail, and the notified count or, for the barrier, the generation)
+/// instead of the pointer.
 #[test]
 fn coordination_sizes() {
     use turnstile_sync::{Barrier, BarrierWait, Condvar, CondvarWait, Latch, LatchWait};

@@ -200,9 +200,13 @@ fn dropped_notified_waiter_without_successor_leaves_the_mutex_free() {
     drop(assert_ready(c.as_mut(), wc.waker()));
 }
 
-/// Waiters that are already queued never barge: with nobody else calling
-/// `lock`, they are served strictly in the order they queued, each woken
-/// exactly once, and one release wakes exactly one of them.
+/// With nobody else calling `lock`, queued waiters are woken and served
+/// strictly in the order they queued, each woken exactly once, and one
+/// release wakes exactly one of them. Polls of the others while the lock is
+/// held (a queued waiter polled without a wakeup) do not jump the queue.
+/// (A queued waiter polled while the lock is *free* may take it, as any
+/// caller may: `queued_waiter_polled_spuriously_takes_a_free_lock` in
+/// `tests/handoff.rs`.)
 #[test]
 fn queued_waiters_are_served_in_fifo_order() {
     const N: usize = 8;
@@ -223,21 +227,24 @@ fn queued_waiters_are_served_in_fifo_order() {
             (0..=turn).collect::<Vec<_>>(),
             "turn {turn}: wrong set woken"
         );
-        // Poll everyone still waiting, last in line first, so a waiter that
-        // was not woken gets every chance to jump the queue.
+        // The woken head runs first, as an executor would run it...
+        match poll_once(locks[turn].as_mut(), wakers[turn].waker()) {
+            Poll::Ready(mut g) => {
+                g.push(turn);
+                guard = Some(g);
+                done[turn] = true;
+            }
+            Poll::Pending => panic!("turn {turn}: the head of the queue did not acquire"),
+        }
+        // ...then everyone still waiting is polled, last in line first, so a
+        // waiter that was not woken gets every chance to jump the queue.
         let still_waiting: Vec<usize> = (0..N).rev().filter(|&i| !done[i]).collect();
         for i in still_waiting {
-            if let Poll::Ready(mut g) = poll_once(locks[i].as_mut(), wakers[i].waker()) {
-                assert!(guard.is_none(), "two guards at once");
-                g.push(i);
-                guard = Some(g);
-                done[i] = true;
-            }
+            assert!(
+                poll_once(locks[i].as_mut(), wakers[i].waker()).is_pending(),
+                "turn {turn}: waiter {i} acquired while the head held the lock"
+            );
         }
-        assert!(
-            done[turn],
-            "turn {turn}: the head of the queue did not acquire"
-        );
     }
     drop(guard);
     for (i, waker) in wakers.iter().enumerate() {
@@ -301,6 +308,10 @@ fn woken_waiter_that_loses_a_race_is_woken_again() {
 /// A waiter polled again before its wakeup was delivered (the release
 /// happened, the waker fired, the task was not scheduled yet) still finds the
 /// notification and acquires; an unrelated poll in between does not eat it.
+/// (The unrelated poll comes while a barger holds the lock: a queued waiter
+/// polled while the lock is free takes it, see
+/// `queued_waiter_polled_spuriously_takes_a_free_lock` in
+/// `tests/handoff.rs`.)
 #[test]
 fn notification_survives_until_consumed() {
     let mutex = Mutex::new(());
@@ -311,9 +322,13 @@ fn notification_survives_until_consumed() {
     assert_pending(a.as_mut(), wa.waker());
     assert_pending(b.as_mut(), wb.waker());
     drop(holder);
-    // B is polled first (spuriously): it must not take A's turn, and stays
-    // pending without being woken.
+    assert_eq!(wa.count(), 1);
+    let barger = mutex.try_lock().unwrap();
+    // B is polled first (spuriously): it must not take A's notification, and
+    // stays pending without being woken.
     assert_pending(b.as_mut(), wb.waker());
+    drop(barger);
+    assert_eq!((wa.count(), wb.count()), (1, 0));
     let ga = assert_ready(a.as_mut(), wa.waker());
     assert_eq!(wb.count(), 0);
     drop(ga);

@@ -93,7 +93,10 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Dropping the future at any point is safe: it leaves the queue, and a
     /// wakeup it had received goes to the next waiter. Dropping it does not
-    /// unlock a lock it never returned.
+    /// unlock a lock it never returned. Leaking it while it waits
+    /// (`mem::forget`) is another matter: it keeps a wakeup it received, or
+    /// the hand-off mode it started, for good (see the crate docs,
+    /// "Cancellation").
     ///
     /// # Fairness
     ///

@@ -17,7 +17,8 @@
 //! # Fairness: bounded barging
 //!
 //! A released lock is not handed to the queue: whoever asks next takes it,
-//! including the releasing task coming straight back ("barging"). That keeps
+//! including the releasing task coming straight back, or a queued waiter
+//! polled again before its wakeup (by a `select!`, say) ("barging"). That keeps
 //! throughput high, since the lock is never idle while a woken waiter is being
 //! scheduled. A woken waiter that finds the lock taken again has *lost a
 //! race*; it queues again at the tail (event-listener can only append, and
@@ -215,6 +216,27 @@ impl Acquire {
 
         loop {
             if waiter.is_registered() {
+                // Polled while queued, perhaps without a wakeup (a spurious
+                // poll, e.g. from a `select!`): a free lock is free for
+                // anyone while nobody starves, this waiter included, so take
+                // it as `try_lock` would rather than stay pending behind a
+                // newcomer. In hand-off mode the starving field is non-zero
+                // and this is skipped: the lock then goes only to a notified
+                // or starving waiter, below. Relaxed: only decides whether to
+                // try; `waiter_step`'s read-modify-write does the ordering
+                // (and if the lock was taken meanwhile only sets CONTENDED,
+                // which a queued waiter has set anyway).
+                let state = raw.state.load(Relaxed);
+                if state & LOCKED == 0
+                    && state < STARVING_ONE
+                    && raw.waiter_step(false, false, false)
+                {
+                    // A notification that came meanwhile was for the release
+                    // that freed the lock; `waiter_step` set CONTENDED, so our
+                    // release notifies whoever is still queued.
+                    waiter.as_mut().withdraw(&raw.queue);
+                    return Poll::Ready(());
+                }
                 match waiter.as_mut().poll_notified(&raw.queue, cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(()) => {}

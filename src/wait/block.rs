@@ -6,7 +6,7 @@ use core::future::Future;
 /// Polls `future` to completion on this thread, parking between polls.
 #[cfg(not(loom))]
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    use core::pin::pin;
+    use core::pin::{pin, Pin};
     use core::task::{Context, Poll};
     use std::sync::Arc;
     use std::task::{Wake, Waker};
@@ -28,8 +28,7 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         static WAKER: Waker = Waker::from(Arc::new(Unparker(thread::current())));
     }
 
-    let mut future = pin!(future);
-    WAKER.with(|waker| {
+    fn run<F: Future>(mut future: Pin<&mut F>, waker: &Waker) -> F::Output {
         let mut cx = Context::from_waker(waker);
         loop {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
@@ -40,7 +39,17 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
             // poll again.
             thread::park();
         }
-    })
+    }
+
+    let mut future = pin!(future);
+    // `try_with`, not `with`: called from another thread-local's destructor,
+    // `WAKER` may already be gone, and `with` would panic where
+    // `std::sync::Mutex` works. The closure does not run then, so the future
+    // is untouched and runs below with a waker made for this call.
+    if let Ok(output) = WAKER.try_with(|waker| run(future.as_mut(), waker)) {
+        return output;
+    }
+    run(future, &Waker::from(Arc::new(Unparker(thread::current()))))
 }
 
 /// Under loom, loom's own executor so the models can use the blocking API.

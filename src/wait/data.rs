@@ -7,7 +7,9 @@
 //! this queue lets its user, holding the queue's lock ([`DataQueue::with`]),
 //! read and change the head waiter's data (for the semaphore: the permits it
 //! still needs) and take waiters off the head with an outcome of its choosing
-//! (granted, closed).
+//! (granted, closed). The barrier uses it too: each waiter's word is the
+//! generation it arrived in, and being finished is what tells a waiter (or
+//! its dropped future) that its generation was released.
 //!
 //! It is one intrusive FIFO list ([`super::list`]) in every tier. What
 //! differs is where its parts live:

@@ -13,7 +13,8 @@
 //!   pinned futures, guarded by `critical-section`; it never allocates.
 //!
 //! [`DataQueue`] (module `data`) is for waiters that carry a word of data the
-//! releaser must see — a semaphore waiter's permit count — which
+//! releaser must see — a semaphore waiter's permit count, a barrier waiter's
+//! generation — which
 //! event-listener cannot give: its user works on the head of the queue under
 //! the queue's lock, changing the head's data and taking waiters off with an
 //! outcome. The `Notify` uses it too: a waiter's word is its generation, and
