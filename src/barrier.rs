@@ -369,6 +369,15 @@ impl Future for BarrierWait<'_> {
 
         loop {
             if waiter.is_registered() {
+                // A released generation is done with, notified or not: the
+                // waiter does not depend on a wakeup reaching it (the leader's
+                // notify-all may have been cut short by a panicking waker).
+                // A notification it holds is for this release: dropped.
+                if barrier.released(generation, false) {
+                    waiter.as_mut().withdraw(&barrier.queue);
+                    this.phase = Phase::Done;
+                    return Poll::Ready(BarrierWaitResult { leader: false });
+                }
                 match waiter.as_mut().poll_notified(&barrier.queue, cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(()) => {}

@@ -299,6 +299,16 @@ impl Future for LatchWait<'_> {
         }
         loop {
             if waiter.is_registered() {
+                // Open is final, so a waiter that sees it is done, notified
+                // or not: it does not depend on a wakeup reaching it (the
+                // notify-all that opened the latch may have been cut short
+                // by a panicking waker). The notification, if any, is
+                // dropped: nobody else needs it.
+                if latch.try_wait() {
+                    waiter.as_mut().withdraw(&latch.queue);
+                    this.done = true;
+                    return Poll::Ready(());
+                }
                 match waiter.as_mut().poll_notified(&latch.queue, cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(()) => {}
