@@ -70,6 +70,10 @@ impl Latch {
     /// If the latch is open already (the count is zero): counting down past
     /// zero is a bug in the caller. The count stays zero.
     ///
+    /// With the panic of a waiter's waker that panics when this opens the
+    /// latch, once every other waiter has been woken; the latch is open
+    /// regardless (see [Wakers](crate#wakers)).
+    ///
     /// # Examples
     ///
     /// ```
@@ -90,6 +94,8 @@ impl Latch {
     ///
     /// If `n` is more than the count left: counting down past zero is a bug
     /// in the caller. The count is left as it was.
+    ///
+    /// As [`count_down`](Self::count_down), if a waiter's waker panics.
     ///
     /// # Examples
     ///

@@ -165,6 +165,10 @@ impl Semaphore {
     /// permits in all, counting those held in guards (when they come back,
     /// the semaphore would hold them all); the count is left as it was.
     ///
+    /// With the panic of a served waiter's waker that panics, once every
+    /// waiter the new permits serve has been served and woken; the permits
+    /// are added regardless (see [Wakers](crate#wakers)).
+    ///
     /// # Examples
     ///
     /// ```
@@ -205,6 +209,10 @@ impl Semaphore {
     /// Closes the semaphore: every waiter fails with [`Closed`], and so does
     /// every later acquire. Guards already handed out are unaffected and
     /// still return their permits. Closing twice is harmless.
+    ///
+    /// If a waiter's waker panics, the panic propagates from here once every
+    /// other waiter has been failed and woken; the semaphore is closed
+    /// regardless (see [Wakers](crate#wakers)).
     ///
     /// Permits that had been set aside for a waiter that needed more come
     /// back when that waiter's future sees the failure (is polled) or is

@@ -31,7 +31,8 @@
 //! As in the bare tier's `WaitQueue`, no waker code runs under the lock:
 //! wakers of finished waiters are collected (at most [`WAKE_BATCH`] per
 //! critical section) and woken after it, a replaced waker is dropped after
-//! it, and a new one is cloned before it.
+//! it, and a new one is cloned before it. A waker that panics does not stop
+//! the critical sections still due ([`DataQueue::with_rounds`]).
 
 use core::cell::UnsafeCell;
 use core::pin::Pin;
