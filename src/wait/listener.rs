@@ -28,6 +28,7 @@
 //!   during unwinding). no_std builds normally use `panic = "abort"`, where
 //!   a panicking waker aborts anyway and this costs nothing.
 
+#[cfg(not(feature = "std"))]
 use core::future::Future;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
@@ -125,15 +126,7 @@ impl Waiter {
         #[cfg(not(feature = "std"))]
         let poll = Pin::new(listener).poll(cx);
         #[cfg(feature = "std")]
-        let poll = {
-            let (waker, replaced) = wakes::waker_for(&mut this.catch, cx.waker());
-            let poll = Pin::new(listener).poll(&mut Context::from_waker(&waker));
-            // event-listener has swapped in the new wrapper, if there is one,
-            // and let go of the old: the task's old waker is dropped here,
-            // outside event-listener's lock.
-            wakes::recycle(replaced);
-            poll
-        };
+        let poll = wakes::poll(listener, &mut this.catch, cx.waker());
         match poll {
             Poll::Ready(()) => {
                 *this.listener = None;
@@ -204,33 +197,36 @@ mod wakes {
     use alloc::sync::Arc;
     use core::any::Any;
     use core::cell::Cell;
-    use core::ptr::NonNull;
-    use core::task::Waker;
+    use core::future::Future;
+    use core::mem::ManuallyDrop;
+    use core::pin::Pin;
+    use core::task::{Context, Poll, Waker};
     use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
     use std::sync::{Mutex, MutexGuard, PoisonError};
     use std::task::Wake;
 
+    use event_listener::EventListener;
+
     type Payload = Box<dyn Any + Send>;
 
-    /// This thread's innermost [`run`]: `None` outside any; `Some(None)`
-    /// inside one that has caught nothing; `Some(Some(p))` inside one that
-    /// caught the panic `p` (a leaked `Box`, taken back by [`leave`]).
-    type Scope = Option<Option<NonNull<dyn Any + Send>>>;
+    /// Where the innermost [`run`] on this thread keeps the first panic
+    /// caught inside it: a slot on that `run`'s stack.
+    type Slot = Cell<Option<Payload>>;
 
     #[cfg(not(loom))]
     std::thread_local! {
-        /// A `Copy` value with no destructor, so the thread-local stays
-        /// usable while the thread's other thread-locals are destroyed (a
-        /// guard dropped in one of their destructors may release a
-        /// primitive).
-        static SCOPE: Cell<Scope> = const { Cell::new(None) };
+        /// The innermost [`run`]'s [`Slot`], or null outside any. A raw
+        /// pointer has no destructor, so the thread-local stays usable while
+        /// the thread's other thread-locals are destroyed (a guard dropped
+        /// in one of their destructors may release a primitive).
+        static SCOPE: Cell<*const Slot> = const { Cell::new(core::ptr::null()) };
     }
 
     #[cfg(loom)]
     loom::thread_local! {
         /// Loom runs its threads on one OS thread, which would share a `std`
         /// thread-local between them.
-        static SCOPE: Cell<Scope> = Cell::new(None);
+        static SCOPE: Cell<*const Slot> = Cell::new(core::ptr::null());
     }
 
     /// Runs `f`, a call into event-listener that may wake listeners. A
@@ -239,23 +235,25 @@ mod wakes {
     /// unwinding through event-listener. Calls nest (a waker may release
     /// another primitive): each re-raises what was caught inside it.
     pub(super) fn run<R>(f: impl FnOnce() -> R) -> R {
-        let Ok(outer) = SCOPE.try_with(|scope| scope.replace(Some(None))) else {
+        let slot: Slot = Cell::new(None);
+        let Ok(outer) = SCOPE.try_with(|scope| scope.replace(&slot)) else {
             // This thread's thread-locals are unreachable; nothing can be
             // kept, so a panicking wake unwinds at once (`stash`).
             return f();
         };
-        /// Restores the enclosing scope if `f` unwinds after all, which only
-        /// a panic other than a caught wake can make it do.
-        struct Restore(Scope);
-        impl Drop for Restore {
+        /// Puts the enclosing scope back, also if `f` unwinds (which only a
+        /// panic other than a caught wake can make it do), so that `SCOPE`
+        /// never points to `slot` once it is gone.
+        struct Leave(*const Slot);
+        impl Drop for Leave {
             fn drop(&mut self) {
-                drop(leave(self.0));
+                let _ = SCOPE.try_with(|scope| scope.set(self.0));
             }
         }
-        let restore = Restore(outer);
+        let leave = Leave(outer);
         let result = f();
-        core::mem::forget(restore);
-        if let Some(payload) = leave(outer) {
+        drop(leave);
+        if let Some(payload) = slot.take() {
             // event-listener has returned: every listener it was asked to
             // notify is notified and counted. Now the waker's panic goes on.
             resume_unwind(payload);
@@ -263,47 +261,30 @@ mod wakes {
         result
     }
 
-    /// Ends the innermost scope, restoring `outer`; returns what it caught.
-    fn leave(outer: Scope) -> Option<Payload> {
-        let caught = SCOPE
-            .try_with(|scope| scope.replace(outer))
-            .ok()
-            .flatten()
-            .flatten()?;
-        // SAFETY: a caught payload is stored only by `stash`, from
-        // `Box::leak`, and leaves the cell only here, where it was just
-        // replaced: this is its one owner.
-        Some(unsafe { Box::from_raw(caught.as_ptr()) })
-    }
-
     /// Keeps a waker's panic for the innermost [`run`]. A second one in the
     /// same `run` is dropped (the first goes on). Outside any `run` — no call
     /// into event-listener wakes there, but if one did — it unwinds at once,
     /// as the waker would have unwrapped.
     fn stash(payload: Payload) {
-        let mut payload = Some(payload);
-        let outside = SCOPE
-            .try_with(|scope| match scope.get() {
-                None => true,
-                Some(Some(_)) => false,
-                Some(None) => {
-                    if let Some(first) = payload.take() {
-                        scope.set(Some(Some(NonNull::from(Box::leak(first)))));
-                    }
-                    false
-                }
-            })
-            .unwrap_or(true);
-        match payload {
-            Some(payload) if outside => resume_unwind(payload),
-            Some(second) => {
-                // Its drop is the panicking code's own: keep that from
-                // unwinding through event-listener too.
-                if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(second))) {
+        let scope = SCOPE.try_with(Cell::get).unwrap_or(core::ptr::null());
+        if scope.is_null() {
+            resume_unwind(payload);
+        }
+        // SAFETY: a non-null `SCOPE` points to the slot of a `run` on this
+        // thread's stack that has not returned or unwound yet (its `Leave`
+        // puts the enclosing value back first), and we are inside it, on
+        // this thread; only this thread touches the `Cell`.
+        let slot = unsafe { &*scope };
+        match slot.take() {
+            None => slot.set(Some(payload)),
+            Some(first) => {
+                slot.set(Some(first));
+                // The second one's drop is the panicking code's own: keep that
+                // from unwinding through event-listener too.
+                if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
                     core::mem::forget(again);
                 }
             }
-            None => {}
         }
     }
 
@@ -345,22 +326,53 @@ mod wakes {
         }
     }
 
-    /// The waker to give event-listener for the task's `task`, from `slot`:
-    /// - the wrapper there, if it holds a waker that wakes the same task
-    ///   (event-listener then keeps the one it has: no allocation, no waker
-    ///   code);
-    /// - the wrapper there, refilled, if nobody else holds it (its wake
-    ///   emptied it: the poll that follows is the one that sees the
-    ///   notification);
-    /// - else a new one (see [`wrap`]), which replaces it in `slot`.
-    ///
-    /// Also returns a replaced wrapper, for [`recycle`] once event-listener
-    /// has let go of its clone of it. Any waker code (cloning `task`,
-    /// dropping an old one) runs here, outside event-listener's lock.
-    pub(super) fn waker_for(
+    /// Polls `listener` for the task whose waker is `task`, giving
+    /// event-listener a wrapper from `slot` (see [`wrapper_for`]).
+    pub(super) fn poll(
+        listener: &mut EventListener,
         slot: &mut Option<Arc<CatchWake>>,
         task: &Waker,
-    ) -> (Waker, Option<Arc<CatchWake>>) {
+    ) -> Poll<()> {
+        if slot.as_ref().is_some_and(|w| Arc::strong_count(w) == 1) {
+            // event-listener holds the wrapper from a poll that returned
+            // `Pending` until it wakes it, which it does only when it notifies
+            // the listener: having let go, it has notified us, and this poll
+            // only takes the notification, storing no waker. So it needs no
+            // wrapper: a no-op waker spares refilling one. Were the listener
+            // not notified after all, the no-op waker it would then store is
+            // replaced at once by the poll below.
+            let noop = &mut Context::from_waker(Waker::noop());
+            if Pin::new(&mut *listener).poll(noop).is_ready() {
+                return Poll::Ready(());
+            }
+        }
+        let replaced = wrapper_for(slot, task);
+        let wrapper = slot.as_ref().expect("just filled");
+        // SAFETY: the `Arc` made here shares the reference `slot` holds: no
+        // count is taken, and `ManuallyDrop` gives none back. `slot` is not
+        // touched until `waker` is gone, so the wrapper outlives it; whoever
+        // keeps a waker (event-listener) clones it, taking a count of its own.
+        // `Arc::as_ptr` is the pointer `Arc::into_raw` would return.
+        let waker = ManuallyDrop::new(Waker::from(unsafe { Arc::from_raw(Arc::as_ptr(wrapper)) }));
+        let poll = Pin::new(listener).poll(&mut Context::from_waker(&waker));
+        // event-listener has swapped in the new wrapper, if there is one, and
+        // let go of the old: the task's old waker is dropped here, outside
+        // event-listener's lock.
+        recycle(replaced);
+        poll
+    }
+
+    /// Makes `slot` hold the wrapper to give event-listener for the task's
+    /// `task`:
+    /// - the one there, if it holds a waker that wakes the same task
+    ///   (event-listener then keeps the one it has: no waker code);
+    /// - the one there, refilled, if nobody else holds it;
+    /// - else a new one (see [`wrap`]).
+    ///
+    /// Returns a replaced wrapper, for [`recycle`] once event-listener has
+    /// let go of its clone of it. Any waker code (cloning `task`, dropping an
+    /// old one) runs here, outside event-listener's lock.
+    fn wrapper_for(slot: &mut Option<Arc<CatchWake>>, task: &Waker) -> Option<Arc<CatchWake>> {
         if let Some(current) = slot {
             // `will_wake` compares pointers only: no waker code.
             let same = |held: &Option<Waker>| held.as_ref().is_some_and(|t| t.will_wake(task));
@@ -369,15 +381,13 @@ mod wakes {
                 if !same(held) {
                     drop(held.replace(task.clone()));
                 }
-                return (Waker::from(Arc::clone(current)), None);
+                return None;
             }
             if same(&current.task()) {
-                return (Waker::from(Arc::clone(current)), None);
+                return None;
             }
         }
-        let new = wrap(task.clone());
-        let replaced = slot.replace(Arc::clone(&new));
-        (Waker::from(new), replaced)
+        slot.replace(wrap(task.clone()))
     }
 
     /// A wrapper for `task`: this thread's spare, or a new one.
