@@ -245,7 +245,8 @@ impl Barrier {
         // Allocates the node in the `alloc` tiers, outside the lock.
         waiter.as_mut().prepare();
         let mut unused = None;
-        let (outcome, more) = self.queue.with(|locked| {
+        let outcome = self.queue.with_rounds(
+            |locked| {
             let generation = self.generation();
             let more = self.finish_released(locked, generation);
             // Relaxed: under the queue's lock (see the field).
@@ -271,12 +272,14 @@ impl Barrier {
             } else {
                 (Err(()), more)
             }
-        });
+            },
+            // Released waiters the first critical section had no room for,
+            // in rounds that run even if a waker panics (see
+            // `DataQueue::with_rounds`).
+            |locked| self.finish_released(locked, self.generation()),
+        );
         // Outside the lock: dropping a waker runs waker code.
         drop(unused);
-        if more {
-            self.finish_all_released();
-        }
         outcome
     }
 
@@ -300,10 +303,10 @@ impl Barrier {
     /// Finishes every released waiter, one bounded critical section at a
     /// time.
     fn finish_all_released(&self) {
-        while self
-            .queue
-            .with(|locked| self.finish_released(locked, self.generation()))
-        {}
+        self.queue.with_rounds(
+            |locked| ((), self.finish_released(locked, self.generation())),
+            |locked| self.finish_released(locked, self.generation()),
+        );
     }
 }
 
@@ -441,7 +444,9 @@ impl Drop for BarrierWait<'_> {
             // SAFETY: `drop` is the last use of the future, which was pinned
             // when it was polled; `waiter` is not moved.
             let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-            let more = waiter.leave(&barrier.queue, |locked, left| {
+            waiter.leave(
+                &barrier.queue,
+                |locked, left| {
                 let generation = barrier.generation();
                 match left {
                     // A live arrival of the current generation: take it
@@ -460,11 +465,10 @@ impl Drop for BarrierWait<'_> {
                     // one for the other.
                     Left::Queued(_) | Left::Done(..) => {}
                 }
-                barrier.finish_released(locked, generation)
-            });
-            if more == Some(true) {
-                barrier.finish_all_released();
-            }
+                    ((), barrier.finish_released(locked, generation))
+                },
+                |locked| barrier.finish_released(locked, barrier.generation()),
+            );
         }
     }
 }

@@ -87,6 +87,12 @@ impl Condvar {
     /// Calling it twice wakes two waiters (if there are two). Does nothing
     /// if no task waits: a notification is not stored for later waiters.
     ///
+    /// # Panics
+    ///
+    /// With the panic of the woken waiter's waker, if that panics. The
+    /// waiter is notified all the same: polled again it proceeds, dropped it
+    /// passes the wakeup on (see [Wakers](crate#wakers)).
+    ///
     /// # Examples
     ///
     /// ```
@@ -99,6 +105,11 @@ impl Condvar {
     }
 
     /// Wakes every task waiting now.
+    ///
+    /// # Panics
+    ///
+    /// With the panic of a waiter's waker that panics, once every other
+    /// waiter has been woken (see [Wakers](crate#wakers)).
     ///
     /// # Examples
     ///

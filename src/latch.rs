@@ -70,6 +70,10 @@ impl Latch {
     /// If the latch is open already (the count is zero): counting down past
     /// zero is a bug in the caller. The count stays zero.
     ///
+    /// With the panic of a waiter's waker that panics when this opens the
+    /// latch, once every other waiter has been woken; the latch is open
+    /// regardless (see [Wakers](crate#wakers)).
+    ///
     /// # Examples
     ///
     /// ```
@@ -90,6 +94,8 @@ impl Latch {
     ///
     /// If `n` is more than the count left: counting down past zero is a bug
     /// in the caller. The count is left as it was.
+    ///
+    /// As [`count_down`](Self::count_down), if a waiter's waker panics.
     ///
     /// # Examples
     ///
@@ -299,6 +305,16 @@ impl Future for LatchWait<'_> {
         }
         loop {
             if waiter.is_registered() {
+                // Open is final, so a waiter that sees it is done, notified
+                // or not: it does not depend on a wakeup reaching it (the
+                // notify-all that opened the latch may have been cut short
+                // by a panicking waker). The notification, if any, is
+                // dropped: nobody else needs it.
+                if latch.try_wait() {
+                    waiter.as_mut().withdraw(&latch.queue);
+                    this.done = true;
+                    return Poll::Ready(());
+                }
                 match waiter.as_mut().poll_notified(&latch.queue, cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(()) => {}

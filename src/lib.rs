@@ -274,6 +274,33 @@
 //! must wake someone, deadlocks (`std`) or panics (`alloc` without `std`).
 //! The usual executors' wakers only schedule a task, which is fine.
 //!
+//! A waker whose `wake` panics strands nobody else. The panic reaches the
+//! call that woke it — an unlock or a guard's drop, [`Latch::count_down`],
+//! the last [`Barrier::wait`] arrival's poll, [`Condvar::notify_all`],
+//! [`Semaphore::add_permits`] or [`Semaphore::close`], or a dropped future
+//! passing its wakeup on — as in tokio, but only after that call has
+//! notified and woken every other waiter it was going to: every waiter
+//! behind the broken one is still served, every permit is accounted for,
+//! and the primitive stays usable (`try_lock`, `try_acquire` succeed when it
+//! is free). The waiter whose waker panicked keeps what it was given, a
+//! wakeup or permits, like any woken waiter: polled again it completes;
+//! dropped, it passes the wakeup on or gives the permits back.
+//!
+//! - If a second waker panics in the same call: in the bare tier and for
+//!   the [`Semaphore`] (whose remaining waiters are woken while the first
+//!   panic unwinds) the process aborts, as for any panic in a destructor
+//!   during unwinding; in the `std` tier's other primitives the first panic
+//!   propagates and the later ones are dropped.
+//! - In the `alloc` tier without `std` there is no `catch_unwind`, and
+//!   `event-listener`, which wakes the [`Mutex`], [`RwLock`], [`Barrier`],
+//!   [`Latch`] and [`Condvar`] waiters there, cannot survive a panic
+//!   unwinding through it (its count of notified waiters would be wrong for
+//!   good): such a panic aborts the process instead. no_std builds usually
+//!   set `panic = "abort"`, where any panic aborts anyway.
+//! - Not yet on one [`RwLock`] path: dropping a pending [`Upgrade`] future
+//!   wakes the readers it held back and then releases the upgradable lock;
+//!   if a reader's waker panics, the upgradable lock stays held (issue 10).
+//!
 //! # Minimum supported Rust version
 //!
 //! The library builds with Rust 1.85 (`rust-version` in Cargo.toml) in every

@@ -269,28 +269,26 @@ impl Notify {
     /// one bounded critical section at a time.
     #[cold]
     fn notify_waiters_slow(&self, gen: usize) {
-        loop {
-            let more = self.queue.with(|locked| {
-                // The queue is in registration order, so its stamps only
-                // grow from head to tail: the waiters to wake are a prefix.
-                let more = loop {
-                    match locked.head_data() {
-                        Some(stamp) if older(*stamp, gen) => {
-                            if !locked.has_room() {
-                                break true;
-                            }
-                            locked.finish_head(ALL);
+        let round = |locked: &mut Locked<'_>| {
+            // The queue is in registration order, so its stamps only grow
+            // from head to tail: the waiters to wake are a prefix.
+            let more = loop {
+                match locked.head_data() {
+                    Some(stamp) if older(*stamp, gen) => {
+                        if !locked.has_room() {
+                            break true;
                         }
-                        _ => break false,
+                        locked.finish_head(ALL);
                     }
-                };
-                self.queue_changed(locked);
-                more
-            });
-            if !more {
-                return;
-            }
-        }
+                    _ => break false,
+                }
+            };
+            self.queue_changed(locked);
+            more
+        };
+        // One bounded critical section at a time; the rounds still due run
+        // even if a waker panics (see `DataQueue::with_rounds`).
+        self.queue.with_rounds(|locked| ((), round(locked)), round);
     }
 
     /// A future that completes when this `Notify` is notified: by a
@@ -645,12 +643,19 @@ impl Notified<'_> {
         // it was polled or enabled (that is how it registered); `waiter` is
         // not moved.
         let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-        waiter.leave(&notify.queue, |locked, left| match left {
-            Left::Done(ONE, _) => notify.wake_one(locked),
-            // Woken by `notify_waiters`: every waiter got its own.
-            Left::Done(_, _) => {}
-            Left::Queued(_) => notify.queue_changed(locked),
-        });
+        waiter.leave(
+            &notify.queue,
+            |locked, left| {
+                match left {
+                    Left::Done(ONE, _) => notify.wake_one(locked),
+                    // Woken by `notify_waiters`: every waiter got its own.
+                    Left::Done(_, _) => {}
+                    Left::Queued(_) => notify.queue_changed(locked),
+                }
+                ((), false)
+            },
+            |_| false,
+        );
     }
 }
 

@@ -175,6 +175,10 @@ impl Semaphore {
     /// permits in all, counting those held in guards (when they come back,
     /// the semaphore would hold them all); the count is left as it was.
     ///
+    /// With the panic of a served waiter's waker that panics, once every
+    /// waiter the new permits serve has been served and woken; the permits
+    /// are added regardless (see [Wakers](crate#wakers)).
+    ///
     /// # Examples
     ///
     /// ```
@@ -215,6 +219,10 @@ impl Semaphore {
     /// Closes the semaphore: every waiter fails with [`Closed`], and so does
     /// every later acquire. Guards already handed out are unaffected and
     /// still return their permits. Closing twice is harmless.
+    ///
+    /// If a waiter's waker panics, the panic propagates from here once every
+    /// other waiter has been failed and woken; the semaphore is closed
+    /// regardless (see [Wakers](crate#wakers)).
     ///
     /// Permits that had been set aside for a waiter that needed more come
     /// back when that waiter's future sees the failure (is polled) or is
@@ -604,15 +612,16 @@ impl Semaphore {
 
     /// Runs `first` and then [`settle`](Self::settle) under the queue's lock,
     /// and keeps settling, one bounded critical section at a time, while it
-    /// says there is more to do.
+    /// says there is more to do; a waker that panics does not stop it (see
+    /// [`DataQueue::with_rounds`]).
     fn settle_all(&self, first: impl FnOnce(&mut Locked<'_>)) {
-        let mut more = self.queue.with(|locked| {
-            first(locked);
-            self.settle(locked)
-        });
-        while more {
-            more = self.queue.with(|locked| self.settle(locked));
-        }
+        self.queue.with_rounds(
+            |locked| {
+                first(locked);
+                ((), self.settle(locked))
+            },
+            |locked| self.settle(locked),
+        );
     }
 
     /// Hands the free permits to the waiters, oldest first, under the
@@ -827,17 +836,18 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
             // step), and sets `QUEUED` so newcomers queue behind us. Then
             // park, all in one critical section. The node is allocated and
             // the waker cloned before it, so that no allocator or waker code
-            // runs under the lock.
+            // runs under the lock. If the settle served more waiters than
+            // one wake batch holds, it goes on in further critical sections.
             waiter.as_mut().prepare();
             let waker = cx.waker().clone();
-            let (more, parked) = sem.queue.with(|locked| {
-                waiter.as_mut().push_back(locked, n);
-                let more = sem.settle(locked);
-                (more, waiter.as_mut().park(locked, waker))
-            });
-            if more {
-                sem.settle_all(|_| ());
-            }
+            let parked = sem.queue.with_rounds(
+                |locked| {
+                    waiter.as_mut().push_back(locked, n);
+                    let more = sem.settle(locked);
+                    (waiter.as_mut().park(locked, waker), more)
+                },
+                |locked| sem.settle(locked),
+            );
             match parked {
                 // Parked: whoever finishes us wakes this waker.
                 Ok(()) => return Poll::Pending,
@@ -876,21 +886,22 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
         // SAFETY: `drop` is the last use of the future, which was pinned if
         // it was ever polled; `waiter` is not moved.
         let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-        let more = waiter.leave(&sem.queue, |locked, left| {
-            let held = match left {
-                Left::Queued(still_needed) => n - still_needed,
-                Left::Done(GRANTED, _) => n,
-                Left::Done(_, still_needed) => n - still_needed,
-            };
-            if held != 0 {
-                // Release, as in `release`; the settle below takes them.
-                sem.state.fetch_add(held << PERMIT_SHIFT, Release);
-            }
-            sem.settle(locked)
-        });
-        if more == Some(true) {
-            sem.settle_all(|_| ());
-        }
+        waiter.leave(
+            &sem.queue,
+            |locked, left| {
+                let held = match left {
+                    Left::Queued(still_needed) => n - still_needed,
+                    Left::Done(GRANTED, _) => n,
+                    Left::Done(_, still_needed) => n - still_needed,
+                };
+                if held != 0 {
+                    // Release, as in `release`; the settle below takes them.
+                    sem.state.fetch_add(held << PERMIT_SHIFT, Release);
+                }
+                ((), sem.settle(locked))
+            },
+            |locked| sem.settle(locked),
+        );
     }
 }
 

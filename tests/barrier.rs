@@ -371,3 +371,58 @@ fn released_waiter_dropped_before_it_was_finished_withdraws_nothing() {
         assert!(!assert_ready(w.as_mut(), waker.waker()).is_leader());
     }
 }
+
+/// The first waiter's waker panics when the last of 22 arrives: the
+/// leader's poll passes the panic on, and the twenty waiters queued behind
+/// that waiter are still woken, once each, and released as non-leaders (in
+/// the bare tier the wait list used to stop after the panicking waker's
+/// batch of eight). The first waiter is released too when polled again, and
+/// the next generation meets as usual.
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
+)]
+fn a_panicking_waker_does_not_strand_the_other_barrier_waiters() {
+    use common::{expect_waker_panic, panicking_waker};
+    const N: usize = 22;
+    let barrier = Barrier::new(N);
+    let bomb = panicking_waker();
+    let mut first = Box::pin(barrier.wait());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..N - 2).map(|_| CountingWaker::new()).collect();
+    let mut waits: Vec<_> = wakers
+        .iter()
+        .map(|k| {
+            let mut w = Box::pin(barrier.wait());
+            assert_pending(w.as_mut(), k.waker());
+            w
+        })
+        .collect();
+    let calm = CountingWaker::new();
+    let mut leader = Box::pin(barrier.wait());
+    expect_waker_panic(|| poll_once(leader.as_mut(), calm.waker()));
+    drop(leader);
+    assert_eq!(bomb.count(), 1);
+    let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+    assert_eq!(
+        unwoken,
+        0,
+        "{unwoken} of {} waiters not woken exactly once",
+        N - 2
+    );
+    for (w, k) in waits.iter_mut().zip(&wakers) {
+        assert!(!assert_ready(w.as_mut(), k.waker()).is_leader());
+        assert_eq!(k.outstanding_clones(), 0);
+    }
+    assert!(!assert_ready(first.as_mut(), calm.waker()).is_leader());
+
+    let mut next: Vec<_> = (0..N - 1).map(|_| Box::pin(barrier.wait())).collect();
+    for w in &mut next {
+        assert_pending(w.as_mut(), calm.waker());
+    }
+    assert!(assert_ready(pin!(barrier.wait()).as_mut(), calm.waker()).is_leader());
+    for w in &mut next {
+        assert!(!assert_ready(w.as_mut(), calm.waker()).is_leader());
+    }
+}

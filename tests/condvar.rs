@@ -387,3 +387,83 @@ fn threads_producer_consumers() {
     let g = state.try_lock().unwrap();
     assert_eq!((g.0, g.1), (0, items));
 }
+
+/// The first waiter's waker panics in `notify_all`: the notifier gets the
+/// panic, and the twenty waiters queued behind that one are still woken,
+/// once each, and each re-locks the mutex in turn (in the bare tier the wait
+/// list used to stop after the panicking waker's batch of eight). The first
+/// waiter re-locks too when polled again, and the mutex ends free.
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
+)]
+fn a_panicking_waker_does_not_strand_the_others_of_a_notify_all() {
+    use common::{expect_waker_panic, panicking_waker};
+    let (mutex, condvar) = (Mutex::new(0), Condvar::new());
+    let bomb = panicking_waker();
+    let mut first = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..20).map(|_| CountingWaker::new()).collect();
+    let mut waits: Vec<_> = wakers
+        .iter()
+        .map(|k| {
+            let mut w = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+            assert_pending(w.as_mut(), k.waker());
+            w
+        })
+        .collect();
+    expect_waker_panic(|| condvar.notify_all());
+    assert_eq!(bomb.count(), 1);
+    let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+    assert_eq!(unwoken, 0, "{unwoken} of 20 waiters not woken exactly once");
+    for (w, k) in waits.iter_mut().zip(&wakers) {
+        *assert_ready(w.as_mut(), k.waker()) += 1;
+    }
+    let calm = CountingWaker::new();
+    *assert_ready(first.as_mut(), calm.waker()) += 1;
+    assert_eq!(*mutex.try_lock().expect("the mutex is free"), 21);
+}
+
+/// `notify_one` picks a waiter whose waker panics: the notifier gets the
+/// panic, the picked waiter holds the wakeup, and when it is dropped the
+/// wakeup passes to the next waiter, as for any dropped notified waiter.
+/// Later notifies still reach the rest, one each.
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
+)]
+fn a_notify_one_whose_waker_panics_passes_on_when_its_waiter_is_dropped() {
+    use common::{expect_waker_panic, panicking_waker};
+    let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+    let bomb = panicking_waker();
+    let mut first = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..3).map(|_| CountingWaker::new()).collect();
+    let mut waits: Vec<_> = wakers
+        .iter()
+        .map(|k| {
+            let mut w = Box::pin(condvar.wait(mutex.try_lock().unwrap()));
+            assert_pending(w.as_mut(), k.waker());
+            w
+        })
+        .collect();
+    expect_waker_panic(|| condvar.notify_one());
+    assert_eq!(wakers[0].count(), 0, "notify_one woke two waiters");
+    drop(first);
+    assert_eq!(wakers[0].count(), 1, "the dropped waiter's wakeup was lost");
+    drop(assert_ready(waits[0].as_mut(), wakers[0].waker()));
+    for i in 1..3 {
+        assert_eq!(wakers[i].count(), 0);
+        condvar.notify_one();
+        assert_eq!(
+            wakers[i].count(),
+            1,
+            "notify_one {i} after the panic was lost"
+        );
+        drop(assert_ready(waits[i].as_mut(), wakers[i].waker()));
+    }
+    assert_eq!(bomb.count(), 1);
+    drop(mutex.try_lock().expect("the mutex is free"));
+}

@@ -162,3 +162,43 @@ fn threads_count_down_and_wait() {
         });
     }
 }
+
+/// The first waiter's waker panics when the latch opens: the count-down
+/// passes the panic on, and the twenty waiters queued behind that waiter are
+/// still woken, once each, and complete (in the bare tier the wait list used
+/// to stop after the panicking waker's batch of eight). The first waiter
+/// completes too when polled again, and the latch stays open.
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
+)]
+fn a_panicking_waker_does_not_strand_the_other_latch_waiters() {
+    use common::{expect_waker_panic, panicking_waker};
+    let latch = Latch::new(1);
+    let bomb = panicking_waker();
+    let mut first = Box::pin(latch.wait());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..20).map(|_| CountingWaker::new()).collect();
+    let mut waits: Vec<_> = wakers
+        .iter()
+        .map(|k| {
+            let mut w = Box::pin(latch.wait());
+            assert_pending(w.as_mut(), k.waker());
+            w
+        })
+        .collect();
+    expect_waker_panic(|| latch.count_down());
+    assert!(latch.try_wait());
+    assert_eq!(bomb.count(), 1);
+    let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+    assert_eq!(unwoken, 0, "{unwoken} of 20 waiters not woken exactly once");
+    for (w, k) in waits.iter_mut().zip(&wakers) {
+        assert_ready(w.as_mut(), k.waker());
+        assert_eq!(k.outstanding_clones(), 0);
+    }
+    let calm = CountingWaker::new();
+    assert_ready(first.as_mut(), calm.waker());
+    assert_ready(pin!(latch.wait()).as_mut(), calm.waker());
+    assert_eq!(calm.count(), 0);
+}

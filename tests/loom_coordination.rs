@@ -304,3 +304,51 @@ fn condvar_cancelled_waiter_passes_on() {
         assert_eq!(*m.try_lock().unwrap(), 0);
     });
 }
+
+/// Latch and a panicking waker. Waiters A (whose waker panics), B and C;
+/// one thread opens the latch, another drops A, and C is driven here. If
+/// the count-down notified A first, A's panic reaches it, and B and C are
+/// notified all the same, with event-listener's count of notified
+/// listeners right when A leaves; if A left first, nobody panics. Either
+/// way C completes and B completes when polled. (Before the fix, in the
+/// std tier, a notified A unwound out of event-listener's loop: C was
+/// never woken, and A's leaving underflowed the count.)
+#[test]
+fn latch_panicking_wake_vs_cancel() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::pin::Pin;
+    use std::task::Context;
+    model(3, || {
+        let latch = loom::sync::Arc::new(Latch::new(1));
+        let bomb = loom_common::panicking_waker();
+        // Each waiter owns a clone of the latch it borrows, so it may go to
+        // another thread.
+        let wait = |latch: &loom::sync::Arc<Latch>| {
+            let latch = latch.clone();
+            Box::pin(async move { latch.wait().await })
+        };
+        let mut a = wait(&latch);
+        assert!(Pin::new(&mut a)
+            .poll(&mut Context::from_waker(&bomb))
+            .is_pending());
+        let mut b = wait(&latch);
+        assert!(poll_once(&mut b).is_pending());
+        let mut c = wait(&latch);
+        assert!(poll_once(&mut c).is_pending());
+        let l = latch.clone();
+        let opener =
+            thread::spawn(
+                move || match catch_unwind(AssertUnwindSafe(|| l.count_down())) {
+                    Ok(()) => false,
+                    Err(p) if loom_common::is_waker_panic(&*p) => true,
+                    Err(p) => std::panic::resume_unwind(p),
+                },
+            );
+        let canceller = thread::spawn(move || drop(a));
+        drive(c);
+        opener.join().unwrap();
+        canceller.join().unwrap();
+        assert!(poll_once(&mut b).is_ready(), "B was stranded");
+        assert!(latch.try_wait());
+    });
+}

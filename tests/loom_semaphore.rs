@@ -369,3 +369,78 @@ fn concurrent_adds_vs_max_permits() {
         Semaphore::MAX_PERMITS
     );
 }
+
+/// Model 10. A panicking wake races a cancel, across wake batches. Ten
+/// one-permit waiters: A first, whose waker panics; B second; seven more;
+/// Z last, past the first batch of eight. One thread adds ten permits,
+/// another drops B, and Z is driven here. Whichever of the two settles the
+/// queue wakes A, and A's panic reaches that one (exactly one of them).
+/// Whatever the order, Z is granted and woken — by the second batch, which
+/// runs while A's panic unwinds, or by B's cancel giving its permit back —
+/// and so is everyone else; B's permit, granted or not, ends free. (Before
+/// the fix, with B dropped first, Z was never woken: a loom deadlock.)
+#[test]
+fn panicking_wake_vs_cancel_across_batches() {
+    use std::future::Future;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::task::Context;
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(0);
+    }
+    model(3, || {
+        let s: &'static Semaphore = &S;
+        let bomb = loom_common::panicking_waker();
+        let mut a = Box::pin(s.acquire());
+        assert!(a
+            .as_mut()
+            .poll(&mut Context::from_waker(&bomb))
+            .is_pending());
+        let mut b = Box::pin(s.acquire());
+        assert!(poll_once(&mut b).is_pending());
+        let mut mids: Vec<_> = (0..7)
+            .map(|_| {
+                let mut f = Box::pin(s.acquire());
+                assert!(poll_once(&mut f).is_pending());
+                f
+            })
+            .collect();
+        let mut z = Box::pin(s.acquire());
+        assert!(poll_once(&mut z).is_pending());
+        // Whether `f` unwound with the waker's panic (any other fails).
+        let woke_a = |f: &mut dyn FnMut()| match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(()) => false,
+            Err(p) if loom_common::is_waker_panic(&*p) => true,
+            Err(p) => std::panic::resume_unwind(p),
+        };
+        let adder = thread::spawn(move || woke_a(&mut || s.add_permits(10)));
+        let mut b = Some(b);
+        let canceller = thread::spawn(move || woke_a(&mut || drop(b.take())));
+        let (gz, _) = drive(z);
+        let gz = gz.unwrap();
+        let panics = [adder.join().unwrap(), canceller.join().unwrap()];
+        assert_eq!(
+            panics.iter().filter(|&&p| p).count(),
+            1,
+            "A's panic must reach exactly one caller: {panics:?}"
+        );
+        assert_eq!(
+            s.available_permits(),
+            1,
+            "B's permit, or the one it never took"
+        );
+        let Poll::Ready(Ok(ga)) = poll_once(&mut a) else {
+            panic!("A was not granted");
+        };
+        let guards: Vec<_> = mids
+            .iter_mut()
+            .map(|f| match poll_once(f) {
+                Poll::Ready(Ok(g)) => g,
+                _ => panic!("a waiter was stranded"),
+            })
+            .collect();
+        drop((ga, gz, guards));
+        assert_eq!(s.available_permits(), 10);
+        // Back to zero for the next interleaving.
+        turnstile_sync::SemaphoreGuard::forget(s.try_acquire_many(10).unwrap());
+    });
+}

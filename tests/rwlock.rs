@@ -1000,3 +1000,88 @@ fn threads_with_cancelled_futures() {
     );
     assert_usable(&lock);
 }
+
+/// A write unlock wakes the queued readers and the first one's waker
+/// panics: the unlock passes the panic on, and the twenty readers queued
+/// behind that one are still woken, once each, and all read at once (in the
+/// bare tier the wait list used to stop after the panicking waker's batch of
+/// eight). The first reader gets in too when polled again; afterwards the
+/// lock is at rest and usable.
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
+)]
+fn a_panicking_waker_does_not_strand_the_readers_behind_it() {
+    use common::{expect_waker_panic, panicking_waker};
+    let lock = RwLock::new(0);
+    let writer = lock.try_write().unwrap();
+    let bomb = panicking_waker();
+    let mut first = Box::pin(lock.read());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..20).map(|_| CountingWaker::new()).collect();
+    let mut reads: Vec<_> = wakers
+        .iter()
+        .map(|k| {
+            let mut r = Box::pin(lock.read());
+            assert_pending(r.as_mut(), k.waker());
+            r
+        })
+        .collect();
+    expect_waker_panic(|| drop(writer));
+    assert_eq!(bomb.count(), 1);
+    let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+    assert_eq!(unwoken, 0, "{unwoken} of 20 readers not woken exactly once");
+    let guards: Vec<_> = reads
+        .iter_mut()
+        .zip(&wakers)
+        .map(|(r, k)| assert_ready(r.as_mut(), k.waker()))
+        .collect();
+    assert_eq!(lock.reader_count(), 20);
+    let calm = CountingWaker::new();
+    let last = assert_ready(first.as_mut(), calm.waker());
+    assert_eq!(lock.reader_count(), 21);
+    assert!(lock.try_write().is_none());
+    drop((guards, last));
+    assert_usable(&lock);
+}
+
+/// The writer a write unlock notifies has a waker that panics: the unlock
+/// passes the panic on; once that writer is dropped, its wakeup passes to the
+/// next, and each of the five writers behind it writes in turn, woken once.
+/// Afterwards the lock is at rest and usable.
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
+)]
+fn a_panicking_waker_does_not_strand_the_writers_behind_it() {
+    use common::{expect_waker_panic, panicking_waker};
+    let lock = RwLock::new(0);
+    let writer = lock.try_write().unwrap();
+    let bomb = panicking_waker();
+    let mut first = Box::pin(lock.write());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..5).map(|_| CountingWaker::new()).collect();
+    let mut writes: Vec<_> = wakers
+        .iter()
+        .map(|k| {
+            let mut w = Box::pin(lock.write());
+            assert_pending(w.as_mut(), k.waker());
+            w
+        })
+        .collect();
+    expect_waker_panic(|| drop(writer));
+    assert_eq!(bomb.count(), 1);
+    drop(first);
+    for (i, (w, k)) in writes.iter_mut().zip(&wakers).enumerate() {
+        assert_eq!(k.count(), 1, "writer {i} was not woken");
+        *assert_ready(w.as_mut(), k.waker()) += 1;
+    }
+    assert!(
+        wakers.iter().all(|k| k.count() == 1),
+        "woken more than once"
+    );
+    assert_eq!(*lock.try_read().expect("try_read refused a free lock"), 5);
+    assert_usable(&lock);
+}

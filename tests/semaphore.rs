@@ -1357,6 +1357,104 @@ fn a_panicking_waker_does_not_strand_the_rest_of_its_batch() {
     assert_eq!(sem.available_permits(), 2);
 }
 
+/// Twelve one-permit waiters, the first one's waker panics, and
+/// `add_permits(12)` grants them all: the panic reaches the caller, and the
+/// waiters after the panicking waker's batch of eight are still granted and
+/// woken (the settle used to unwind out of its loop, leaving four waiters
+/// queued, four permits in the word and `try_acquire` refused). Every permit
+/// is accounted for, and the semaphore is usable afterwards.
+#[test]
+fn a_panicking_waker_does_not_strand_the_waiters_after_its_batch() {
+    use common::{expect_waker_panic, panicking_waker};
+    let sem = Semaphore::new(0);
+    let bomb = panicking_waker();
+    let mut first = Box::pin(sem.acquire());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..11).map(|_| CountingWaker::new()).collect();
+    let mut futs: Vec<Fut<'_>> = wakers.iter().map(|k| queued(&sem, 1, k)).collect();
+    expect_waker_panic(|| sem.add_permits(12));
+    assert_eq!(bomb.count(), 1);
+    let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+    assert_eq!(unwoken, 0, "{unwoken} of 11 waiters not woken exactly once");
+    assert_eq!(sem.available_permits(), 0, "permits left in the word");
+    let guards: Vec<_> = futs
+        .iter_mut()
+        .zip(&wakers)
+        .map(|(f, k)| granted(f, k, 1))
+        .collect();
+    let calm = CountingWaker::new();
+    let last = granted(&mut first, &calm, 1);
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    drop((guards, last));
+    assert_eq!(sem.available_permits(), 12);
+    drop(
+        sem.try_acquire_many(12)
+            .expect("try_acquire refused free permits"),
+    );
+}
+
+/// A head waiter that needs more permits than are free holds twelve set
+/// aside; it is dropped, and the twelve pass to the one-permit waiters behind
+/// it, the first of which has a waker that panics: the drop passes the panic
+/// on, and every waiter behind that one is still granted and woken (the
+/// cancel's settle used to stop after the first batch of eight).
+#[test]
+fn a_panicking_waker_does_not_strand_the_waiters_behind_a_cancelled_head() {
+    use common::{expect_waker_panic, panicking_waker};
+    let sem = Semaphore::new(0);
+    let idle = CountingWaker::new();
+    let head = queued(&sem, 100, &idle);
+    let bomb = panicking_waker();
+    let mut first = Box::pin(sem.acquire());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..11).map(|_| CountingWaker::new()).collect();
+    let mut futs: Vec<Fut<'_>> = wakers.iter().map(|k| queued(&sem, 1, k)).collect();
+    sem.add_permits(12);
+    assert_eq!(sem.available_permits(), 0, "set aside for the head");
+    assert_eq!(
+        bomb.count() + wakers.iter().map(|k| k.count()).sum::<usize>(),
+        0
+    );
+    expect_waker_panic(|| drop(head));
+    assert_eq!(bomb.count(), 1);
+    let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+    assert_eq!(unwoken, 0, "{unwoken} of 11 waiters not woken exactly once");
+    assert_eq!(sem.available_permits(), 0, "permits left in the word");
+    for (f, k) in futs.iter_mut().zip(&wakers) {
+        drop(granted(f, k, 1));
+    }
+    drop(first);
+    assert_eq!(sem.available_permits(), 12);
+    drop(
+        sem.try_acquire()
+            .expect("try_acquire refused a free permit"),
+    );
+}
+
+/// `close` with a first waiter whose waker panics: the panic reaches the
+/// caller and every waiter behind it, past the first batch of eight, still
+/// fails with `Closed`, woken once; the semaphore reports closed, not busy.
+#[test]
+fn a_panicking_waker_does_not_strand_the_waiters_of_a_close() {
+    use common::{expect_waker_panic, panicking_waker};
+    let sem = Semaphore::new(0);
+    let bomb = panicking_waker();
+    let mut first = Box::pin(sem.acquire());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..11).map(|_| CountingWaker::new()).collect();
+    let mut futs: Vec<Fut<'_>> = wakers.iter().map(|k| queued(&sem, 1, k)).collect();
+    expect_waker_panic(|| sem.close());
+    let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+    assert_eq!(unwoken, 0, "{unwoken} of 11 waiters not woken exactly once");
+    for (f, k) in futs.iter_mut().zip(&wakers) {
+        assert_eq!(assert_ready(f.as_mut(), k.waker()).unwrap_err(), Closed);
+    }
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    drop(first);
+    sem.add_permits(1);
+    assert_eq!(sem.available_permits(), 1);
+}
+
 /// Forgotten permits leave the semaphore for good, so they no longer count
 /// toward MAX_PERMITS: after forgetting one of two, MAX - 1 more may be
 /// added (and then not one more).

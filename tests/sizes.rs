@@ -2,7 +2,9 @@
 //!
 //! Event-listener tiers, 64-bit: `Mutex<()>` is the state word plus
 //! event-listener's one pointer (≤ 16 bytes); `Lock<'_, ()>` is the mutex
-//! reference, the boxed listener and two bytes of bookkeeping (≤ 32).
+//! reference, the boxed listener, (`std`) the pointer to the waker wrapper
+//! that keeps a panicking waker out of event-listener, and two bytes of
+//! bookkeeping (≤ 32).
 //!
 //! Bare tier: the queue keeps head, tail and a count inline, and each lock
 //! future carries its own list node (two links, a waker, a state) — that is

@@ -392,3 +392,99 @@ fn interleaved_arrivals_all_acquire() {
     assert!(!mutex.is_locked());
     assert_eq!(*mutex.try_lock().unwrap(), waiting.len());
 }
+
+/// The waiter an unlock notifies has a waker that panics: the unlock passes
+/// the panic on and the mutex is left free, with that waiter holding the
+/// wakeup. Whether that waiter then takes its turn (`poll_first`) or is
+/// dropped, the twenty waiters queued behind it each get theirs, in order,
+/// woken once; afterwards the mutex is free and `try_lock` takes it. (With
+/// event-listener 5.4.2 the panic used to leave its notified count one short:
+/// a debug build panicked when the notified waiter left the queue, a release
+/// build wrapped the count and never woke anyone again.)
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (see below)"
+)]
+fn a_panicking_waker_does_not_strand_the_mutex_queue() {
+    use common::{expect_waker_panic, panicking_waker};
+    for poll_first in [true, false] {
+        let mutex = Mutex::new(0);
+        let holder = mutex.try_lock().unwrap();
+        let bomb = panicking_waker();
+        let mut first = Box::pin(mutex.lock());
+        assert_pending(first.as_mut(), bomb.waker());
+        let wakers: Vec<CountingWaker> = (0..20).map(|_| CountingWaker::new()).collect();
+        let mut locks: Vec<_> = wakers
+            .iter()
+            .map(|k| {
+                let mut l = Box::pin(mutex.lock());
+                assert_pending(l.as_mut(), k.waker());
+                l
+            })
+            .collect();
+        expect_waker_panic(|| drop(holder));
+        assert_eq!(bomb.count(), 1);
+        assert!(!mutex.is_locked());
+        if poll_first {
+            let calm = CountingWaker::new();
+            *assert_ready(first.as_mut(), calm.waker()) += 1;
+        } else {
+            drop(first);
+        }
+        for (i, (l, k)) in locks.iter_mut().zip(&wakers).enumerate() {
+            assert_eq!(
+                k.count(),
+                1,
+                "waiter {i} was not woken (poll_first: {poll_first})"
+            );
+            *assert_ready(l.as_mut(), k.waker()) += 1;
+        }
+        let unwoken = wakers.iter().filter(|k| k.count() != 1).count();
+        assert_eq!(unwoken, 0, "woken more than once");
+        let guard = mutex.try_lock().expect("try_lock refused a free mutex");
+        assert_eq!(*guard, 20 + usize::from(poll_first));
+    }
+}
+
+/// Without `std` there is no `catch_unwind` to keep a waker's panic from
+/// unwinding through event-listener (which would leave its notified count
+/// one short and, in a release build, wake nobody ever again), so the crate
+/// turns that panic into an abort. Checked in a child process: this test
+/// runs itself again with `TURNSTILE_ABORT_CHILD` set.
+#[test]
+#[cfg(all(feature = "alloc", not(feature = "std"), not(miri)))]
+fn without_std_a_panicking_waker_aborts_rather_than_corrupt_the_queue() {
+    const NAME: &str = "without_std_a_panicking_waker_aborts_rather_than_corrupt_the_queue";
+    if std::env::var_os("TURNSTILE_ABORT_CHILD").is_some() {
+        let mutex = Mutex::new(());
+        let holder = mutex.try_lock().unwrap();
+        let bomb = common::panicking_waker();
+        let mut first = Box::pin(mutex.lock());
+        assert_pending(first.as_mut(), bomb.waker());
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(holder)));
+        drop(first);
+        std::process::exit(0); // not reached: the unlock aborts
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+        .env("TURNSTILE_ABORT_CHILD", "1")
+        .output()
+        .expect("run the child");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(6),
+            "the child was not aborted (SIGABRT): {:?}\n{stderr}",
+            out.status
+        );
+    }
+    assert!(!out.status.success(), "the child survived:\n{stderr}");
+    assert!(
+        stderr.contains("a waker panicked inside event-listener"),
+        "the abort does not say why:\n{stderr}"
+    );
+}

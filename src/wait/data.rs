@@ -33,7 +33,8 @@
 //! As in the bare tier's `WaitQueue`, no waker code runs under the lock:
 //! wakers of finished waiters are collected (at most [`WAKE_BATCH`] per
 //! critical section) and woken after it, a replaced waker is dropped after
-//! it, and a new one is cloned before it.
+//! it, and a new one is cloned before it. A waker that panics does not stop
+//! the critical sections still due ([`DataQueue::with_rounds`]).
 
 use core::cell::UnsafeCell;
 use core::pin::Pin;
@@ -254,27 +255,58 @@ impl DataQueue {
 
     /// Runs `f` holding the queue's lock, then wakes the waiters `f` finished.
     /// `f` must not call back into this queue.
+    #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
+        self.with_rounds(|locked| (f(locked), false), |_| false)
+    }
+
+    /// Runs `first` holding the queue's lock; then, as long as the last
+    /// critical section said there is more to do (its `bool`: it stopped
+    /// because [`Locked::has_room`] said no), runs `then` in a new one. The
+    /// waiters finished in each critical section are woken after it is left.
+    /// Returns `first`'s result.
+    ///
+    /// If a `wake` panics, the critical sections still due run anyway (and
+    /// their waiters are woken) while the panic unwinds, and then it goes on
+    /// to the caller: so a waiter that this call would have served is not
+    /// left queued because a waker before it panicked (see
+    /// [`list::in_rounds`]). Neither closure may call back into this queue.
+    pub(crate) fn with_rounds<R>(
+        &self,
+        first: impl FnOnce(&mut Locked<'_>) -> (R, bool),
+        mut then: impl FnMut(&mut Locked<'_>) -> bool,
+    ) -> R {
         let shared = self.shared();
-        // The batch lives out here, so the critical section only fills it
-        // and nothing is moved out of it.
-        let mut wakers = WakeBatch::new();
-        let result = shared.lock.with(|| {
-            let mut locked = Locked {
-                // SAFETY: we hold the lock, which every access to the list
-                // takes, and `f` does not re-enter: this is the only
-                // reference to the list.
-                list: unsafe { &mut *shared.list.get() },
-                wakers: &mut wakers,
-                finished: 0,
-            };
-            f(&mut locked)
+        let mut first = Some(first);
+        let mut result = None;
+        // The batch lives in `in_rounds`, so the critical section only fills
+        // it and nothing is moved out of it. Most critical sections
+        // (registering, parking) finish nobody.
+        list::in_rounds(|wakers| {
+            shared.lock.with(|| {
+                let mut locked = Locked {
+                    // SAFETY: we hold the lock, which every access to the
+                    // list takes, and the closures do not re-enter: this is
+                    // the only reference to the list.
+                    list: unsafe { &mut *shared.list.get() },
+                    wakers,
+                    finished: 0,
+                };
+                match first.take() {
+                    Some(first) => {
+                        let (r, more) = first(&mut locked);
+                        result = Some(r);
+                        more
+                    }
+                    None => then(&mut locked),
+                }
+            })
         });
-        // Outside the lock: waker code may do anything, including calling
-        // back into this queue. Most critical sections (registering,
-        // parking) finish nobody.
-        wakers.wake_all();
-        result
+        match result {
+            Some(r) => r,
+            // `in_rounds` runs the first round before it can return.
+            None => unreachable!("turnstile-sync: the first round did not run"),
+        }
     }
 }
 
@@ -559,39 +591,48 @@ impl DataWaiter {
     /// Unregisters (a no-op returning `None` if not registered) and runs `f`
     /// in the same critical section, right after, with what the waiter had:
     /// so its user can hand back what the waiter held before anyone else
-    /// looks at the queue. A waker left in the node is dropped after the
-    /// lock is released. Returns `f`'s result.
+    /// looks at the queue. `f` and `then` go on as in
+    /// [`DataQueue::with_rounds`]. A waker left in the node is dropped after
+    /// the lock is released. Returns `f`'s result.
     pub(crate) fn leave<R>(
         self: Pin<&mut Self>,
         queue: &DataQueue,
-        f: impl FnOnce(&mut Locked<'_>, Left) -> R,
+        f: impl FnOnce(&mut Locked<'_>, Left) -> (R, bool),
+        then: impl FnMut(&mut Locked<'_>) -> bool,
     ) -> Option<R> {
         let (node, registered) = self.parts();
         if !*registered {
             return None;
         }
-        let (result, waker) = queue.with(|locked| {
-            // SAFETY: registered, so the node is live; we hold the lock.
-            let (slot, data) = unsafe { ((*node).state.slot, (*node).state.data) };
-            let left = match slot {
-                Slot::Queued => {
-                    // SAFETY: `Queued` means linked into this queue's list.
-                    unsafe { locked.list.unlink(node) };
-                    Left::Queued(data)
-                }
-                Slot::Done(outcome) => Left::Done(outcome, data),
-                Slot::Idle => unreachable!("registered waiter in state Idle"),
-            };
-            // SAFETY: as above; the node is now unlinked and ours alone.
-            let waker = unsafe {
-                (*node).state.slot = Slot::Idle;
-                // Relaxed: under the lock, and the node is ours.
-                (*node).state.finished.store(false, Relaxed);
-                (*node).waker.take()
-            };
-            (f(locked, left), waker)
-        });
-        *registered = false;
+        let (result, waker) = queue.with_rounds(
+            |locked| {
+                // SAFETY: registered, so the node is live; we hold the lock.
+                let (slot, data) = unsafe { ((*node).state.slot, (*node).state.data) };
+                let left = match slot {
+                    Slot::Queued => {
+                        // SAFETY: `Queued` means linked into this queue's list.
+                        unsafe { locked.list.unlink(node) };
+                        Left::Queued(data)
+                    }
+                    Slot::Done(outcome) => Left::Done(outcome, data),
+                    Slot::Idle => unreachable!("registered waiter in state Idle"),
+                };
+                // SAFETY: as above; the node is now unlinked and ours alone.
+                let waker = unsafe {
+                    (*node).state.slot = Slot::Idle;
+                    // Relaxed: under the lock, and the node is ours.
+                    (*node).state.finished.store(false, Relaxed);
+                    (*node).waker.take()
+                };
+                // Unregistered now, not after the wakes: if one of them
+                // panics, the owner's `Drop` must not find this waiter still
+                // registered.
+                *registered = false;
+                let (r, more) = f(locked, left);
+                ((r, waker), more)
+            },
+            then,
+        );
         drop(waker);
         Some(result)
     }

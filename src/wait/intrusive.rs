@@ -17,7 +17,7 @@ use core::marker::PhantomPinned;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::list::{self, RawLock, WakeBatch, WAKE_BATCH};
+use super::list::{self, RawLock, WAKE_BATCH};
 use crate::shim::const_fn;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -98,16 +98,17 @@ impl WaitQueue {
 
     /// Unlinks waiters from the head and collects their wakers, at most
     /// [`WAKE_BATCH`] per critical section, waking each batch after leaving
-    /// it. `additional`: stop after `n` waiters notified by this call;
-    /// otherwise stop once `n` waiters in all hold a notification. Returns
-    /// how many waiters this call notified.
+    /// it ([`list::in_rounds`]: if a wake panics, the remaining waiters are
+    /// still notified and woken before the panic goes on). `additional`:
+    /// stop after `n` waiters notified by this call; otherwise stop once `n`
+    /// waiters in all hold a notification. Returns how many waiters this call
+    /// notified.
     fn notify_from_head(&self, n: usize, additional: bool) -> usize {
         // How many this call may still notify (`notify_additional` only).
         let mut remaining = n;
         let mut notified = 0;
-        loop {
-            let mut wakers = WakeBatch::new();
-            let more = self.with_list(|list| {
+        list::in_rounds(|wakers| {
+            self.with_list(|list| {
                 let done = |list: &List, remaining: usize| {
                     list.queued.is_empty()
                         || if additional {
@@ -133,14 +134,9 @@ impl WaitQueue {
                     remaining = remaining.saturating_sub(1);
                 }
                 !done(list, remaining)
-            });
-            // Outside the critical section: waker code may do anything,
-            // including calling back into this queue.
-            wakers.wake_all();
-            if !more {
-                return notified;
-            }
-        }
+            })
+        });
+        notified
     }
 }
 

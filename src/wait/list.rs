@@ -51,7 +51,9 @@ impl WakeBatch {
     /// Wakes every waker in the batch, in the order they were added. Call it
     /// after the lock is released. If a `wake` panics, `Drop` wakes the rest
     /// as the panic unwinds: their waiters were already taken off the list,
-    /// so a lost wake would strand them.
+    /// so a lost wake would strand them. (A second `wake` that panics during
+    /// that unwinding aborts the process, as any panic in a destructor during
+    /// unwinding does.)
     #[inline]
     pub(super) fn wake_all(&mut self) {
         while self.next < self.len {
@@ -74,6 +76,51 @@ impl Drop for WakeBatch {
             self.wake_all();
         }
     }
+}
+
+/// Runs `round` until it returns `false`, waking after each call the wakers
+/// it collected in the batch it was given. A round takes the list's lock,
+/// takes at most [`WAKE_BATCH`] waiters off the list collecting their wakers,
+/// releases the lock, and says whether waiters it should serve are left: so
+/// no critical section grows with the number of waiters, and no waker code
+/// runs inside one.
+///
+/// If a `wake` panics, the rounds still to come run anyway, and their wakers
+/// are woken, while the panic unwinds; then it goes on to the caller. So a
+/// waiter that the whole operation would have served is served even if a
+/// waker before it panicked (the rest of that waker's batch is woken by the
+/// batch's own `Drop`). Both intrusive queues serve their waiters through
+/// this one loop.
+pub(super) fn in_rounds(round: impl FnMut(&mut WakeBatch) -> bool) {
+    struct Rounds<F: FnMut(&mut WakeBatch) -> bool> {
+        round: F,
+        /// Whether another round is due.
+        more: bool,
+    }
+
+    impl<F: FnMut(&mut WakeBatch) -> bool> Rounds<F> {
+        fn run(&mut self) {
+            while self.more {
+                let mut wakers = WakeBatch::new();
+                // Cleared first, so that a round that itself panics (a bug:
+                // rounds only move pointers) is not run again while unwinding.
+                self.more = false;
+                self.more = (self.round)(&mut wakers);
+                wakers.wake_all();
+            }
+        }
+    }
+
+    impl<F: FnMut(&mut WakeBatch) -> bool> Drop for Rounds<F> {
+        fn drop(&mut self) {
+            // After a normal return `more` is false and this does nothing;
+            // if a wake unwound out of `run`, it finishes the rounds.
+            self.run();
+        }
+    }
+
+    let mut rounds = Rounds { round, more: true };
+    rounds.run();
 }
 
 /// One waiter's list node. `S` is the queue's per-node state.

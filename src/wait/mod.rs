@@ -82,6 +82,22 @@
 //! critical section); a waker must therefore not touch the same queue from
 //! inside `wake` or `drop` (the crate docs say what that rules out). The
 //! primitives add no lock of their own around a wake.
+//!
+//! A `wake` that panics strands nobody. The intrusive queues take at most a
+//! batch of waiters off per critical section and wake the batch after it
+//! (`list::in_rounds`); if a wake panics, the rest of its batch and the
+//! batches still due are notified and woken as the panic unwinds, and the
+//! panic then reaches whoever released. (A second waker that panics during
+//! that unwinding aborts the process, as any panic in a destructor during
+//! unwinding does.) event-listener cannot survive a wake that unwinds
+//! through it, so with `std` the waker it holds catches the task's panic
+//! and the panic is re-raised once event-listener has returned; without
+//! `std` such a panic aborts (module `listener`). Either way every waiter
+//! the release would have notified is notified, and the primitive stays
+//! usable. A waiter whose own waker panicked holds its notification like
+//! any other: polled again it proceeds, dropped it passes the notification
+//! on. Latch and Barrier waits also re-check their primitive on every poll,
+//! so their completion never depends on a wakeup having arrived.
 
 #[cfg(feature = "alloc")]
 mod listener;

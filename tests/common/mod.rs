@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: a waker that counts its wakes,
-//! a waker that runs code when woken or dropped, and a one-shot poll.
+//! a waker that runs code when woken or dropped, a waker that panics, and a
+//! one-shot poll.
 //!
 //! Every test binary includes this module with `mod common;` and uses only
 //! part of it, hence the `allow(dead_code)`.
@@ -142,6 +143,35 @@ impl CallbackWaker {
     /// Gives up this handle: from now on the clones held elsewhere (the wait
     /// list) are the only ones, so `on_drop` runs when the last of them goes.
     pub fn release(self) {}
+}
+
+/// What [`panicking_waker`]'s `wake` panics with.
+pub const WAKER_PANIC: &str = "waker exploded";
+
+/// A waker whose `wake` panics with [`WAKER_PANIC`] (after counting the
+/// wake): a broken executor's waker, for checking that it strands nobody
+/// else. Its panic reaches whoever woke it (see [`expect_waker_panic`]).
+pub fn panicking_waker() -> CallbackWaker {
+    CallbackWaker::on_wake(|| std::panic::panic_any(WAKER_PANIC))
+}
+
+/// Runs `f`, which must unwind with the panic of a [`panicking_waker`] (and
+/// not, say, with a wait list's own assertion tripped by it).
+#[track_caller]
+pub fn expect_waker_panic<R>(f: impl FnOnce() -> R) {
+    let payload = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(_) => panic!("expected the waker's panic to reach the caller, but it returned"),
+        Err(payload) => payload,
+    };
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    assert_eq!(
+        message,
+        Some(WAKER_PANIC),
+        "the caller got a panic, but not the waker's"
+    );
 }
 
 /// Polls `future` once with `waker`.

@@ -115,3 +115,34 @@ pub fn drive<F: Future>(fut: F) -> (F::Output, usize) {
         }
     }
 }
+
+/// What [`panicking_waker`]'s `wake` panics with.
+pub const WAKER_PANIC: &str = "waker exploded";
+
+/// A waker whose `wake` panics with [`WAKER_PANIC`] (a broken executor's),
+/// for the models of a panicking wake. The first call installs a panic hook
+/// that keeps these expected panics quiet (a model runs thousands of times)
+/// and reports every other panic as before.
+pub fn panicking_waker() -> Waker {
+    struct Bomb;
+    impl Wake for Bomb {
+        fn wake(self: std::sync::Arc<Self>) {
+            std::panic::panic_any(WAKER_PANIC);
+        }
+    }
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<&str>() != Some(&WAKER_PANIC) {
+                report(info);
+            }
+        }));
+    });
+    Waker::from(std::sync::Arc::new(Bomb))
+}
+
+/// Whether `payload` is [`panicking_waker`]'s panic.
+pub fn is_waker_panic(payload: &(dyn std::any::Any + Send)) -> bool {
+    payload.downcast_ref::<&str>() == Some(&WAKER_PANIC)
+}
