@@ -239,8 +239,9 @@ impl Barrier {
     }
 
     /// Withdraws an arrival counted in `generation`, unless that generation
-    /// was released meanwhile (then the arrival was consumed).
-    fn withdraw_arrival(&self, generation: usize) {
+    /// was released meanwhile (then the arrival was consumed). Returns
+    /// whether it was withdrawn.
+    fn withdraw_arrival(&self, generation: usize) -> bool {
         let mask = self.mask();
         // Relaxed: a guess for the compare-exchange.
         let mut state = self.state.load(Relaxed);
@@ -255,10 +256,11 @@ impl Barrier {
                 .state
                 .compare_exchange_weak(state, state - 1, Relaxed, Relaxed)
             {
-                Ok(_) => return,
+                Ok(_) => return true,
                 Err(now) => state = now,
             }
         }
+        false
     }
 }
 
@@ -398,7 +400,7 @@ impl Drop for BarrierWait<'_> {
         if let Phase::Arrived(generation) = self.phase {
             // Take the arrival back first, so the generation cannot be
             // released on its account from here on.
-            self.barrier.withdraw_arrival(generation);
+            let _ = self.barrier.withdraw_arrival(generation);
             // SAFETY: `drop` is the last use of the future, which was pinned
             // when it was polled; `waiter` is not moved.
             let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
@@ -416,5 +418,108 @@ impl Drop for BarrierWait<'_> {
 impl fmt::Debug for BarrierWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("BarrierWait { .. }")
+    }
+}
+
+#[cfg(feature = "std")]
+impl BarrierWait<'_> {
+    /// Gives the wait up: withdraws its arrival and leaves the queue, unless
+    /// its generation was released first, which then wins: `Some` with its
+    /// (non-leader) result, the arrival having counted. The future is done
+    /// either way.
+    fn give_up(self: Pin<&mut Self>) -> Option<BarrierWaitResult> {
+        // SAFETY: `waiter` is re-pinned at once and never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        let Phase::Arrived(generation) = this.phase else {
+            return None;
+        };
+        this.phase = Phase::Done;
+        let withdrawn = this.barrier.withdraw_arrival(generation);
+        // SAFETY: `this.waiter` is inside the pinned future.
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        if waiter.is_registered() {
+            // Withdraw, as in `drop`: every notification is a notify-all.
+            waiter.withdraw(&this.barrier.queue);
+        }
+        (!withdrawn).then_some(BarrierWaitResult { leader: false })
+    }
+}
+
+/// A barrier wait raced against a signal, settling the tie exactly: if the
+/// generation is released while the signal fires, the release wins (the
+/// arrival counted, so the wait did not time out).
+#[cfg(feature = "std")]
+struct WaitOr<'a, S> {
+    wait: BarrierWait<'a>,
+    signal: S,
+}
+
+#[cfg(feature = "std")]
+impl<S: Future> Future for WaitOr<'_, S> {
+    type Output = Option<BarrierWaitResult>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: both fields are structurally pinned: re-pinned here, never
+        // moved out.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let mut wait = unsafe { Pin::new_unchecked(&mut this.wait) };
+        if let Poll::Ready(result) = wait.as_mut().poll(cx) {
+            return Poll::Ready(Some(result));
+        }
+        // SAFETY: as above. The signal is polled only while the wait is
+        // pending, and never again once it fired (the future is then done).
+        if unsafe { Pin::new_unchecked(&mut this.signal) }
+            .poll(cx)
+            .is_ready()
+        {
+            return Poll::Ready(wait.give_up());
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl Barrier {
+    /// Blocks until `n` tasks and threads are waiting or `timeout` has
+    /// passed; `None` on timeout, with the arrival withdrawn (the barrier
+    /// then needs another arrival, and elects no leader on this one's
+    /// behalf). A generation released as the timeout comes counts as
+    /// released.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let barrier = turnstile_sync::Barrier::new(2);
+    /// assert!(barrier.try_wait_for(Duration::from_millis(1)).is_none());
+    /// // The arrival was withdrawn: this one does not complete the round.
+    /// assert!(barrier.try_wait_for(Duration::from_millis(1)).is_none());
+    /// ```
+    pub fn try_wait_for(&self, timeout: core::time::Duration) -> Option<BarrierWaitResult> {
+        self.wait_until_at(crate::wait::block::deadline_after(timeout))
+    }
+
+    /// Blocks until `n` tasks and threads are waiting or `deadline` has
+    /// come; see [`try_wait_for`](Self::try_wait_for).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let barrier = turnstile_sync::Barrier::new(1);
+    /// let result = barrier.try_wait_until(Instant::now() + Duration::from_secs(1));
+    /// assert!(result.unwrap().is_leader());
+    /// ```
+    pub fn try_wait_until(&self, deadline: std::time::Instant) -> Option<BarrierWaitResult> {
+        self.wait_until_at(Some(deadline))
+    }
+
+    fn wait_until_at(&self, deadline: Option<std::time::Instant>) -> Option<BarrierWaitResult> {
+        crate::wait::block::block_on_until(deadline, |signal| WaitOr {
+            wait: self.wait(),
+            signal,
+        })
     }
 }

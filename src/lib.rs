@@ -131,22 +131,30 @@ extern crate std;
 mod shim;
 mod wait;
 
+pub mod guide;
+
 mod barrier;
 mod condvar;
+mod deadline;
 mod latch;
 mod mutex;
 mod rwlock;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
-pub use condvar::{Condvar, CondvarWait, WaitUntil};
+pub use condvar::{
+    Condvar, CondvarWait, WaitTimeout, WaitTimeoutResult, WaitUntil, WaitUntilTimeout,
+};
+#[cfg(feature = "std")]
+pub use deadline::AcquireTimeoutError;
+pub use deadline::{TimedOut, Until, WaitExt};
 pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
-    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
+    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, UpgradeTimeout, Write,
 };
 #[cfg(feature = "alloc")]
 pub use rwlock::{
@@ -169,12 +177,13 @@ pub use semaphore::{AcquireArc, SemaphoreGuardArc};
 /// ```
 pub mod futures {
     pub use crate::barrier::BarrierWait;
-    pub use crate::condvar::{CondvarWait, WaitUntil};
+    pub use crate::condvar::{CondvarWait, WaitTimeout, WaitUntil, WaitUntilTimeout};
+    pub use crate::deadline::Until;
     pub use crate::latch::{ArriveAndWait, LatchWait};
     pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
-    pub use crate::rwlock::{Read, UpgradableRead, Upgrade, Write};
+    pub use crate::rwlock::{Read, UpgradableRead, Upgrade, UpgradeTimeout, Write};
     #[cfg(feature = "alloc")]
     pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
     pub use crate::semaphore::Acquire;

@@ -1,6 +1,8 @@
 //! [`Mutex`]: an async mutual-exclusion lock for every tier.
 
 mod raw;
+#[cfg(feature = "std")]
+mod timeout;
 
 use core::fmt;
 use core::future::Future;

@@ -709,13 +709,35 @@ impl<const K: u8> Acquire<K> {
                 }
             }
             _ => {
-                if this.marked {
-                    this.marked = false;
-                    raw.cancel_upgrade();
-                }
-                waiter.cancel(queue);
+                Self::leave_upgrade(&mut this.marked, waiter, raw);
                 raw.upgradable_unlock();
             }
         }
+    }
+
+    /// Gives up a pending `Upgrade` but keeps the upgradable lock it owns
+    /// (a timed upgrade hands the guard back): leaves the writers' queue,
+    /// passing on a notification, and clears `UPGRADING`, letting in the
+    /// readers it held back.
+    pub(crate) fn abandon_upgrade(self: Pin<&mut Self>, raw: &RawRwLock) {
+        debug_assert!(K == kind::UPGRADE, "abandon_upgrade on another kind");
+        // SAFETY: as in `poll_slow`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as in `poll_slow`.
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        Self::leave_upgrade(&mut this.marked, waiter, raw);
+    }
+
+    /// The part of cancelling an upgrade that leaves the upgradable lock
+    /// held.
+    fn leave_upgrade(marked: &mut bool, waiter: Pin<&mut Waiter>, raw: &RawRwLock) {
+        if *marked {
+            *marked = false;
+            raw.cancel_upgrade();
+        }
+        // A notification passed on goes to the writers' queue; writers find
+        // the upgradable lock still held and queue again, and its release
+        // notifies them.
+        waiter.cancel(raw.queue(K));
     }
 }
