@@ -139,6 +139,7 @@ mod deadline;
 mod latch;
 mod mutex;
 mod rwlock;
+mod scoped;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
