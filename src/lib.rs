@@ -150,7 +150,7 @@ pub use condvar::{
 pub use deadline::AcquireTimeoutError;
 pub use deadline::{TimedOut, Until, WaitExt};
 pub use latch::{ArriveAndWait, Latch, LatchWait};
-pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
+pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard, WaitUnlocked};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
 pub use rwlock::{
@@ -162,7 +162,7 @@ pub use rwlock::{
     ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
     UpgradableReadArc, UpgradeArc, WriteArc,
 };
-pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError, WaitAvailable};
 #[cfg(feature = "alloc")]
 pub use semaphore::{AcquireArc, SemaphoreGuardArc};
 
@@ -181,13 +181,13 @@ pub mod futures {
     pub use crate::condvar::{CondvarWait, WaitTimeout, WaitUntil, WaitUntilTimeout};
     pub use crate::deadline::Until;
     pub use crate::latch::{ArriveAndWait, LatchWait};
-    pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
+    pub use crate::mutex::{Lock, WaitUnlocked};
     pub use crate::rwlock::{Read, UpgradableRead, Upgrade, UpgradeTimeout, Write};
     #[cfg(feature = "alloc")]
     pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
-    pub use crate::semaphore::Acquire;
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;
+    pub use crate::semaphore::{Acquire, WaitAvailable};
 }

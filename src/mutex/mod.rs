@@ -3,6 +3,7 @@
 mod raw;
 #[cfg(feature = "std")]
 mod timeout;
+mod watch;
 
 use core::fmt;
 use core::future::Future;
@@ -18,6 +19,7 @@ use alloc::sync::Arc;
 
 use crate::shim::{const_fn, UnsafeCell};
 use raw::{Acquire, RawMutex};
+pub use watch::WaitUnlocked;
 
 /// An async mutual-exclusion lock.
 ///
