@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use turnstile_sync::{Barrier, Condvar, Latch, Mutex, Semaphore};
+use turnstile_sync::{Barrier, Condvar, Latch, Mutex, Semaphore, WaitExt};
 
 /// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -216,4 +216,34 @@ fn main() {
         budget.try_acquire().map(|_| ()),
     );
     assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 10);
+
+    deadlines(&runtime);
+}
+
+/// 6. Deadlines: a wait raced against tokio's timer gives up and leaves no
+///    trace (the waiter behind it still gets the lock); a plain thread waits
+///    with `try_lock_for`; a condvar wait that times out keeps its guard.
+fn deadlines(runtime: &tokio::runtime::Runtime) {
+    let config = Arc::new(Mutex::new("v1"));
+    let held = config.try_lock_arc().expect("free");
+    let patient = {
+        let config = config.clone();
+        std::thread::spawn(move || config.try_lock_for(Duration::from_secs(5)).map(|v| *v))
+    };
+    let impatient = runtime.block_on(async {
+        let sleep = tokio::time::sleep(Duration::from_millis(20));
+        config.lock().until(sleep).await.map(|_| ())
+    });
+    drop(held);
+    let patient = patient.join().expect("thread");
+    let changed = Condvar::new();
+    let (guard, waited) =
+        changed.wait_timeout_blocking(config.lock_blocking(), Duration::from_millis(5));
+    println!(
+        "deadlines: impatient task {impatient:?}, patient thread got {patient:?}, \
+         condvar wait timed out: {} and kept its guard ({})",
+        waited.timed_out(),
+        *guard
+    );
+    assert!(impatient.is_err() && patient == Some("v1"));
 }

@@ -15,6 +15,7 @@
 //! | `alloc`            | via std | `Arc`-owned guards (`*_arc`); wakeups through `event-listener`       |
 //! | `critical-section` | no      | the bare tier's wait-list lock (required when `alloc` is off)        |
 //! | `portable-atomic`  | no      | atomics from `portable-atomic`, for targets without CAS (thumbv6m)   |
+//! | `async-io`         | no      | `WaitExt::timeout` and `WaitExt::deadline` on async-io's timer; implies `std` |
 //!
 //! **The bare tier** is `default-features = false, features =
 //! ["critical-section"]`: `#![no_std]`, no allocator. Constructors are `const`,
@@ -99,6 +100,12 @@
 //! waiting. A dropped [`Semaphore::acquire`] future gives back the permits
 //! set aside for it and the waiters behind it are served at once; one that
 //! was granted its permits but not polled again gives them back too.
+//!
+//! So bounding a wait is racing it against a deadline: [`WaitExt::until`]
+//! works with any runtime's timer in every tier, the condvar and the
+//! upgrade have timed forms that hand the guard back, and the blocking
+//! forms have `_for`/`_until` variants. The guide chapter
+//! [Timeouts and cancellation](guide::timeouts) covers them all.
 //!
 //! # Wakers
 //!

@@ -29,7 +29,9 @@ fn mutex_watcher_and_waiter_vs_release() {
         let m = Arc::new(Mutex::new(0usize));
         let held = m.try_lock().unwrap();
         let mw = m.clone();
-        let w = thread::spawn(move || drop(drive(mw.wait_unlocked())));
+        let w = thread::spawn(move || {
+            drive(mw.wait_unlocked());
+        });
         let ma = m.clone();
         let a = thread::spawn(move || *drive(ma.lock()).0 += 1);
         drop(held);
