@@ -123,7 +123,8 @@ impl Condvar {
     /// leaves the mutex's queue and also passes the notification to one
     /// other waiter: a wakeup is only consumed by a future that resolves.
     /// In every case the guard is gone: a dropped wait does not give the
-    /// lock back to the caller.
+    /// lock back to the caller. To bound the wait and keep the guard, use
+    /// [`wait_timeout`](Self::wait_timeout) rather than dropping it.
     ///
     /// # Examples
     ///

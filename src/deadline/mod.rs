@@ -45,6 +45,20 @@ impl core::error::Error for TimedOut {}
 ///
 /// The guide chapter [Timeouts and cancellation](crate::guide::timeouts)
 /// shows it with every runtime.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile_sync::{Latch, Mutex, WaitExt};
+/// # futures_lite::future::block_on(async {
+/// let (mutex, shutdown) = (Mutex::new(0), Latch::new(1));
+/// let held = mutex.lock().await;
+/// shutdown.count_down();
+/// // Any future is a signal: here, a shutdown latch that has opened.
+/// assert!(mutex.lock().until(shutdown.wait()).await.is_err());
+/// # drop(held);
+/// # });
+/// ```
 pub trait WaitExt: Future + Sized {
     /// Races `self` against `signal`, any future that marks a deadline or a
     /// cancellation (`tokio::time::sleep(d)`, `async_io::Timer::after(d)`,
