@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use turnstile_sync::{Barrier, Condvar, Latch, Mutex, Semaphore, WaitExt};
+use turnstile_sync::{
+    Barrier, Condvar, Latch, Mutex, RwLock, RwLockUpgradableReadGuard, Semaphore, WaitExt,
+};
 
 /// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -217,10 +219,66 @@ fn main() {
     );
     assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 10);
 
+    rwlock_routes();
     deadlines(&runtime);
 }
 
-/// 6. Deadlines: a wait raced against tokio's timer gives up and leaves no
+/// 6. An RwLock with an upgradable read, on smol: many tasks look routes up
+///    while some register a route if it is missing. The check runs under an
+///    upgradable read (plain readers keep reading); the upgrade to a write
+///    lets no other writer in between, so no route is registered twice.
+fn rwlock_routes() {
+    let routes = Arc::new(RwLock::new(vec![String::from("/")]));
+    let (lookups, added) = smol::block_on(async {
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                let routes = routes.clone();
+                smol::spawn(async move {
+                    let mut hits = 0;
+                    for _ in 0..200 {
+                        hits += routes.read().await.iter().any(|r| r == "/") as u32;
+                        futures_lite::future::yield_now().await;
+                    }
+                    hits
+                })
+            })
+            .collect();
+        let registrars: Vec<_> = (0..6)
+            .map(|i| {
+                let routes = routes.clone();
+                smol::spawn(async move {
+                    let route = format!("/api/v{}", i % 3);
+                    let current = routes.upgradable_read().await;
+                    if current.contains(&route) {
+                        return false;
+                    }
+                    futures_lite::future::yield_now().await; // readers keep going
+                    RwLockUpgradableReadGuard::upgrade(current)
+                        .await
+                        .push(route);
+                    true
+                })
+            })
+            .collect();
+        let mut lookups = 0;
+        for r in readers {
+            lookups += r.await;
+        }
+        let mut added = 0;
+        for r in registrars {
+            added += r.await as u32;
+        }
+        (lookups, added)
+    });
+    let routes = routes.read_blocking();
+    println!(
+        "rwlock: {lookups} lookups beside 6 registrations of 3 routes; {added} added, table {:?}",
+        *routes
+    );
+    assert_eq!((lookups, added, routes.len()), (800, 3, 4));
+}
+
+/// 7. Deadlines: a wait raced against tokio's timer gives up and leaves no
 ///    trace (the waiter behind it still gets the lock); a plain thread waits
 ///    with `try_lock_for`; a condvar wait that times out keeps its guard.
 fn deadlines(runtime: &tokio::runtime::Runtime) {

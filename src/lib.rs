@@ -1,8 +1,30 @@
 //! Async synchronization primitives that run unchanged from a microcontroller
-//! with no heap to a `std` server under tokio, smol or async-std.
+//! with no heap to a `std` server under tokio or smol.
 //!
 //! Everything here wakes tasks through [`Waker`](core::task::Waker)s only, so
-//! no executor is assumed.
+//! no executor is assumed. The same types serve async tasks, plain threads
+//! (the `*_blocking` forms) and interrupt handlers (the `try_` forms and the
+//! releases).
+//!
+//! ```
+//! use turnstile_sync::{Mutex, Semaphore};
+//!
+//! // `const` constructors: primitives can live in `static`s, in every tier.
+//! static COUNTER: Mutex<u32> = Mutex::new(0);
+//! static UPLOADS: Semaphore = Semaphore::new(4); // at most 4 at once
+//!
+//! async fn upload(chunk: &[u8]) -> u32 {
+//!     // Waits in FIFO order; dropping this future at any point leaves no trace.
+//!     let _permit = UPLOADS.acquire().await.expect("never closed");
+//!     // ... send `chunk` ...
+//!     let mut n = COUNTER.lock().await; // a guard may be held across `.await`
+//!     *n += chunk.len() as u32;
+//!     *n
+//! }
+//!
+//! # // Any executor runs these futures; this one is futures-lite's.
+//! assert_eq!(futures_lite::future::block_on(upload(b"hello")), 5);
+//! ```
 //!
 //! # Tiers
 //!
@@ -29,13 +51,34 @@
 //! firmware's choice: this crate never enables either.
 //!
 //! A build with neither `alloc` nor `critical-section` stops with an error
-//! that says which to choose.
+//! that says which to choose, and so does a build for a target without
+//! compare-and-swap (thumbv6m, riscv32imc) without `portable-atomic`.
+//!
+//! **Which `Arc` the `*_arc` API takes.** `std::sync::Arc` (that is,
+//! `alloc::sync::Arc`) on every target that has one, whatever the features,
+//! so a dependency that turns on `portable-atomic` changes no signature. On
+//! targets without compare-and-swap `alloc` has no `Arc`; there (with `alloc`
+//! and `portable-atomic`) they take
+//! [`portable_atomic_util::Arc`](https://docs.rs/portable-atomic-util/0.2/portable_atomic_util/struct.Arc.html)
+//! (portable-atomic-util 0.2, feature `alloc`). Stable Rust accepts no other
+//! `Arc` as a `self` type, so there they are associated functions: write
+//! `Mutex::lock_arc(&mutex)`, which compiles on every target, rather than
+//! `mutex.lock_arc()`.
 //!
 //! The [`Semaphore`]'s wait list (whose waiters carry their permit counts,
 //! which `event-listener` cannot) is locked by `std::sync::Mutex` with
 //! `std`, by `critical-section` without `std` when that feature is on, and
 //! otherwise (`alloc` alone) by a short spin lock; every critical section is
 //! a few pointer updates and at most eight waiters.
+//!
+//! **Interrupt handlers need `critical-section`, without `std`.** Only then
+//! is every wait-list lock a critical section, which an interrupt cannot
+//! preempt: the Semaphore's, and `event-listener`'s in the `alloc` tier
+//! (this crate turns on its `critical-section` feature too). With `alloc`
+//! alone both are spin locks, and a handler that releases a permit or
+//! unlocks while the code it interrupted holds that lock spins forever; with
+//! `std` they are `std::sync::Mutex`es. So firmware that uses a primitive
+//! from an interrupt enables `critical-section` (the bare tier always has it).
 //!
 //! # Choosing a primitive
 //!
@@ -68,6 +111,75 @@
 //!   often a woken waiter can be passed over (below). It needs no tokio
 //!   runtime.
 //!
+//! # Which tier for which target
+//!
+//! | Target | Features | What you get |
+//! |---|---|---|
+//! | std server, desktop, CLI (tokio, smol, threads) | default (`std`) | everything, including `*_blocking` and `*_arc` |
+//! | wasm32 in a browser or WASI | default, or `alloc` + `critical-section` | `std` where the target has it; never block the browser's main thread |
+//! | RISC-V / ESP32 / Cortex-M4 with a heap | `alloc`, `critical-section` | `*_arc` guards, no blocking forms |
+//! | Cortex-M3/M4/M7 without a heap | `critical-section` | the bare tier: `static` primitives, no allocation |
+//! | Cortex-M0/M0+, riscv32imc (no compare-and-swap) | `critical-section`, `portable-atomic` | the bare tier on emulated atomics |
+//!
+//! # Firmware
+//!
+//! A firmware's `Cargo.toml` names the bare tier, a `critical-section`
+//! implementation for its chip, and (without compare-and-swap) how
+//! portable-atomic emulates atomics:
+//!
+//! ```toml
+//! [dependencies]
+//! turnstile-sync = { version = "0.1", default-features = false, features = ["critical-section"] }
+//! # single-core Cortex-M: the critical section masks interrupts
+//! cortex-m = { version = "0.7", features = ["critical-section-single-core"] }
+//!
+//! # Cortex-M0/M0+ (thumbv6m): add portable-atomic, and choose its mode
+//! # turnstile-sync = { version = "0.1", default-features = false, features = ["critical-section", "portable-atomic"] }
+//! # portable-atomic = { version = "1", features = ["critical-section"] }  # or "unsafe-assume-single-core"
+//! ```
+//!
+//! An interrupt handler may call everything that neither awaits nor blocks:
+//! the `try_` forms ([`Mutex::try_lock`], [`Semaphore::try_acquire`], …),
+//! dropping a guard, [`Semaphore::add_permits`], [`Latch::count_down`],
+//! [`Condvar::notify_one`] and [`Condvar::notify_all`]. It must not await
+//! (handlers are not tasks) and must not call a `*_blocking` form (it would
+//! spin or park the interrupted code's core forever). Wakers run after the
+//! critical section, so a handler that releases a primitive wakes the waiting
+//! task the usual way, through its executor.
+//!
+//! # Model-checking your own code with loom
+//!
+//! Built with `RUSTFLAGS="--cfg loom"`, this crate's atomics, cells and wait
+//! lists come from [loom](https://docs.rs/loom), so a downstream crate can
+//! model-check its own protocol built on these primitives (tokio's cannot be
+//! used under loom from outside). Add loom to your dev-dependencies under the
+//! same cfg and write a model:
+//!
+//! ```ignore
+//! // tests/loom_counter.rs (this crate runs the same model as tests/loom_downstream.rs), run with
+//! // RUSTFLAGS="--cfg loom" cargo test --release --test loom_counter
+//! #![cfg(loom)]
+//! use loom::sync::Arc;
+//! use turnstile_sync::Mutex;
+//!
+//! #[test]
+//! fn two_increments_are_never_lost() {
+//!     loom::model(|| {
+//!         let counter = Arc::new(Mutex::new(0));
+//!         let other = counter.clone();
+//!         let t = loom::thread::spawn(move || {
+//!             loom::future::block_on(async { *other.lock().await += 1 })
+//!         });
+//!         loom::future::block_on(async { *counter.lock().await += 1 });
+//!         t.join().unwrap();
+//!         assert_eq!(*counter.try_lock().unwrap(), 2);
+//!     });
+//! }
+//! ```
+//!
+//! Under loom the constructors are not `const` (loom's atomics cannot be), so
+//! primitives are built at run time inside the model, as above.
+//!
 //! # Fairness
 //!
 //! The [`Semaphore`] is strictly FIFO across weights: while anyone waits, no
@@ -83,9 +195,20 @@
 //! lock into hand-off mode, where new callers (and `try_lock`) queue instead
 //! of barging and the lock passes down the queue until that waiter has it. So
 //! a waiter is passed over by barging at most four times, and waits for at
-//! most five turns of the queue. With two tasks taking turns, the waiting one
-//! gets the lock after at most five acquisitions by the other. The rule counts
-//! events rather than time, so it holds in the bare tier with no clock.
+//! most five turns of the queue. The rule counts events rather than time, so
+//! it holds in the bare tier with no clock.
+//!
+//! What that means in acquisitions depends on the executor's run queue. With
+//! two tasks taking turns (each locking and yielding while it holds the
+//! lock), the waiting task gets the lock after at most 5 acquisitions by the
+//! other on executors whose run queue is FIFO (tokio, smol, futures' local
+//! pool, a plain `block_on`); on embassy-executor, which runs woken tasks in
+//! batches in reverse wake order, each lost race costs two acquisitions and
+//! the figure is 9. On multi-threaded executors the count in acquisitions
+//! has no such bound: a woken waiter whose worker thread is not running loses
+//! no race while it waits to be polled, and the holder may take the lock
+//! again meanwhile. The guarantee is the one stated in lost races. The
+//! conformance suite (`conformance/`) measures the figure on every executor.
 //!
 //! # Cancellation
 //!
@@ -119,8 +242,18 @@
 //! its wait queue: polling or dropping a waiting future, or a release that
 //! must wake someone, deadlocks (`std`) or panics (`alloc` without `std`).
 //! The usual executors' wakers only schedule a task, which is fine.
+//!
+//! # Minimum supported Rust version
+//!
+//! The library builds with Rust 1.85 (`rust-version` in Cargo.toml) in every
+//! tier, for the host and for firmware targets; CI checks that with the
+//! 1.85.0 toolchain. Its tests and benchmarks use the pinned development
+//! toolchain.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// loom is this crate's own model-checking cfg, not something users enable: keep
+// it out of the "Available on" badges.
+#![cfg_attr(docsrs, doc(auto_cfg(hide(loom))))]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, missing_debug_implementations)]
 
@@ -130,11 +263,29 @@ compile_error!(
      event-listener wakeups, or `critical-section` for the bare no-heap tier"
 );
 
+#[cfg(all(not(feature = "portable-atomic"), not(target_has_atomic = "ptr")))]
+compile_error!(
+    "turnstile-sync needs compare-and-swap, which this target lacks: enable the \
+     `portable-atomic` feature (and choose how portable-atomic emulates it: its \
+     `critical-section` feature or `--cfg portable_atomic_unsafe_assume_single_core`)"
+);
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Applies one cfg to every item of the crate: without compare-and-swap (and
+/// without `portable-atomic`) none of them is compiled, so the build stops
+/// with the one `compile_error!` above instead of dozens of errors about
+/// missing atomic methods.
+macro_rules! needs_cas {
+    ($($item:item)*) => {
+        $(#[cfg(any(feature = "portable-atomic", target_has_atomic = "ptr"))] $item)*
+    };
+}
+
+needs_cas! {
 mod shim;
 mod wait;
 
@@ -197,4 +348,5 @@ pub mod futures {
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;
     pub use crate::semaphore::{Acquire, WaitAvailable};
+}
 }

@@ -48,7 +48,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 #[cfg(feature = "alloc")]
-use alloc::sync::Arc;
+use crate::shim::Arc;
 
 // `Ordering::Acquire` is spelled out: the name `Acquire` is the future's here.
 use crate::shim::{const_fn, AtomicUsize, Ordering, Ordering::*};
@@ -85,6 +85,16 @@ const SHUT: u8 = 1;
 /// `const`, so it can be a `static`; in the bare tier it never allocates. In
 /// the `std` tier it is two words, and its wait list is allocated the first
 /// time a task has to wait.
+///
+/// # Interrupt handlers
+///
+/// The `try_` forms never take the wait list's lock. Releasing permits
+/// (dropping a guard, [`add_permits`](Self::add_permits)) and
+/// [`close`](Self::close) take it when tasks wait, so they may run in an
+/// interrupt handler only in a build with the `critical-section` feature and
+/// without `std`: the lock is then a critical section. With `alloc` alone it
+/// is a spin lock, and a handler that needs it while the code it interrupted
+/// holds it spins forever; with `std` it is a `std::sync::Mutex`.
 ///
 /// # Examples
 ///
@@ -418,6 +428,7 @@ impl Semaphore {
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 impl Semaphore {
+    crate::shim::arc_methods! {
     /// Like [`acquire`](Self::acquire), but the future and the guard hold an
     /// `Arc` of the semaphore, so they are `'static` (for spawned tasks).
     ///
@@ -441,8 +452,8 @@ impl Semaphore {
     /// # });
     /// ```
     #[inline]
-    pub fn acquire_arc(self: &Arc<Self>) -> AcquireArc {
-        self.acquire_many_arc(1)
+    pub fn acquire_arc(this: &Arc<Self>) -> AcquireArc {
+        Self::acquire_many_arc(this, 1)
     }
 
     /// Like [`acquire_many`](Self::acquire_many), holding an `Arc`.
@@ -471,8 +482,8 @@ impl Semaphore {
     /// ```
     #[inline]
     #[track_caller]
-    pub fn acquire_many_arc(self: &Arc<Self>, n: usize) -> AcquireArc {
-        AcquireArc(AcquireInner::new(self.clone(), n))
+    pub fn acquire_many_arc(this: &Arc<Self>, n: usize) -> AcquireArc {
+        AcquireArc(AcquireInner::new(this.clone(), n))
     }
 
     /// Like [`try_acquire`](Self::try_acquire), holding an `Arc`.
@@ -490,8 +501,8 @@ impl Semaphore {
     /// assert!(sem.try_acquire_arc().is_err());
     /// ```
     #[inline]
-    pub fn try_acquire_arc(self: &Arc<Self>) -> Result<SemaphoreGuardArc, TryAcquireError> {
-        self.try_acquire_many_arc(1)
+    pub fn try_acquire_arc(this: &Arc<Self>) -> Result<SemaphoreGuardArc, TryAcquireError> {
+        Self::try_acquire_many_arc(this, 1)
     }
 
     /// Like [`try_acquire_many`](Self::try_acquire_many), holding an `Arc`.
@@ -514,12 +525,13 @@ impl Semaphore {
     #[inline]
     #[track_caller]
     pub fn try_acquire_many_arc(
-        self: &Arc<Self>,
+        this: &Arc<Self>,
         n: usize,
     ) -> Result<SemaphoreGuardArc, TryAcquireError> {
         check_request(n);
-        self.try_take(n)?;
-        Ok(SemaphoreGuardArc::new(self.clone(), n))
+        this.try_take(n)?;
+        Ok(SemaphoreGuardArc::new(this.clone(), n))
+    }
     }
 }
 

@@ -9,6 +9,8 @@
 //!   (its `critical-section` or `unsafe-assume-single-core` feature) is the
 //!   firmware's choice; this crate never enables either.
 //! - otherwise: `core`'s.
+//!
+//! It also chooses the `Arc` of the `*_arc` API (see [`Arc`]).
 
 #[cfg(loom)]
 #[allow(unused_imports)] // which tiers use them depends on the features
@@ -27,6 +29,65 @@ pub(crate) use portable_atomic::{AtomicUsize, Ordering};
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8};
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
 pub(crate) use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// The `Arc` the `*_arc` API takes: `alloc::sync::Arc` wherever `alloc` has
+/// one, so enabling `portable-atomic` (perhaps by another crate in the build)
+/// changes no signature there; `portable_atomic_util::Arc` on targets without
+/// compare-and-swap, where `alloc` has none and the build needs
+/// `portable-atomic` anyway.
+///
+/// `--cfg turnstile_portable_arc` (with `portable-atomic`) takes
+/// portable-atomic-util's on any target. It is for this crate's tests only
+/// (tests/portable_arc.rs runs that configuration on the host); the
+/// condition is repeated in [`arc_methods`].
+#[cfg(all(
+    feature = "alloc",
+    not(all(
+        feature = "portable-atomic",
+        any(not(target_has_atomic = "ptr"), turnstile_portable_arc)
+    ))
+))]
+pub(crate) use alloc::sync::Arc;
+#[cfg(all(
+    feature = "alloc",
+    feature = "portable-atomic",
+    any(not(target_has_atomic = "ptr"), turnstile_portable_arc)
+))]
+pub(crate) use portable_atomic_util::Arc;
+
+/// Declares the `*_arc` functions of a primitive, written with the receiver
+/// `this: &Arc<Self>`. With `alloc`'s [`Arc`] each becomes a method
+/// (`self: &Arc<Self>`, so `mutex.lock_arc()`). Stable Rust takes no other
+/// `Arc` as a `self` type, so with portable-atomic-util's each stays an
+/// associated function (`Mutex::lock_arc(&mutex)`, a call that compiles in
+/// both forms). Bodies call each other the same way: `Self::lock_arc(this)`.
+#[cfg(feature = "alloc")]
+macro_rules! arc_methods {
+    ($(
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($this:ident: &Arc<Self> $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty
+        $body:block
+    )*) => {$(
+        #[cfg(not(all(
+            feature = "portable-atomic",
+            any(not(target_has_atomic = "ptr"), turnstile_portable_arc)
+        )))]
+        $(#[$attr])*
+        $vis fn $name(self: &Arc<Self> $(, $arg: $ty)*) -> $ret {
+            let $this = self;
+            $body
+        }
+
+        #[cfg(all(
+            feature = "portable-atomic",
+            any(not(target_has_atomic = "ptr"), turnstile_portable_arc)
+        ))]
+        $(#[$attr])*
+        $vis fn $name($this: &Arc<Self> $(, $arg: $ty)*) -> $ret $body
+    )*};
+}
+#[cfg(feature = "alloc")]
+pub(crate) use arc_methods;
 
 /// `UnsafeCell` with loom's closure API, so the same code runs under loom
 /// (which tracks every access) and natively (where the closures compile away).

@@ -15,7 +15,7 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 #[cfg(feature = "alloc")]
-use alloc::sync::Arc;
+use crate::shim::Arc;
 
 use crate::shim::{const_fn, UnsafeCell};
 use raw::{Acquire, RawMutex};
@@ -202,6 +202,7 @@ impl<T: ?Sized> Mutex<T> {
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 impl<T: ?Sized> Mutex<T> {
+    crate::shim::arc_methods! {
     /// Like [`lock`](Self::lock), for a mutex in an `Arc`: the guard owns a
     /// clone of the `Arc`, so it is `'static` and can move into a spawned task.
     ///
@@ -226,8 +227,8 @@ impl<T: ?Sized> Mutex<T> {
     /// # });
     /// ```
     #[inline]
-    pub fn lock_arc(self: &Arc<Self>) -> LockArc<T> {
-        LockArc(LockInner::new(self.clone()))
+    pub fn lock_arc(this: &Arc<Self>) -> LockArc<T> {
+        LockArc(LockInner::new(this.clone()))
     }
 
     /// Like [`try_lock`](Self::try_lock), returning an `Arc`-owned guard.
@@ -244,10 +245,10 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(mutex.try_lock_arc().is_none());
     /// ```
     #[inline]
-    pub fn try_lock_arc(self: &Arc<Self>) -> Option<MutexGuardArc<T>> {
-        self.raw
+    pub fn try_lock_arc(this: &Arc<Self>) -> Option<MutexGuardArc<T>> {
+        this.raw
             .try_lock()
-            .then(|| MutexGuardArc::new(self.clone()))
+            .then(|| MutexGuardArc::new(this.clone()))
     }
 
     /// Like [`lock_blocking`](Self::lock_blocking), returning an
@@ -266,11 +267,12 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-    pub fn lock_arc_blocking(self: &Arc<Self>) -> MutexGuardArc<T> {
-        if let Some(guard) = self.try_lock_arc() {
+    pub fn lock_arc_blocking(this: &Arc<Self>) -> MutexGuardArc<T> {
+        if let Some(guard) = Self::try_lock_arc(this) {
             return guard;
         }
-        crate::wait::block::block_on(self.lock_arc())
+        crate::wait::block::block_on(Self::lock_arc(this))
+    }
     }
 }
 

@@ -14,7 +14,7 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 #[cfg(feature = "alloc")]
-use alloc::sync::Arc;
+use crate::shim::Arc;
 
 use crate::shim::{const_fn, UnsafeCell};
 use raw::{kind, Acquire, RawRwLock};
@@ -439,6 +439,7 @@ impl<T: ?Sized> RwLock<T> {
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 impl<T: ?Sized> RwLock<T> {
+    crate::shim::arc_methods! {
     /// Like [`read`](Self::read), for a lock in an `Arc`: the guard owns a
     /// clone of the `Arc`, so it is `'static` and can move into a spawned
     /// task.
@@ -462,8 +463,8 @@ impl<T: ?Sized> RwLock<T> {
     /// # });
     /// ```
     #[inline]
-    pub fn read_arc(self: &Arc<Self>) -> ReadArc<T> {
-        ReadArc(AcquireInner::new(self.clone()))
+    pub fn read_arc(this: &Arc<Self>) -> ReadArc<T> {
+        ReadArc(AcquireInner::new(this.clone()))
     }
 
     /// Like [`try_read`](Self::try_read), returning an `Arc`-owned guard.
@@ -475,10 +476,10 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*lock.try_read_arc().unwrap(), 1);
     /// ```
     #[inline]
-    pub fn try_read_arc(self: &Arc<Self>) -> Option<RwLockReadGuardArc<T>> {
-        self.raw
+    pub fn try_read_arc(this: &Arc<Self>) -> Option<RwLockReadGuardArc<T>> {
+        this.raw
             .try_read()
-            .then(|| RwLockReadGuardArc::new(self.clone()))
+            .then(|| RwLockReadGuardArc::new(this.clone()))
     }
 
     /// Like [`write`](Self::write), returning an `Arc`-owned guard.
@@ -502,8 +503,8 @@ impl<T: ?Sized> RwLock<T> {
     /// # });
     /// ```
     #[inline]
-    pub fn write_arc(self: &Arc<Self>) -> WriteArc<T> {
-        WriteArc(AcquireInner::new(self.clone()))
+    pub fn write_arc(this: &Arc<Self>) -> WriteArc<T> {
+        WriteArc(AcquireInner::new(this.clone()))
     }
 
     /// Like [`try_write`](Self::try_write), returning an `Arc`-owned guard.
@@ -516,10 +517,10 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_write_arc().is_none());
     /// ```
     #[inline]
-    pub fn try_write_arc(self: &Arc<Self>) -> Option<RwLockWriteGuardArc<T>> {
-        self.raw
+    pub fn try_write_arc(this: &Arc<Self>) -> Option<RwLockWriteGuardArc<T>> {
+        this.raw
             .try_write()
-            .then(|| RwLockWriteGuardArc::new(self.clone()))
+            .then(|| RwLockWriteGuardArc::new(this.clone()))
     }
 
     /// Like [`upgradable_read`](Self::upgradable_read), returning an
@@ -546,8 +547,8 @@ impl<T: ?Sized> RwLock<T> {
     /// # });
     /// ```
     #[inline]
-    pub fn upgradable_read_arc(self: &Arc<Self>) -> UpgradableReadArc<T> {
-        UpgradableReadArc(AcquireInner::new(self.clone()))
+    pub fn upgradable_read_arc(this: &Arc<Self>) -> UpgradableReadArc<T> {
+        UpgradableReadArc(AcquireInner::new(this.clone()))
     }
 
     /// Like [`try_upgradable_read`](Self::try_upgradable_read), returning an
@@ -561,16 +562,18 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_upgradable_read_arc().is_none());
     /// ```
     #[inline]
-    pub fn try_upgradable_read_arc(self: &Arc<Self>) -> Option<RwLockUpgradableReadGuardArc<T>> {
-        self.raw
+    pub fn try_upgradable_read_arc(this: &Arc<Self>) -> Option<RwLockUpgradableReadGuardArc<T>> {
+        this.raw
             .try_upgradable_read()
-            .then(|| RwLockUpgradableReadGuardArc::new(self.clone()))
+            .then(|| RwLockUpgradableReadGuardArc::new(this.clone()))
+    }
     }
 }
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<T: ?Sized> RwLock<T> {
+    crate::shim::arc_methods! {
     /// Like [`read_blocking`](Self::read_blocking), returning an
     /// `Arc`-owned guard.
     ///
@@ -584,11 +587,11 @@ impl<T: ?Sized> RwLock<T> {
     /// let lock = std::sync::Arc::new(turnstile_sync::RwLock::new(1));
     /// assert_eq!(*lock.read_arc_blocking(), 1);
     /// ```
-    pub fn read_arc_blocking(self: &Arc<Self>) -> RwLockReadGuardArc<T> {
-        if let Some(guard) = self.try_read_arc() {
+    pub fn read_arc_blocking(this: &Arc<Self>) -> RwLockReadGuardArc<T> {
+        if let Some(guard) = Self::try_read_arc(this) {
             return guard;
         }
-        crate::wait::block::block_on(self.read_arc())
+        crate::wait::block::block_on(Self::read_arc(this))
     }
 
     /// Like [`write_blocking`](Self::write_blocking), returning an
@@ -605,11 +608,11 @@ impl<T: ?Sized> RwLock<T> {
     /// *lock.write_arc_blocking() += 1;
     /// assert_eq!(*lock.read_arc_blocking(), 2);
     /// ```
-    pub fn write_arc_blocking(self: &Arc<Self>) -> RwLockWriteGuardArc<T> {
-        if let Some(guard) = self.try_write_arc() {
+    pub fn write_arc_blocking(this: &Arc<Self>) -> RwLockWriteGuardArc<T> {
+        if let Some(guard) = Self::try_write_arc(this) {
             return guard;
         }
-        crate::wait::block::block_on(self.write_arc())
+        crate::wait::block::block_on(Self::write_arc(this))
     }
 
     /// Like [`upgradable_read_blocking`](Self::upgradable_read_blocking),
@@ -626,11 +629,12 @@ impl<T: ?Sized> RwLock<T> {
     /// let upgradable = lock.upgradable_read_arc_blocking();
     /// assert_eq!(*upgradable, 1);
     /// ```
-    pub fn upgradable_read_arc_blocking(self: &Arc<Self>) -> RwLockUpgradableReadGuardArc<T> {
-        if let Some(guard) = self.try_upgradable_read_arc() {
+    pub fn upgradable_read_arc_blocking(this: &Arc<Self>) -> RwLockUpgradableReadGuardArc<T> {
+        if let Some(guard) = Self::try_upgradable_read_arc(this) {
             return guard;
         }
-        crate::wait::block::block_on(self.upgradable_read_arc())
+        crate::wait::block::block_on(Self::upgradable_read_arc(this))
+    }
     }
 }
 

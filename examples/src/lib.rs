@@ -1,0 +1,1 @@
+//! Examples only: see the `*.rs` files beside this crate's Cargo.toml.

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The flash table of issue 12 §2: `.text` bytes, beyond an empty baseline
+# binary, of three operations (lock a Mutex<u32> and increment it; acquire
+# one Semaphore permit and release it; two parties wait on a Barrier, or a
+# one-shot equivalent for the peers) in turnstile-sync's bare tier,
+# maitake-sync 0.3 and embassy-sync 0.8. Built by firmware/size (one binary
+# per cell) for thumbv7em-none-eabihf with opt-level "s", fat LTO, one
+# codegen unit and panic = abort (the `size` profile in firmware/Cargo.toml).
+# Also prints `size_of` of every primitive and future on that 32-bit target.
+#
+#   firmware/size.sh
+#
+# Fails if a turnstile cell grows past its ceiling below.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# The ratchet: today's turnstile figures (rustc 1.95.0, Cargo.lock as
+# committed). Lower them when the code shrinks; a change that grows a cell
+# past its ceiling fails CI. The target (issue 12) is all three at most
+# 2048 bytes and every cell smaller than maitake-sync's, without giving up
+# unbounded FIFO waiters, cancel-safety or any test: not met yet.
+CEILING_MUTEX=1288
+CEILING_SEMAPHORE=2596
+CEILING_BARRIER=1512
+CEILING_ALL=4484
+TARGET_ALL=2048
+
+if command -v llvm-size >/dev/null && command -v llvm-nm >/dev/null; then
+  SIZE=llvm-size NM=llvm-nm
+elif command -v arm-none-eabi-size >/dev/null; then
+  SIZE=arm-none-eabi-size NM=arm-none-eabi-nm
+else
+  echo "size.sh needs llvm-size or arm-none-eabi-size (apt-get install binutils-arm-none-eabi)" >&2
+  exit 1
+fi
+
+TARGET=thumbv7em-none-eabihf
+ELF=target/$TARGET/size/turnstile-size
+
+# .text of the size binary built with these features ("" = baseline).
+text_of() {
+  local features=$1 args=(--target "$TARGET" --profile size -p turnstile-size)
+  [ -z "$features" ] || args+=(--features "$features")
+  cargo build -q "${args[@]}"
+  "$SIZE" -A "$ELF" | awk '$1 == ".text" { print $2 }'
+}
+
+baseline=$(text_of "")
+declare -A cell
+for crate in turnstile maitake embassy embassy-fair; do
+  for op in mutex semaphore barrier all; do
+    if [ "$crate" = embassy-fair ] && [ "$op" != semaphore ] && [ "$op" != all ]; then
+      continue
+    fi
+    features=$crate,$op
+    [ "$op" = all ] && features=$crate,mutex,semaphore,barrier
+    cell[$crate.$op]=$(($(text_of "$features") - baseline))
+  done
+done
+
+echo "flash: .text bytes beyond the ${baseline}-byte empty baseline; $TARGET, opt-level \"s\", LTO, 1 CGU, panic=abort"
+echo
+echo "| crate | Mutex alone | Semaphore alone | Barrier alone (peers: one-shot equivalent) | all three |"
+echo "|---|---:|---:|---:|---:|"
+echo "| turnstile-sync (bare tier) | ${cell[turnstile.mutex]} | ${cell[turnstile.semaphore]} | ${cell[turnstile.barrier]} | ${cell[turnstile.all]} |"
+echo "| maitake-sync 0.3 (critical-section) | ${cell[maitake.mutex]} | ${cell[maitake.semaphore]} | ${cell[maitake.barrier]} | ${cell[maitake.all]} |"
+echo "| embassy-sync 0.8 (greedy semaphore; fair) | ${cell[embassy.mutex]} | ${cell[embassy.semaphore]} (${cell[embassy-fair.semaphore]}) | ${cell[embassy.barrier]} | ${cell[embassy.all]} (${cell[embassy-fair.all]}) |"
+echo
+echo "maitake: Mutex and WaitQueue lock with its critical-section DefaultMutex; its Semaphore"
+echo "takes a RawMutex, which that is not, so it keeps its Spinlock. Barrier equivalents: a"
+echo "counter plus maitake's WaitQueue (wait_for / wake_all), or embassy's Signal."
+echo "embassy's fair semaphore: FairSemaphore<_, 4> (at most 4 waiters)."
+
+echo
+echo "size_of on $TARGET (32-bit), bytes:"
+cargo build -q --target "$TARGET" --profile size -p turnstile-size --features layout
+"$NM" -S --defined-only "$ELF" | while read -r _ hex _ symbol; do
+  # SIZE_OF_crate__Type_Param_Param: "crate Type<Param, Param>"
+  [[ $symbol == SIZE_OF_* ]] || continue
+  name=${symbol#SIZE_OF_}
+  crate=${name%%__*} rest=${name#*__}
+  IFS=_ read -r -a parts <<<"$rest"
+  type=${parts[0]}
+  if [ ${#parts[@]} -gt 1 ]; then
+    params=$(IFS=,; echo "${parts[*]:1}")
+    type="$type<${params//,/, }>"
+  fi
+  printf '  %-10s %-28s %4d\n' "$crate" "$type" $((16#$hex))
+done
+
+echo
+status=0
+check() {
+  local what=$1 got=$2 ceiling=$3
+  if [ "$got" -gt "$ceiling" ]; then
+    echo "FAILED: turnstile $what is $got bytes, past its ceiling of $ceiling (size.sh)"
+    status=1
+  elif [ "$got" -lt "$ceiling" ]; then
+    echo "turnstile $what: $got bytes, below its ceiling of $ceiling: lower the ceiling in size.sh"
+  fi
+}
+check "Mutex" "${cell[turnstile.mutex]}" $CEILING_MUTEX
+check "Semaphore" "${cell[turnstile.semaphore]}" $CEILING_SEMAPHORE
+check "Barrier" "${cell[turnstile.barrier]}" $CEILING_BARRIER
+check "all three" "${cell[turnstile.all]}" $CEILING_ALL
+met=yes
+[ "${cell[turnstile.all]}" -le $TARGET_ALL ] || met=no
+for op in mutex semaphore barrier all; do
+  [ "${cell[turnstile.$op]}" -lt "${cell[maitake.$op]}" ] || met=no
+done
+echo "issue 12 target (all three <= $TARGET_ALL bytes, every cell below maitake-sync's): $met"
+[ $status -eq 0 ] && echo "size ratchet: every turnstile cell within its ceiling"
+exit $status
