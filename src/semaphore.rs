@@ -606,6 +606,7 @@ impl Semaphore {
     /// semaphore closed), `state` being the word before it: settle the
     /// queue, then let the watchers look.
     #[cold]
+    #[inline(never)]
     fn release_slow(&self, state: usize) {
         if state & QUEUED != 0 {
             self.settle_all(|_| ());
@@ -889,7 +890,6 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
         // SAFETY: `drop` is the last use of the future, which was pinned if
         // it was ever polled; `waiter` is not moved.
         let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-        let mut watched = false;
         let more = waiter.leave(&sem.queue, |locked, left| {
             let held = match left {
                 Left::Queued(still_needed) => n - still_needed,
@@ -898,16 +898,20 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
             };
             if held != 0 {
                 // Release, as in `release`; the settle below takes them.
-                let state = sem.state.fetch_add(held << PERMIT_SHIFT, Release);
-                watched = state & WATCHED != 0;
+                sem.state.fetch_add(held << PERMIT_SHIFT, Release);
             }
             sem.settle(locked)
         });
         if more == Some(true) {
             sem.settle_all(|_| ());
         }
-        if watched {
-            // After the lock is released: waker code runs here.
+        // Permits given back may be free now: let the watchers look, after
+        // the lock is released (waker code runs here). Relaxed: a load after
+        // our own read-modify-write reads it or a later value, so it sees
+        // the mark of any watcher that looked before the permits came back
+        // (one that looked after saw them); the hook's read-modify-write
+        // does the ordering.
+        if sem.state.load(Relaxed) & WATCHED != 0 {
             sem.wake_watchers();
         }
     }

@@ -44,12 +44,16 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::shim::{const_fn, AtomicUsize, Ordering::*};
-use crate::wait::{watchers, WaitQueue, Waiter};
+use crate::wait::{notify_shard, watchers, Hook, WaitQueue, Waiter};
 
 const LOCKED: usize = 1;
 const CONTENDED: usize = 1 << 1;
 const WATCHED: usize = 1 << 2;
 const STARVING_ONE: usize = 1 << 3;
+
+/// How an unlock that finds `WATCHED` reaches the watchers (installed by
+/// the first `wait_unlocked`; see `wait::Hook`).
+static WAKE_WATCHERS: Hook = Hook::new();
 
 /// How many races a woken waiter may lose to barging callers before the
 /// mutex stops barging for it.
@@ -145,7 +149,7 @@ impl RawMutex {
             self.queue.notify(1);
         }
         if prev & WATCHED != 0 {
-            watchers(self).notify(usize::MAX);
+            WAKE_WATCHERS.call(self);
         }
     }
 
@@ -158,6 +162,7 @@ impl RawMutex {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let queue = watchers(self);
+        WAKE_WATCHERS.arm(notify_shard);
         loop {
             if waiter.is_registered() {
                 match waiter.as_mut().poll_notified(queue, cx) {

@@ -11,21 +11,35 @@ use core::task::{Context, Poll};
 
 use super::{check_request, Closed, Semaphore, CLOSED, PERMIT_SHIFT};
 use crate::shim::Ordering::{AcqRel, Acquire};
-use crate::wait::{watchers, Waiter};
+use crate::wait::{watchers, Hook, Waiter};
 
 /// State bit: a watcher may be waiting (see the module docs of
 /// `semaphore`).
 pub(super) const WATCHED: usize = 1 << 2;
 
+/// How a release that finds `WATCHED` reaches the watchers (installed by
+/// the first `wait_available`; see `wait::Hook`): through a pointer, so that
+/// firmware that never watches links none of it.
+static WAKE_WATCHERS: Hook = Hook::new();
+
+/// The hook: clears `WATCHED` and, if it was set, notifies every watcher.
+fn wake_watchers(sem: *const ()) {
+    // SAFETY: `Semaphore::wake_watchers`, the only caller (through the
+    // hook), passes a live `&Semaphore`.
+    let sem = unsafe { &*sem.cast::<Semaphore>() };
+    // AcqRel: Acquire makes the registration of a watcher whose
+    // read-modify-write set the mark visible to the notify; nothing is
+    // published through it.
+    if sem.state.fetch_and(!WATCHED, AcqRel) & WATCHED != 0 {
+        watchers(sem).notify(usize::MAX);
+    }
+}
+
 impl Semaphore {
-    /// Clears `WATCHED` and, if it was set, notifies every watcher.
+    /// After a change that found `WATCHED` set: let the watchers look.
+    #[inline]
     pub(super) fn wake_watchers(&self) {
-        // AcqRel: Acquire makes the registration of a watcher whose
-        // read-modify-write set the mark visible to the notify; nothing is
-        // published through it.
-        if self.state.fetch_and(!WATCHED, AcqRel) & WATCHED != 0 {
-            watchers(self).notify(usize::MAX);
-        }
+        WAKE_WATCHERS.call(self);
     }
 
     /// Waits until at least `n` permits are free, without taking them:
@@ -133,6 +147,7 @@ impl Future for WaitAvailable<'_> {
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         let (sem, n) = (this.sem, this.n);
         let queue = watchers(sem);
+        WAKE_WATCHERS.arm(wake_watchers);
         loop {
             if waiter.is_registered() {
                 match waiter.as_mut().poll_notified(queue, cx) {

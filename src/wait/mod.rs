@@ -98,4 +98,4 @@ pub(crate) use intrusive::{WaitQueue, Waiter};
 pub(crate) mod block;
 
 mod watch;
-pub(crate) use watch::watchers;
+pub(crate) use watch::{notify_shard, watchers, Hook};
