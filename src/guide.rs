@@ -182,9 +182,9 @@ no deadline.
 | primitive | timed blocking forms | on timeout |
 |-----------|----------------------|------------|
 | [`Mutex`](crate::Mutex) | [`try_lock_for`](crate::Mutex::try_lock_for), [`try_lock_until`](crate::Mutex::try_lock_until), `try_lock_arc_for`/`_until` | `None` |
-| [`RwLock`](crate::RwLock) | [`try_read_for`](crate::RwLock::try_read_for), `try_write_for`, `try_upgradable_read_for`, and `_until` forms | `None` |
-| [`RwLockUpgradableReadGuard`](crate::RwLockUpgradableReadGuard) | [`try_upgrade_for`](crate::RwLockUpgradableReadGuard::try_upgrade_for), `try_upgrade_until` | `Err(guard)`, still held |
-| [`Semaphore`](crate::Semaphore) | [`try_acquire_for`](crate::Semaphore::try_acquire_for), `try_acquire_many_for`, and `_until` forms | [`AcquireTimeoutError::TimedOut`](crate::AcquireTimeoutError) (or `Closed`) |
+| [`RwLock`](crate::RwLock) | [`try_read_for`](crate::RwLock::try_read_for), `try_write_for`, `try_upgradable_read_for`, their `_until` and `_arc` forms | `None` |
+| [`RwLockUpgradableReadGuard`](crate::RwLockUpgradableReadGuard) (and `…Arc`) | [`try_upgrade_for`](crate::RwLockUpgradableReadGuard::try_upgrade_for), `try_upgrade_until` | `Err(guard)`, still held |
+| [`Semaphore`](crate::Semaphore) | [`try_acquire_for`](crate::Semaphore::try_acquire_for), `try_acquire_many_for`, their `_until` and `_arc` forms | [`AcquireTimeoutError::TimedOut`](crate::AcquireTimeoutError) (or `Closed`) |
 | [`Condvar`](crate::Condvar) | [`wait_timeout_blocking`](crate::Condvar::wait_timeout_blocking), [`wait_until_timeout_blocking`](crate::Condvar::wait_until_timeout_blocking) | the guard, and `timed_out()` |
 | [`Barrier`](crate::Barrier) | [`try_wait_for`](crate::Barrier::try_wait_for), `try_wait_until` | `None`, the arrival withdrawn |
 | [`Latch`](crate::Latch) | [`try_wait_for`](crate::Latch::try_wait_for), `try_wait_until` | `false` |

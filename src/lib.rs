@@ -318,7 +318,7 @@ pub use rwlock::{
 #[cfg(feature = "alloc")]
 pub use rwlock::{
     ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
-    UpgradableReadArc, UpgradeArc, WriteArc,
+    UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc,
 };
 pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError, WaitAvailable};
 #[cfg(feature = "alloc")]
@@ -344,7 +344,7 @@ pub mod futures {
     pub use crate::mutex::{Lock, WaitUnlocked};
     pub use crate::rwlock::{Read, UpgradableRead, Upgrade, UpgradeTimeout, Write};
     #[cfg(feature = "alloc")]
-    pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
+    pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc};
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;
     pub use crate::semaphore::{Acquire, WaitAvailable};

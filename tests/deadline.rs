@@ -352,6 +352,35 @@ fn generic_until_on_an_upgrade_releases_the_upgradable_lock() {
     drop(reader);
 }
 
+#[cfg(feature = "alloc")]
+#[test]
+fn upgrade_timeout_arc_hands_the_guard_back() {
+    use std::sync::Arc;
+    use turnstile_sync::RwLockUpgradableReadGuardArc;
+    let (lock, trigger) = (Arc::new(RwLock::new(0)), Trigger::default());
+    let up = lock.try_upgradable_read_arc().unwrap();
+    let reader = lock.try_read().unwrap();
+    let w = CountingWaker::new();
+    let mut upgrade = pin!(RwLockUpgradableReadGuardArc::upgrade_timeout(
+        up,
+        trigger.signal()
+    ));
+    assert_pending(upgrade.as_mut(), w.waker());
+    assert!(
+        lock.try_read().is_none(),
+        "the pending upgrade holds new readers back"
+    );
+    trigger.fire();
+    let up = assert_ready(upgrade.as_mut(), w.waker()).expect_err("timed out");
+    assert!(
+        lock.try_read().is_some(),
+        "the abandoned upgrade still holds readers back"
+    );
+    drop(reader);
+    let mut writer = RwLockUpgradableReadGuardArc::try_upgrade(up).expect("still upgradable");
+    *writer += 1;
+}
+
 // ---------------------------------------------------------------------------
 // Semaphore
 // ---------------------------------------------------------------------------
@@ -719,6 +748,44 @@ mod blocking {
         }
         let leaders: Vec<bool> = rx.iter().collect();
         assert_eq!(leaders.iter().filter(|l| **l).count(), 1, "{leaders:?}");
+    }
+
+    #[test]
+    fn arc_timed_forms() {
+        use turnstile_sync::RwLockUpgradableReadGuardArc;
+        let lock = Arc::new(RwLock::new(0));
+        let writer = lock.try_write_arc().unwrap();
+        assert!(lock.try_read_arc_for(SHORT).is_none());
+        assert!(lock.try_write_arc_until(Instant::now()).is_none());
+        assert!(lock.try_upgradable_read_arc_for(SHORT).is_none());
+        drop(writer);
+        let reader = lock.try_read_arc_until(Instant::now() + LONG).unwrap();
+        let up = lock
+            .try_upgradable_read_arc_until(Instant::now() + LONG)
+            .unwrap();
+        let up = RwLockUpgradableReadGuardArc::try_upgrade_for(up, SHORT).unwrap_err();
+        let t = soon(move || drop(reader));
+        let w = RwLockUpgradableReadGuardArc::try_upgrade_until(up, Instant::now() + LONG);
+        assert!(w.is_ok());
+        t.join().unwrap();
+        drop(w);
+        assert!(lock.try_write_arc_for(LONG).is_some());
+
+        let sem = Arc::new(Semaphore::new(2));
+        let two = sem.try_acquire_many_arc_for(2, LONG).unwrap();
+        assert_eq!(
+            sem.try_acquire_arc_for(SHORT).unwrap_err(),
+            AcquireTimeoutError::TimedOut
+        );
+        assert!(sem.try_acquire_many_arc_until(1, Instant::now()).is_err());
+        drop(two);
+        assert_eq!(
+            sem.try_acquire_arc_until(Instant::now() + LONG)
+                .unwrap()
+                .permits(),
+            1
+        );
+        assert_eq!(sem.available_permits(), 2);
     }
 
     #[test]

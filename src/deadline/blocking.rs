@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use super::{TimedOut, WaitExt};
 use crate::semaphore::Closed;
 use crate::wait::block::{block_on_until, deadline_after};
-use crate::{Latch, Semaphore, SemaphoreGuard};
+use crate::shim::Arc;
+use crate::{Latch, Semaphore, SemaphoreGuard, SemaphoreGuardArc};
 
 /// Why a timed blocking acquire of a [`Semaphore`] failed.
 ///
@@ -171,6 +172,105 @@ impl Semaphore {
     ) -> Result<SemaphoreGuard<'_>, AcquireTimeoutError> {
         // Built before blocking, so an oversized request panics here.
         let acquire = self.acquire_many(n);
+        Ok(block_on_until(deadline, |expired| acquire.until(expired))??)
+    }
+}
+
+/// The `Arc` forms of the semaphore's timed blocking acquires.
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl Semaphore {
+    crate::shim::arc_methods! {
+    /// Like [`try_acquire_for`](Self::try_acquire_for), holding an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_acquire_for`](Self::try_acquire_for).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(1));
+    /// let permit = sem.try_acquire_arc_for(Duration::from_secs(1)).unwrap();
+    /// assert!(sem.try_acquire_arc_for(Duration::from_millis(1)).is_err());
+    /// # drop(permit);
+    /// ```
+    pub fn try_acquire_arc_for(this: &Arc<Self>, timeout: Duration) -> Result<SemaphoreGuardArc, AcquireTimeoutError> {
+        Self::acquire_arc_until_at(this, 1, deadline_after(timeout))
+    }
+
+    /// Like [`try_acquire_many_for`](Self::try_acquire_many_for), holding
+    /// an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_acquire_for`](Self::try_acquire_for).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(2));
+    /// assert_eq!(sem.try_acquire_many_arc_for(2, Duration::from_secs(1)).unwrap().permits(), 2);
+    /// ```
+    pub fn try_acquire_many_arc_for(this: &Arc<Self>, n: usize, timeout: Duration) -> Result<SemaphoreGuardArc, AcquireTimeoutError> {
+        Self::acquire_arc_until_at(this, n, deadline_after(timeout))
+    }
+
+    /// Like [`try_acquire_until`](Self::try_acquire_until), holding an
+    /// `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_acquire_for`](Self::try_acquire_for).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Instant};
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(0));
+    /// assert!(sem.try_acquire_arc_until(Instant::now()).is_err());
+    /// ```
+    pub fn try_acquire_arc_until(this: &Arc<Self>, deadline: Instant) -> Result<SemaphoreGuardArc, AcquireTimeoutError> {
+        Self::acquire_arc_until_at(this, 1, Some(deadline))
+    }
+
+    /// Like [`try_acquire_many_until`](Self::try_acquire_many_until),
+    /// holding an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_acquire_for`](Self::try_acquire_for).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::{Duration, Instant}};
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(3));
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert!(sem.try_acquire_many_arc_until(3, deadline).is_ok());
+    /// ```
+    pub fn try_acquire_many_arc_until(this: &Arc<Self>, n: usize, deadline: Instant) -> Result<SemaphoreGuardArc, AcquireTimeoutError> {
+        Self::acquire_arc_until_at(this, n, Some(deadline))
+    }
+    }
+
+    #[track_caller]
+    fn acquire_arc_until_at(
+        this: &Arc<Self>,
+        n: usize,
+        deadline: Option<Instant>,
+    ) -> Result<SemaphoreGuardArc, AcquireTimeoutError> {
+        // Built before blocking, so an oversized request panics here.
+        let acquire = Self::acquire_many_arc(this, n);
         Ok(block_on_until(deadline, |expired| acquire.until(expired))??)
     }
 }

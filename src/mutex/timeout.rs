@@ -1,11 +1,11 @@
 //! The blocking timed forms of [`Mutex`] (`std`): the same lock future as
 //! [`Mutex::lock`], raced against the deadline on a parked thread.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Mutex, MutexGuard, MutexGuardArc};
 use crate::deadline::WaitExt;
+use crate::shim::Arc;
 use crate::wait::block::{block_on_until, deadline_after};
 
 /// The blocking timed forms, named as parking_lot's. The thread parks until
@@ -55,6 +55,7 @@ impl<T: ?Sized> Mutex<T> {
         block_on_until(deadline, |expired| self.lock().until(expired)).ok()
     }
 
+    crate::shim::arc_methods! {
     /// Like [`try_lock_for`](Self::try_lock_for), returning an `Arc`-owned
     /// guard.
     ///
@@ -67,8 +68,8 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(mutex.try_lock_arc_for(Duration::from_millis(1)).is_none());
     /// # drop(guard);
     /// ```
-    pub fn try_lock_arc_for(self: &Arc<Self>, timeout: Duration) -> Option<MutexGuardArc<T>> {
-        self.lock_arc_until_at(deadline_after(timeout))
+    pub fn try_lock_arc_for(this: &Arc<Self>, timeout: Duration) -> Option<MutexGuardArc<T>> {
+        Self::lock_arc_until_at(this, deadline_after(timeout))
     }
 
     /// Like [`try_lock_until`](Self::try_lock_until), returning an
@@ -82,11 +83,12 @@ impl<T: ?Sized> Mutex<T> {
     /// let deadline = Instant::now() + Duration::from_secs(1);
     /// assert!(mutex.try_lock_arc_until(deadline).is_some());
     /// ```
-    pub fn try_lock_arc_until(self: &Arc<Self>, deadline: Instant) -> Option<MutexGuardArc<T>> {
-        self.lock_arc_until_at(Some(deadline))
+    pub fn try_lock_arc_until(this: &Arc<Self>, deadline: Instant) -> Option<MutexGuardArc<T>> {
+        Self::lock_arc_until_at(this, Some(deadline))
+    }
     }
 
-    fn lock_arc_until_at(self: &Arc<Self>, deadline: Option<Instant>) -> Option<MutexGuardArc<T>> {
-        block_on_until(deadline, |expired| self.lock_arc().until(expired)).ok()
+    fn lock_arc_until_at(this: &Arc<Self>, deadline: Option<Instant>) -> Option<MutexGuardArc<T>> {
+        block_on_until(deadline, |expired| Self::lock_arc(this).until(expired)).ok()
     }
 }

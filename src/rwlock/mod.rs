@@ -19,6 +19,8 @@ use crate::shim::Arc;
 use crate::shim::{const_fn, UnsafeCell};
 use raw::{kind, Acquire, RawRwLock};
 pub use timeout::UpgradeTimeout;
+#[cfg(feature = "alloc")]
+pub use timeout::UpgradeTimeoutArc;
 
 /// An async reader-writer lock: many readers or one writer, plus at most one
 /// *upgradable* reader that reads alongside the plain readers and can later

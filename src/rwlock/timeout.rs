@@ -9,6 +9,10 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::{kind, AcquireInner, RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
+#[cfg(feature = "alloc")]
+use super::{RwLockUpgradableReadGuardArc, RwLockWriteGuardArc};
+#[cfg(feature = "alloc")]
+use crate::shim::Arc;
 
 /// An upgrade raced against a signal: `Ok(lock)` once upgraded, `Err(lock)`
 /// if the signal came first, the upgrade given up and the upgradable lock
@@ -121,12 +125,92 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     }
 }
 
+/// The future returned by [`RwLockUpgradableReadGuardArc::upgrade_timeout`]:
+/// resolves to the write guard, or, if the signal came first, to the
+/// upgradable guard it was given. It owns a clone of the `Arc`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile_sync::{futures::UpgradeTimeoutArc, RwLock, RwLockUpgradableReadGuardArc};
+/// # futures_lite::future::block_on(async {
+/// let lock = Arc::new(RwLock::new(1));
+/// let up = lock.upgradable_read_arc().await;
+/// let future: UpgradeTimeoutArc<i32, _> =
+///     RwLockUpgradableReadGuardArc::upgrade_timeout(up, std::future::pending::<()>());
+/// assert_eq!(*future.await.unwrap(), 1);
+/// # });
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[must_use = "futures do nothing unless .awaited or polled"]
+pub struct UpgradeTimeoutArc<T: ?Sized, S>(UpgradeOr<Arc<RwLock<T>>, T, S>);
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, S: Future> Future for UpgradeTimeoutArc<T, S> {
+    type Output = Result<RwLockWriteGuardArc<T>, RwLockUpgradableReadGuardArc<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pin projection to the only field.
+        let inner = unsafe { self.map_unchecked_mut(|future| &mut future.0) };
+        inner.poll_upgrade(cx).map(|result| match result {
+            Ok(lock) => Ok(RwLockWriteGuardArc::new(lock)),
+            Err(lock) => Err(RwLockUpgradableReadGuardArc::new(lock)),
+        })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, S> fmt::Debug for UpgradeTimeoutArc<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UpgradeTimeoutArc { .. }")
+    }
+}
+
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
+    /// Like [`RwLockUpgradableReadGuard::upgrade_timeout`]: upgrades unless
+    /// `signal` comes first, then resolves to `Err` with the upgradable
+    /// guard, still held.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`RwLockUpgradableReadGuard::upgrade_timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let up = lock.upgradable_read_arc().await;
+    /// let reader = lock.read().await;
+    /// let up = RwLockUpgradableReadGuardArc::upgrade_timeout(up, async {}).await.unwrap_err();
+    /// drop(reader);
+    /// assert!(RwLockUpgradableReadGuardArc::upgrade_timeout(up, async {}).await.is_ok());
+    /// # });
+    /// ```
+    pub fn upgrade_timeout<S: Future>(guard: Self, signal: S) -> UpgradeTimeoutArc<T, S> {
+        UpgradeTimeoutArc(UpgradeOr {
+            upgrade: AcquireInner::new(Self::into_lock(guard)),
+            signal: Some(signal),
+        })
+    }
+}
+
 #[cfg(feature = "std")]
 mod blocking {
     use std::time::{Duration, Instant};
 
-    use super::super::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
+    use super::super::{
+        RwLock, RwLockReadGuard, RwLockReadGuardArc, RwLockUpgradableReadGuard,
+        RwLockUpgradableReadGuardArc, RwLockWriteGuard, RwLockWriteGuardArc,
+    };
     use crate::deadline::WaitExt;
+    use crate::shim::Arc;
     use crate::wait::block::{block_on_until, deadline_after};
 
     /// The blocking timed forms: `try_*_for(timeout)` and
@@ -318,6 +402,153 @@ mod blocking {
             deadline: Option<Instant>,
         ) -> Result<RwLockWriteGuard<'a, T>, Self> {
             block_on_until(deadline, |expired| Self::upgrade_timeout(guard, expired))
+        }
+    }
+
+    /// The `Arc` forms of the timed blocking acquires.
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    impl<T: ?Sized> RwLock<T> {
+        crate::shim::arc_methods! {
+        /// Like [`try_read_for`](Self::try_read_for), returning an
+        /// `Arc`-owned guard.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::Duration};
+        /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
+        /// assert!(lock.try_read_arc_for(Duration::from_secs(1)).is_some());
+        /// ```
+        pub fn try_read_arc_for(this: &Arc<Self>, timeout: Duration) -> Option<RwLockReadGuardArc<T>> {
+            block_on_until(deadline_after(timeout), |e| Self::read_arc(this).until(e)).ok()
+        }
+
+        /// Like [`try_read_until`](Self::try_read_until), returning an
+        /// `Arc`-owned guard.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::Instant};
+        /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
+        /// let writer = lock.try_write().unwrap();
+        /// assert!(lock.try_read_arc_until(Instant::now()).is_none());
+        /// ```
+        pub fn try_read_arc_until(this: &Arc<Self>, deadline: Instant) -> Option<RwLockReadGuardArc<T>> {
+            block_on_until(Some(deadline), |e| Self::read_arc(this).until(e)).ok()
+        }
+
+        /// Like [`try_write_for`](Self::try_write_for), returning an
+        /// `Arc`-owned guard.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::Duration};
+        /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
+        /// let reader = lock.try_read().unwrap();
+        /// assert!(lock.try_write_arc_for(Duration::from_millis(1)).is_none());
+        /// ```
+        pub fn try_write_arc_for(this: &Arc<Self>, timeout: Duration) -> Option<RwLockWriteGuardArc<T>> {
+            block_on_until(deadline_after(timeout), |e| Self::write_arc(this).until(e)).ok()
+        }
+
+        /// Like [`try_write_until`](Self::try_write_until), returning an
+        /// `Arc`-owned guard.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::{Duration, Instant}};
+        /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
+        /// let deadline = Instant::now() + Duration::from_secs(1);
+        /// assert!(lock.try_write_arc_until(deadline).is_some());
+        /// ```
+        pub fn try_write_arc_until(this: &Arc<Self>, deadline: Instant) -> Option<RwLockWriteGuardArc<T>> {
+            block_on_until(Some(deadline), |e| Self::write_arc(this).until(e)).ok()
+        }
+
+        /// Like [`try_upgradable_read_for`](Self::try_upgradable_read_for),
+        /// returning an `Arc`-owned guard.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::Duration};
+        /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
+        /// assert!(lock.try_upgradable_read_arc_for(Duration::from_secs(1)).is_some());
+        /// ```
+        pub fn try_upgradable_read_arc_for(
+            this: &Arc<Self>,
+            timeout: Duration,
+        ) -> Option<RwLockUpgradableReadGuardArc<T>> {
+            block_on_until(deadline_after(timeout), |e| Self::upgradable_read_arc(this).until(e)).ok()
+        }
+
+        /// Like [`try_upgradable_read_until`](Self::try_upgradable_read_until),
+        /// returning an `Arc`-owned guard.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::Instant};
+        /// let lock = Arc::new(turnstile_sync::RwLock::new(1));
+        /// let first = lock.try_upgradable_read().unwrap();
+        /// assert!(lock.try_upgradable_read_arc_until(Instant::now()).is_none());
+        /// ```
+        pub fn try_upgradable_read_arc_until(
+            this: &Arc<Self>,
+            deadline: Instant,
+        ) -> Option<RwLockUpgradableReadGuardArc<T>> {
+            block_on_until(Some(deadline), |e| Self::upgradable_read_arc(this).until(e)).ok()
+        }
+        }
+    }
+
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
+        /// Like [`RwLockUpgradableReadGuard::try_upgrade_for`]: on timeout
+        /// the upgradable guard comes back, still held.
+        ///
+        /// # Errors
+        ///
+        /// The guard, if the upgrade timed out.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::Duration};
+        /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
+        /// let lock = Arc::new(RwLock::new(1));
+        /// let up = lock.try_upgradable_read_arc().unwrap();
+        /// let reader = lock.try_read().unwrap();
+        /// let up = RwLockUpgradableReadGuardArc::try_upgrade_for(up, Duration::from_millis(1))
+        ///     .unwrap_err();
+        /// drop(reader);
+        /// assert!(RwLockUpgradableReadGuardArc::try_upgrade_for(up, Duration::from_secs(1)).is_ok());
+        /// ```
+        pub fn try_upgrade_for(guard: Self, timeout: Duration) -> Result<RwLockWriteGuardArc<T>, Self> {
+            block_on_until(deadline_after(timeout), |e| Self::upgrade_timeout(guard, e))
+        }
+
+        /// Like [`RwLockUpgradableReadGuard::try_upgrade_until`].
+        ///
+        /// # Errors
+        ///
+        /// The guard, if the upgrade timed out.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{sync::Arc, time::{Duration, Instant}};
+        /// use turnstile_sync::{RwLock, RwLockUpgradableReadGuardArc};
+        /// let lock = Arc::new(RwLock::new(1));
+        /// let up = lock.try_upgradable_read_arc().unwrap();
+        /// let deadline = Instant::now() + Duration::from_secs(1);
+        /// assert!(RwLockUpgradableReadGuardArc::try_upgrade_until(up, deadline).is_ok());
+        /// ```
+        pub fn try_upgrade_until(guard: Self, deadline: Instant) -> Result<RwLockWriteGuardArc<T>, Self> {
+            block_on_until(Some(deadline), |e| Self::upgrade_timeout(guard, e))
         }
     }
 }
