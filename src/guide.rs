@@ -206,10 +206,11 @@ assert_eq!(*config.try_lock_for(Duration::from_secs(5)).unwrap(), "v1");
     //!
     //! ## Waiting until free
     //!
-    //! [`Mutex::wait_unlocked`](crate::Mutex::wait_unlocked) and
-    //! [`Semaphore::wait_available`](crate::Semaphore::wait_available) wait
-    //! until the mutex is unlocked, or `n` permits are free, without taking
-    //! anything. The answer is a snapshot: someone may take the lock right
+    //! [`Mutex::wait_unlocked`](crate::Mutex::wait_unlocked),
+    //! [`RwLock::wait_write_unlocked`](crate::RwLock::wait_write_unlocked)
+    //! and [`Semaphore::wait_available`](crate::Semaphore::wait_available)
+    //! wait until the mutex is unlocked, no writer holds the lock, or `n`
+    //! permits are free, without taking anything. The answer is a snapshot: someone may take the lock right
     //! after. Watchers wait apart from the real waiters, so they never take
     //! a wakeup meant for one and count for nothing in the fairness rules.
     //!
@@ -252,7 +253,7 @@ assert_eq!(*config.try_lock_for(Duration::from_secs(5)).unwrap(), "v1");
     //! | async-mutex `withTimeout(mutex, ms)`, valvekit's lock timeouts | `mutex.lock().until(timer)`; `.timeout(d)` with `async-io`; `try_lock_for(d)` on a thread |
     //! | async-mutex `tryAcquire`, valvekit `tryLock` | [`try_lock`](crate::Mutex::try_lock), [`try_acquire`](crate::Semaphore::try_acquire) |
     //! | valvekit `lock` | `lock().await` |
-    //! | async-mutex `waitForUnlock` | [`wait_unlocked`](crate::Mutex::wait_unlocked), [`wait_available(n)`](crate::Semaphore::wait_available) |
+    //! | async-mutex `waitForUnlock` | [`wait_unlocked`](crate::Mutex::wait_unlocked), [`wait_available(n)`](crate::Semaphore::wait_available), [`wait_write_unlocked`](crate::RwLock::wait_write_unlocked) |
     //! | async-mutex `isLocked` | [`is_locked`](crate::Mutex::is_locked), `available_permits() == 0` |
     //! | @esfx/async-semaphore `wait(token)` | `sem.acquire().until(token)`: the token is any future (a [`Latch`](crate::Latch)'s `wait()`, a channel, a timer) |
     //! | @esfx/async-semaphore `release(n)` | drop the guard of `n` permits; [`add_permits(n)`](crate::Semaphore::add_permits) to add new ones |

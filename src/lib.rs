@@ -313,7 +313,8 @@ pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard, WaitUnlocked};
 pub use mutex::{LockArc, MutexGuardArc};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
-    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, UpgradeTimeout, Write,
+    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, UpgradeTimeout,
+    WaitWriteUnlocked, Write,
 };
 #[cfg(feature = "alloc")]
 pub use rwlock::{
@@ -342,7 +343,9 @@ pub mod futures {
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
     pub use crate::mutex::{Lock, WaitUnlocked};
-    pub use crate::rwlock::{Read, UpgradableRead, Upgrade, UpgradeTimeout, Write};
+    pub use crate::rwlock::{
+        Read, UpgradableRead, Upgrade, UpgradeTimeout, WaitWriteUnlocked, Write,
+    };
     #[cfg(feature = "alloc")]
     pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc};
     #[cfg(feature = "alloc")]

@@ -1,6 +1,6 @@
 //! Loom models of waiting until free without taking it (issue 11 §3):
-//! `Mutex::wait_unlocked` and `Semaphore::wait_available` racing a release
-//! and a real waiter.
+//! `Mutex::wait_unlocked`, `RwLock::wait_write_unlocked` and
+//! `Semaphore::wait_available` racing a release and a real waiter.
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
@@ -20,7 +20,7 @@ use loom_common::{drive, model};
 
 use loom::sync::Arc;
 use loom::thread;
-use turnstile_sync::{Mutex, Semaphore};
+use turnstile_sync::{Mutex, RwLock, Semaphore};
 
 /// Model 1. The mutex is held; W watches, A locks; the holder releases.
 #[test]
@@ -41,7 +41,28 @@ fn mutex_watcher_and_waiter_vs_release() {
     });
 }
 
-/// Model 2. No permits; W watches for one, A acquires one; one is added.
+/// Model 2. The RwLock is write-locked; W watches, A writes; the writer
+/// releases. Both finish: the watcher neither takes the writer's wakeup nor
+/// misses its own.
+#[test]
+fn rwlock_watcher_and_writer_vs_write_unlock() {
+    model(2, || {
+        let l = Arc::new(RwLock::new(0usize));
+        let held = l.try_write().unwrap();
+        let lw = l.clone();
+        let w = thread::spawn(move || {
+            drive(lw.wait_write_unlocked());
+        });
+        let la = l.clone();
+        let a = thread::spawn(move || *drive(la.write()).0 += 1);
+        drop(held);
+        w.join().unwrap();
+        a.join().unwrap();
+        assert_eq!(*l.try_read().expect("the lock ended held"), 1);
+    });
+}
+
+/// Model 3. No permits; W watches for one, A acquires one; one is added.
 /// A gets it (strict FIFO, the watcher takes nothing) and gives it back,
 /// which W then sees.
 #[test]

@@ -1,5 +1,6 @@
 //! Waiting until free without taking it (issue 11 §3):
-//! `Mutex::wait_unlocked` and `Semaphore::wait_available`. Every tier.
+//! `Mutex::wait_unlocked`, `RwLock::wait_write_unlocked` and
+//! `Semaphore::wait_available`. Every tier.
 //!
 //! The property that matters most: a watcher never takes the wakeup a
 //! release gives the next real waiter, not even a watcher that holds an
@@ -10,7 +11,7 @@ mod common;
 use std::pin::pin;
 
 use common::{assert_pending, assert_ready, CountingWaker};
-use turnstile_sync::{Closed, Mutex, Semaphore};
+use turnstile_sync::{Closed, Mutex, RwLock, RwLockWriteGuard, Semaphore};
 
 #[test]
 fn wait_unlocked_is_ready_on_a_free_mutex_and_takes_nothing() {
@@ -114,6 +115,82 @@ fn dropped_watcher_leaves_nothing() {
     );
     drop(holder);
     assert_eq!(w.count(), 0);
+}
+
+// ---------------------------------------------------------------------------
+// RwLock
+// ---------------------------------------------------------------------------
+
+#[test]
+fn wait_write_unlocked_ignores_readers_and_waits_for_the_writer() {
+    let lock = RwLock::new(0);
+    let w = CountingWaker::new();
+    assert_ready(pin!(lock.wait_write_unlocked()).as_mut(), w.waker());
+    let reader = lock.try_read().unwrap();
+    let up = lock.try_upgradable_read().unwrap();
+    assert_ready(pin!(lock.wait_write_unlocked()).as_mut(), w.waker());
+    drop((reader, up));
+
+    let writer = lock.try_write().unwrap();
+    let mut watcher = pin!(lock.wait_write_unlocked());
+    assert_pending(watcher.as_mut(), w.waker());
+    drop(writer);
+    assert_eq!(w.count(), 1, "the write unlock did not wake the watcher");
+    assert_ready(watcher.as_mut(), w.waker());
+    assert!(!lock.is_locked(), "the watcher took a lock");
+    assert!(lock.try_write().is_some());
+}
+
+/// A dormant watcher (notified, never polled again) is no reader: a write
+/// unlock starts no read phase for it, and the next writer's wakeup is not
+/// taken or held up.
+#[test]
+fn a_dormant_rwlock_watcher_holds_no_one_back() {
+    let lock = RwLock::new(0);
+    let mut writer = lock.try_write().unwrap();
+    let ww = CountingWaker::new();
+    let mut watcher = pin!(lock.wait_write_unlocked());
+    assert_pending(watcher.as_mut(), ww.waker());
+    for round in 0..3 {
+        let w = CountingWaker::new();
+        let mut next = Box::pin(lock.write());
+        assert_pending(next.as_mut(), w.waker());
+        drop(writer);
+        assert_eq!(w.count(), 1, "round {round}: the next writer was not woken");
+        writer = assert_ready(next.as_mut(), w.waker());
+    }
+    // Readers queued behind the writer are served as always.
+    let wr = CountingWaker::new();
+    let mut reader = pin!(lock.read());
+    assert_pending(reader.as_mut(), wr.waker());
+    drop(writer);
+    assert_eq!(wr.count(), 1);
+    drop(assert_ready(reader.as_mut(), wr.waker()));
+    assert_ready(watcher.as_mut(), ww.waker());
+}
+
+#[test]
+fn downgrade_wakes_the_rwlock_watcher() {
+    let lock = RwLock::new(0);
+    let writer = lock.try_write().unwrap();
+    let w = CountingWaker::new();
+    let mut watcher = Box::pin(lock.wait_write_unlocked());
+    assert_pending(watcher.as_mut(), w.waker());
+    let reader = RwLockWriteGuard::downgrade(writer);
+    assert_eq!(w.count(), 1);
+    assert_ready(watcher.as_mut(), w.waker());
+    drop(reader);
+
+    // A dropped watcher leaves nothing behind.
+    let writer = lock.try_write().unwrap();
+    let w = CountingWaker::new();
+    let mut watcher = Box::pin(lock.wait_write_unlocked());
+    assert_pending(watcher.as_mut(), w.waker());
+    drop(watcher);
+    assert_eq!(w.outstanding_clones(), 0);
+    drop(writer);
+    assert_eq!(w.count(), 0);
+    assert!(lock.try_write().is_some());
 }
 
 // ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 mod raw;
 mod timeout;
+mod watch;
 
 use core::fmt;
 use core::future::Future;
@@ -19,6 +20,7 @@ use crate::shim::Arc;
 use crate::shim::{const_fn, UnsafeCell};
 use raw::{kind, Acquire, RawRwLock};
 pub use timeout::UpgradeTimeout;
+pub use watch::WaitWriteUnlocked;
 #[cfg(feature = "alloc")]
 pub use timeout::UpgradeTimeoutArc;
 
