@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use turnstile_sync::{
-    Barrier, Condvar, Latch, Mutex, Notify, RwLock, RwLockUpgradableReadGuard, Semaphore,
+    Barrier, Condvar, Latch, Mutex, Notify, RwLock, RwLockUpgradableReadGuard, Semaphore, WaitExt,
 };
 
 /// A `static` mutex: `Mutex::new` is `const`, as in the bare tier.
@@ -221,6 +221,7 @@ fn main() {
 
     notify_config(&runtime);
     rwlock_routes();
+    deadlines(&runtime);
 }
 
 /// 7. A Notify, with no value to guard: a plain thread publishes config
@@ -329,4 +330,32 @@ fn rwlock_routes() {
         *routes
     );
     assert_eq!((lookups, added, routes.len()), (800, 3, 4));
+}
+
+/// 8. Deadlines: a wait raced against tokio's timer gives up and leaves no
+///    trace (the waiter behind it still gets the lock); a plain thread waits
+///    with `try_lock_for`; a condvar wait that times out keeps its guard.
+fn deadlines(runtime: &tokio::runtime::Runtime) {
+    let config = Arc::new(Mutex::new("v1"));
+    let held = config.try_lock_arc().expect("free");
+    let patient = {
+        let config = config.clone();
+        std::thread::spawn(move || config.try_lock_for(Duration::from_secs(5)).map(|v| *v))
+    };
+    let impatient = runtime.block_on(async {
+        let sleep = tokio::time::sleep(Duration::from_millis(20));
+        config.lock().until(sleep).await.map(|_| ())
+    });
+    drop(held);
+    let patient = patient.join().expect("thread");
+    let changed = Condvar::new();
+    let (guard, waited) =
+        changed.wait_timeout_blocking(config.lock_blocking(), Duration::from_millis(5));
+    println!(
+        "deadlines: impatient task {impatient:?}, patient thread got {patient:?}, \
+         condvar wait timed out: {} and kept its guard ({})",
+        waited.timed_out(),
+        *guard
+    );
+    assert!(impatient.is_err() && patient == Some("v1"));
 }

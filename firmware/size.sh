@@ -20,9 +20,12 @@ cd "$(dirname "$0")"
 # 2048 bytes and every cell smaller than maitake-sync's, without giving up
 # unbounded FIFO waiters, cancel-safety or any test: not met yet.
 CEILING_MUTEX=1288
-CEILING_SEMAPHORE=2596
+# +12 (and +16 for all three): the release path's call, through a function
+# pointer, to Semaphore::wait_available's watchers (issue 11 §3); the
+# watchers' own code is linked only by programs that use them.
+CEILING_SEMAPHORE=2608
 CEILING_BARRIER=1512
-CEILING_ALL=4484
+CEILING_ALL=4500
 TARGET_ALL=2048
 
 if command -v llvm-size >/dev/null && command -v llvm-nm >/dev/null; then

@@ -440,41 +440,148 @@ impl Future for BarrierWait<'_> {
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
         if let Phase::Arrived = self.phase {
-            let barrier = self.barrier;
             // SAFETY: `drop` is the last use of the future, which was pinned
             // when it was polled; `waiter` is not moved.
             let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-            waiter.leave(
-                &barrier.queue,
-                |locked, left| {
-                let generation = barrier.generation();
-                match left {
-                    // A live arrival of the current generation: take it
-                    // back, so the generation cannot be released on its
-                    // account.
-                    Left::Queued(arrived_in) if arrived_in == generation => {
-                        // Relaxed: under the queue's lock (see the field).
-                        let arrived = barrier.arrived.load(Relaxed);
-                        debug_assert!(arrived > 0, "barrier arrival count underflow");
-                        barrier.arrived.store(arrived - 1, Relaxed);
-                    }
-                    // Released (queued in the released prefix, or finished
-                    // and not yet told): the arrival was consumed by the
-                    // release, and nothing changes. See the module docs for
-                    // why the generation comparison above cannot mistake
-                    // one for the other.
-                    Left::Queued(_) | Left::Done(..) => {}
-                }
-                    ((), barrier.finish_released(locked, generation))
-                },
-                |locked| barrier.finish_released(locked, barrier.generation()),
-            );
+            let _ = self.barrier.leave(waiter);
         }
+    }
+}
+
+impl Barrier {
+    /// Takes an arrived waiter off the queue: if it is a live arrival of the
+    /// current generation, its arrival is taken back (the generation cannot
+    /// be released on its account) and this returns `true`; if its
+    /// generation was released (it is queued in the released prefix, or
+    /// finished and not yet told), the arrival was consumed and nothing
+    /// changes. See the module docs for why the generation comparison cannot
+    /// mistake one for the other.
+    fn leave(&self, waiter: Pin<&mut DataWaiter>) -> bool {
+        waiter
+            .leave(
+                &self.queue,
+                |locked, left| {
+                    let generation = self.generation();
+                    let withdrawn = match left {
+                        Left::Queued(arrived_in) if arrived_in == generation => {
+                            // Relaxed: under the queue's lock (see the field).
+                            let arrived = self.arrived.load(Relaxed);
+                            debug_assert!(arrived > 0, "barrier arrival count underflow");
+                            self.arrived.store(arrived - 1, Relaxed);
+                            true
+                        }
+                        Left::Queued(_) | Left::Done(..) => false,
+                    };
+                    (withdrawn, self.finish_released(locked, generation))
+                },
+                |locked| self.finish_released(locked, self.generation()),
+            )
+            // Not registered: it was told of its release already.
+            .unwrap_or(false)
     }
 }
 
 impl fmt::Debug for BarrierWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("BarrierWait { .. }")
+    }
+}
+
+#[cfg(feature = "std")]
+impl BarrierWait<'_> {
+    /// Gives the wait up: withdraws its arrival and leaves the queue, unless
+    /// its generation was released first, which then wins: `Some` with its
+    /// (non-leader) result, the arrival having counted. The future is done
+    /// either way.
+    fn give_up(self: Pin<&mut Self>) -> Option<BarrierWaitResult> {
+        // SAFETY: `waiter` is re-pinned at once and never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        let Phase::Arrived = this.phase else {
+            return None;
+        };
+        this.phase = Phase::Done;
+        // SAFETY: `this.waiter` is inside the pinned future.
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        let withdrawn = this.barrier.leave(waiter);
+        (!withdrawn).then_some(BarrierWaitResult { leader: false })
+    }
+}
+
+/// A barrier wait raced against a signal, settling the tie exactly: if the
+/// generation is released while the signal fires, the release wins (the
+/// arrival counted, so the wait did not time out).
+#[cfg(feature = "std")]
+struct WaitOr<'a, S> {
+    wait: BarrierWait<'a>,
+    signal: S,
+}
+
+#[cfg(feature = "std")]
+impl<S: Future> Future for WaitOr<'_, S> {
+    type Output = Option<BarrierWaitResult>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: both fields are structurally pinned: re-pinned here, never
+        // moved out.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let mut wait = unsafe { Pin::new_unchecked(&mut this.wait) };
+        if let Poll::Ready(result) = wait.as_mut().poll(cx) {
+            return Poll::Ready(Some(result));
+        }
+        // SAFETY: as above. The signal is polled only while the wait is
+        // pending, and never again once it fired (the future is then done).
+        if unsafe { Pin::new_unchecked(&mut this.signal) }
+            .poll(cx)
+            .is_ready()
+        {
+            return Poll::Ready(wait.give_up());
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl Barrier {
+    /// Blocks until `n` tasks and threads are waiting or `timeout` has
+    /// passed; `None` on timeout, with the arrival withdrawn (the barrier
+    /// then needs another arrival, and elects no leader on this one's
+    /// behalf). A generation released as the timeout comes counts as
+    /// released.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let barrier = turnstile_sync::Barrier::new(2);
+    /// assert!(barrier.try_wait_for(Duration::from_millis(1)).is_none());
+    /// // The arrival was withdrawn: this one does not complete the round.
+    /// assert!(barrier.try_wait_for(Duration::from_millis(1)).is_none());
+    /// ```
+    pub fn try_wait_for(&self, timeout: core::time::Duration) -> Option<BarrierWaitResult> {
+        self.wait_until_at(crate::wait::block::deadline_after(timeout))
+    }
+
+    /// Blocks until `n` tasks and threads are waiting or `deadline` has
+    /// come; see [`try_wait_for`](Self::try_wait_for).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let barrier = turnstile_sync::Barrier::new(1);
+    /// let result = barrier.try_wait_until(Instant::now() + Duration::from_secs(1));
+    /// assert!(result.unwrap().is_leader());
+    /// ```
+    pub fn try_wait_until(&self, deadline: std::time::Instant) -> Option<BarrierWaitResult> {
+        self.wait_until_at(Some(deadline))
+    }
+
+    fn wait_until_at(&self, deadline: Option<std::time::Instant>) -> Option<BarrierWaitResult> {
+        crate::wait::block::block_on_until(deadline, |signal| WaitOr {
+            wait: self.wait(),
+            signal,
+        })
     }
 }

@@ -37,6 +37,7 @@
 //! | `alloc`            | via std | `Arc`-owned guards (`*_arc`); wakeups through `event-listener`       |
 //! | `critical-section` | no      | the bare tier's wait-list lock (required when `alloc` is off)        |
 //! | `portable-atomic`  | no      | atomics from `portable-atomic`, for targets without CAS (thumbv6m)   |
+//! | `async-io`         | no      | `WaitExt::timeout` and `WaitExt::deadline` on async-io's timer; implies `std` |
 //!
 //! **The bare tier** is `default-features = false, features =
 //! ["critical-section"]`: `#![no_std]`, no allocator. Constructors are `const`,
@@ -234,6 +235,12 @@
 //! set aside for it and the waiters behind it are served at once; one that
 //! was granted its permits but not polled again gives them back too.
 //!
+//! So bounding a wait is racing it against a deadline: [`WaitExt::until`]
+//! works with any runtime's timer in every tier, the condvar and the
+//! upgrade have timed forms that hand the guard back, and the blocking
+//! forms have `_for`/`_until` variants. The guide chapter
+//! [Timeouts and cancellation](guide::timeouts) covers them all.
+//!
 //! Leaking is another matter. A future that was polled and is waiting, then
 //! leaked (`mem::forget` of a boxed future, a leaked `Box::pin`), keeps its
 //! place in the wait list for good and keeps whatever it held, as with
@@ -347,31 +354,41 @@ needs_cas! {
 mod shim;
 mod wait;
 
+pub mod guide;
+
 mod barrier;
 mod condvar;
+mod deadline;
 mod latch;
 mod mutex;
 mod notify;
 mod rwlock;
+mod scoped;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
-pub use condvar::{Condvar, CondvarWait, WaitUntil};
+pub use condvar::{
+    Condvar, CondvarWait, WaitTimeout, WaitTimeoutResult, WaitUntil, WaitUntilTimeout,
+};
+#[cfg(feature = "std")]
+pub use deadline::AcquireTimeoutError;
+pub use deadline::{TimedOut, Until, WaitExt};
 pub use latch::{ArriveAndWait, Latch, LatchWait};
-pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard};
+pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard, WaitUnlocked};
 #[cfg(feature = "alloc")]
 pub use mutex::{LockArc, MutexGuardArc};
 pub use notify::{Notified, Notify};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
-    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, Write,
+    RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, UpgradeTimeout,
+    WaitWriteUnlocked, Write,
 };
 #[cfg(feature = "alloc")]
 pub use rwlock::{
     ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
-    UpgradableReadArc, UpgradeArc, WriteArc,
+    UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc,
 };
-pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError, WaitAvailable};
 #[cfg(feature = "alloc")]
 pub use semaphore::{AcquireArc, SemaphoreGuardArc};
 
@@ -387,17 +404,20 @@ pub use semaphore::{AcquireArc, SemaphoreGuardArc};
 /// ```
 pub mod futures {
     pub use crate::barrier::BarrierWait;
-    pub use crate::condvar::{CondvarWait, WaitUntil};
+    pub use crate::condvar::{CondvarWait, WaitTimeout, WaitUntil, WaitUntilTimeout};
+    pub use crate::deadline::Until;
     pub use crate::latch::{ArriveAndWait, LatchWait};
-    pub use crate::mutex::Lock;
     #[cfg(feature = "alloc")]
     pub use crate::mutex::LockArc;
     pub use crate::notify::Notified;
-    pub use crate::rwlock::{Read, UpgradableRead, Upgrade, Write};
+    pub use crate::mutex::{Lock, WaitUnlocked};
+    pub use crate::rwlock::{
+        Read, UpgradableRead, Upgrade, UpgradeTimeout, WaitWriteUnlocked, Write,
+    };
     #[cfg(feature = "alloc")]
-    pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, WriteArc};
-    pub use crate::semaphore::Acquire;
+    pub use crate::rwlock::{ReadArc, UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc};
     #[cfg(feature = "alloc")]
     pub use crate::semaphore::AcquireArc;
+    pub use crate::semaphore::{Acquire, WaitAvailable};
 }
 }

@@ -6,7 +6,8 @@
 //! |-------|----------|----------------------------------------------------------|
 //! | 0     | `CLOSED` | [`Semaphore::close`] was called; final                   |
 //! | 1     | `QUEUED` | the wait queue is not empty: newcomers must queue        |
-//! | 2..   | permits  | free permits, owned by nobody                            |
+//! | 2     | `WATCHED`| a `wait_available` future may be waiting (`watch`)       |
+//! | 3..   | permits  | free permits, owned by nobody                            |
 //!
 //! Uncontended `acquire` is one compare-exchange (permits down, both flags
 //! clear) and a release one `fetch_add`. A release that finds `QUEUED` takes
@@ -53,9 +54,13 @@ use crate::shim::Arc;
 use crate::shim::{const_fn, AtomicUsize, Ordering, Ordering::*};
 use crate::wait::{DataQueue, DataWaiter, Left, Locked};
 
+mod watch;
+pub use watch::WaitAvailable;
+use watch::WATCHED;
+
 const CLOSED: usize = 1;
 const QUEUED: usize = 1 << 1;
-const PERMIT_SHIFT: u32 = 2;
+const PERMIT_SHIFT: u32 = 3;
 
 /// Outcomes a waiter is finished with (see [`Locked::finish_head`]).
 const GRANTED: u8 = 0;
@@ -204,8 +209,8 @@ impl Semaphore {
         // directly or through the queue's settling) sees what we did before
         // adding them.
         let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
-        if state & QUEUED != 0 {
-            self.settle_all(|_| ());
+        if state & (QUEUED | WATCHED) != 0 {
+            self.release_slow(state);
         }
     }
 
@@ -244,8 +249,8 @@ impl Semaphore {
         // it settles on registering (its settle re-reads the word before it
         // lets go of the lock).
         let state = self.state.fetch_or(CLOSED, Release);
-        if state & QUEUED != 0 {
-            self.settle_all(|_| ());
+        if state & (QUEUED | WATCHED) != 0 {
+            self.release_slow(state);
         }
     }
 
@@ -600,14 +605,23 @@ impl Semaphore {
         // the queue's settling does; the word's read-modify-writes form a
         // release sequence).
         let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
-        if state & QUEUED != 0 {
-            self.release_slow();
+        if state & (QUEUED | WATCHED) != 0 {
+            self.release_slow(state);
         }
     }
 
+    /// After a change that may serve someone (permits added, the
+    /// semaphore closed), `state` being the word before it: settle the
+    /// queue, then let the watchers look.
     #[cold]
-    fn release_slow(&self) {
-        self.settle_all(|_| ());
+    #[inline(never)]
+    fn release_slow(&self, state: usize) {
+        if state & QUEUED != 0 {
+            self.settle_all(|_| ());
+        }
+        if state & WATCHED != 0 {
+            self.wake_watchers();
+        }
     }
 
     /// Runs `first` and then [`settle`](Self::settle) under the queue's lock,
@@ -902,6 +916,15 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
             },
             |locked| sem.settle(locked),
         );
+        // Permits given back may be free now: let the watchers look, after
+        // the lock is released (waker code runs here). Relaxed: a load after
+        // our own read-modify-write reads it or a later value, so it sees
+        // the mark of any watcher that looked before the permits came back
+        // (one that looked after saw them); the hook's read-modify-write
+        // does the ordering.
+        if sem.state.load(Relaxed) & WATCHED != 0 {
+            sem.wake_watchers();
+        }
     }
 }
 

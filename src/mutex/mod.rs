@@ -1,6 +1,9 @@
 //! [`Mutex`]: an async mutual-exclusion lock for every tier.
 
 mod raw;
+#[cfg(feature = "std")]
+mod timeout;
+mod watch;
 
 use core::fmt;
 use core::future::Future;
@@ -16,6 +19,7 @@ use crate::shim::Arc;
 
 use crate::shim::{const_fn, UnsafeCell};
 use raw::{Acquire, RawMutex};
+pub use watch::WaitUnlocked;
 
 /// An async mutual-exclusion lock.
 ///

@@ -8,11 +8,21 @@
 //! |-------------|---------------|---------------------------------------------------|
 //! | 0           | `LOCKED`      | a guard exists                                    |
 //! | 1           | `CONTENDED`   | a waiter may be queued: the releaser must notify  |
-//! | 2..         | starving      | number of waiters that lost [`HANDOFF_AFTER`] races |
+//! | 2           | `WATCHED`     | a `wait_unlocked` future may be waiting (below)   |
+//! | 3..         | starving      | number of waiters that lost [`HANDOFF_AFTER`] races |
 //!
 //! `0` is unlocked and quiet: uncontended `lock` is one compare-exchange
 //! `0 → LOCKED` and uncontended unlock one compare-exchange `LOCKED → 0`.
 //! Neither touches the wait queue.
+//!
+//! # Watchers
+//!
+//! A [`Mutex::wait_unlocked`](crate::Mutex::wait_unlocked) future waits in
+//! the shared watchers' queue (`wait::watchers`), never in the mutex's own
+//! queue, and marks `WATCHED`; a release that clears the mark notifies the
+//! watchers. So the one wakeup a release gives the mutex's queue can only
+//! reach a real waiter, and watchers count for nothing in the fairness
+//! rule below.
 //!
 //! # Fairness: bounded barging
 //!
@@ -35,11 +45,16 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::shim::{const_fn, AtomicUsize, Ordering::*};
-use crate::wait::{WaitQueue, Waiter};
+use crate::wait::{notify_shard, watchers, Hook, WaitQueue, Waiter};
 
 const LOCKED: usize = 1;
 const CONTENDED: usize = 1 << 1;
-const STARVING_ONE: usize = 1 << 2;
+const WATCHED: usize = 1 << 2;
+const STARVING_ONE: usize = 1 << 3;
+
+/// How an unlock that finds `WATCHED` reaches the watchers (installed by
+/// the first `wait_unlocked`; see `wait::Hook`).
+static WAKE_WATCHERS: Hook = Hook::new();
 
 /// How many races a woken waiter may lose to barging callers before the
 /// mutex stops barging for it.
@@ -125,10 +140,53 @@ impl RawMutex {
         // registration precedes its (Release) read-modify-write that set
         // CONTENDED; seeing CONTENDED here makes that registration visible to
         // the `notify` below, so the notification finds it.
-        let prev = self.state.fetch_and(!(LOCKED | CONTENDED), AcqRel);
+        // Clearing WATCHED is the watchers' read-modify-write of the
+        // protocol, as clearing CONTENDED is the waiters'.
+        let prev = self
+            .state
+            .fetch_and(!(LOCKED | CONTENDED | WATCHED), AcqRel);
         debug_assert!(prev & LOCKED != 0, "unlocked a mutex that was not locked");
         if prev & CONTENDED != 0 {
             self.queue.notify(1);
+        }
+        if prev & WATCHED != 0 {
+            WAKE_WATCHERS.call(self);
+        }
+    }
+
+    /// Polls a watcher: `Ready` once it saw the mutex unlocked (a snapshot),
+    /// without taking it or counting as a waiter. It waits in the watchers'
+    /// queue, not the mutex's, so it can never take a waiter's wakeup.
+    pub(crate) fn poll_unlocked(
+        &self,
+        mut waiter: Pin<&mut Waiter>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let queue = watchers(self);
+        WAKE_WATCHERS.arm(notify_shard);
+        loop {
+            if waiter.is_registered() {
+                match waiter.as_mut().poll_notified(queue, cx) {
+                    Poll::Pending => return Poll::Pending,
+                    // Some watched release in this shard: look again.
+                    Poll::Ready(()) => {}
+                }
+            }
+            if !self.is_locked() {
+                return Poll::Ready(());
+            }
+            // Register, then re-check with a read-modify-write: the wait
+            // layer's protocol. AcqRel: Release makes the registration
+            // visible to the unlock that reads WATCHED from this write
+            // (its Acquire); Acquire orders us after an unlock we see.
+            waiter.as_mut().register(queue);
+            if self.state.fetch_or(WATCHED, AcqRel) & LOCKED == 0 {
+                // Unlocked already. Every notification of this queue is a
+                // notify-all, so one that arrived meanwhile is nobody
+                // else's: drop it.
+                waiter.as_mut().withdraw(queue);
+                return Poll::Ready(());
+            }
         }
     }
 
@@ -153,7 +211,7 @@ impl RawMutex {
                 }
             } else if start_starving {
                 // The count cannot overflow: each unit is a live waiting
-                // future, and there is far less memory than 2^(usize bits - 2)
+                // future, and there is far less memory than 2^(usize bits - 3)
                 // futures would need.
                 (state | CONTENDED) + STARVING_ONE
             } else {

@@ -2,6 +2,8 @@
 //! phases, for every tier.
 
 mod raw;
+mod timeout;
+mod watch;
 
 use core::fmt;
 use core::future::Future;
@@ -17,6 +19,10 @@ use crate::shim::Arc;
 
 use crate::shim::{const_fn, UnsafeCell};
 use raw::{kind, Acquire, RawRwLock};
+pub use timeout::UpgradeTimeout;
+pub use watch::WaitWriteUnlocked;
+#[cfg(feature = "alloc")]
+pub use timeout::UpgradeTimeoutArc;
 
 /// An async reader-writer lock: many readers or one writer, plus at most one
 /// *upgradable* reader that reads alongside the plain readers and can later
@@ -708,6 +714,22 @@ impl<M: Deref<Target = RwLock<T>>, T: ?Sized, const K: u8> AcquireInner<M, T, K>
             Poll::Ready(()) => Poll::Ready(this.lock.take().expect("checked above")),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+impl<M: Deref<Target = RwLock<T>>, T: ?Sized> AcquireInner<M, T, { kind::UPGRADE }> {
+    /// Gives up a pending upgrade, keeping the upgradable lock, and returns
+    /// the lock reference to rebuild the upgradable guard from.
+    fn abandon_upgrade(self: Pin<&mut Self>) -> M {
+        // SAFETY: as in `poll_acquire`.
+        let this = unsafe { self.get_unchecked_mut() };
+        let lock = this
+            .lock
+            .take()
+            .expect("turnstile-sync: RwLock future polled after it completed");
+        // SAFETY: `this.acquire` is inside the pinned future.
+        unsafe { Pin::new_unchecked(&mut this.acquire) }.abandon_upgrade(&lock.raw);
+        lock
     }
 }
 

@@ -14,12 +14,13 @@
 //! | 2                    | `UPGRADING`      | its upgrade waits for the readers to leave: new readers queue  |
 //! | 3                    | `READERS_PARKED` | a reader may be queued: a release that frees it must notify    |
 //! | 4                    | `READ_PHASE`     | a write unlock released the queued readers: writers wait       |
-//! | 5 .. 5+`W`           | waiting writers  | writers queued (counted until they get the lock or are dropped)|
-//! | 5+`W` ..             | readers          | plain read guards                                              |
+//! | 5                    | `WATCHED`        | a `wait_write_unlocked` future may be waiting (below)          |
+//! | 6 .. 6+`W`           | waiting writers  | writers queued (counted until they get the lock or are dropped)|
+//! | 6+`W` ..             | readers          | plain read guards                                              |
 //!
-//! `W` = `(usize::BITS - 5) / 2`: 29 bits on 64-bit targets, 13 on 32-bit,
-//! and the readers get the rest (30 and 14 bits: [`MAX_READERS`] is
-//! 1 073 741 823 and 16 383). Both counts are checked before they are
+//! `W` = `(usize::BITS - 6) / 2`: 29 bits on 64-bit targets, 13 on 32-bit,
+//! and the readers get the rest (29 and 13 bits: [`MAX_READERS`] is
+//! 536 870 911 and 8 191). Both counts are checked before they are
 //! incremented, in a compare-exchange loop, and overflowing either panics
 //! with the word unchanged.
 //!
@@ -27,6 +28,15 @@
 //! `0 → ONE_READER` and its release one `fetch_sub`; an uncontended `write`
 //! one compare-exchange `0 → WRITER` and its release one compare-exchange
 //! `WRITER → 0`. None touches a wait queue.
+//!
+//! # Watchers
+//!
+//! A [`RwLock::wait_write_unlocked`](crate::RwLock::wait_write_unlocked)
+//! future waits in the shared watchers' queue (`wait::watchers`), never in
+//! the lock's queues, and marks `WATCHED`; a write unlock that clears the
+//! mark (or a downgrade that finds it) notifies the watchers. So no wakeup
+//! meant for a reader or a writer can reach a watcher, and watchers count
+//! for nothing in the fair phases below.
 //!
 //! # Fair phases
 //!
@@ -73,14 +83,19 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::shim::{const_fn, AtomicUsize, Ordering::*};
-use crate::wait::{WaitQueue, Waiter};
+use crate::wait::{notify_shard, watchers, Hook, WaitQueue, Waiter};
+
+/// How a write unlock that finds `WATCHED` reaches the watchers (installed
+/// by the first `wait_write_unlocked`; see `wait::Hook`).
+static WAKE_WATCHERS: Hook = Hook::new();
 
 const WRITER: usize = 1;
 const UPGRADABLE: usize = 1 << 1;
 const UPGRADING: usize = 1 << 2;
 const READERS_PARKED: usize = 1 << 3;
 const READ_PHASE: usize = 1 << 4;
-const FLAG_BITS: u32 = 5;
+const WATCHED: usize = 1 << 5;
+const FLAG_BITS: u32 = 6;
 const WRITERS_BITS: u32 = (usize::BITS - FLAG_BITS) / 2;
 const ONE_WRITER: usize = 1 << FLAG_BITS;
 const MAX_WAITING_WRITERS: usize = (1 << WRITERS_BITS) - 1;
@@ -485,7 +500,7 @@ impl RawRwLock {
                 state & WRITER != 0,
                 "write-unlocked an RwLock that was not write-locked"
             );
-            let mut next = state & !(WRITER | READERS_PARKED | READ_PHASE);
+            let mut next = state & !(WRITER | READERS_PARKED | READ_PHASE | WATCHED);
             if state & READERS_PARKED != 0 {
                 next |= READ_PHASE;
             }
@@ -505,6 +520,9 @@ impl RawRwLock {
             self.wake_readers();
         } else if waiting_writers(state) != 0 {
             self.writers.notify(1);
+        }
+        if state & WATCHED != 0 {
+            WAKE_WATCHERS.call(self);
         }
     }
 
@@ -527,6 +545,45 @@ impl RawRwLock {
         // upgradable, when that lock is released (`upgradable_unlock`).
         if prev & READERS_PARKED != 0 {
             self.wake_parked_readers();
+        }
+        if prev & WATCHED != 0 {
+            // The write lock is gone. The mark stays (the next write unlock
+            // clears it): at worst one spurious notify.
+            WAKE_WATCHERS.call(self);
+        }
+    }
+
+    /// Polls a watcher: `Ready` once it saw no write lock held (a snapshot),
+    /// without taking anything or counting as a waiter.
+    pub(crate) fn poll_write_unlocked(
+        &self,
+        mut waiter: Pin<&mut Waiter>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let queue = watchers(self);
+        WAKE_WATCHERS.arm(notify_shard);
+        loop {
+            if waiter.is_registered() {
+                match waiter.as_mut().poll_notified(queue, cx) {
+                    Poll::Pending => return Poll::Pending,
+                    // Some watched release in this shard: look again.
+                    Poll::Ready(()) => {}
+                }
+            }
+            if !self.is_write_locked() {
+                return Poll::Ready(());
+            }
+            // Register, then re-check with a read-modify-write: the wait
+            // layer's protocol. AcqRel: Release makes the registration
+            // visible to the write unlock that reads WATCHED after this
+            // write (its Acquire); Acquire orders us after an unlock we see.
+            waiter.as_mut().register(queue);
+            if self.state.fetch_or(WATCHED, AcqRel) & WRITER == 0 {
+                // Every notification of the watchers' queue is a notify-all:
+                // one that arrived meanwhile is nobody else's.
+                waiter.as_mut().withdraw(queue);
+                return Poll::Ready(());
+            }
         }
     }
 
@@ -709,13 +766,35 @@ impl<const K: u8> Acquire<K> {
                 }
             }
             _ => {
-                if this.marked {
-                    this.marked = false;
-                    raw.cancel_upgrade();
-                }
-                waiter.cancel(queue);
+                Self::leave_upgrade(&mut this.marked, waiter, raw);
                 raw.upgradable_unlock();
             }
         }
+    }
+
+    /// Gives up a pending `Upgrade` but keeps the upgradable lock it owns
+    /// (a timed upgrade hands the guard back): leaves the writers' queue,
+    /// passing on a notification, and clears `UPGRADING`, letting in the
+    /// readers it held back.
+    pub(crate) fn abandon_upgrade(self: Pin<&mut Self>, raw: &RawRwLock) {
+        debug_assert!(K == kind::UPGRADE, "abandon_upgrade on another kind");
+        // SAFETY: as in `poll_slow`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as in `poll_slow`.
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        Self::leave_upgrade(&mut this.marked, waiter, raw);
+    }
+
+    /// The part of cancelling an upgrade that leaves the upgradable lock
+    /// held.
+    fn leave_upgrade(marked: &mut bool, waiter: Pin<&mut Waiter>, raw: &RawRwLock) {
+        if *marked {
+            *marked = false;
+            raw.cancel_upgrade();
+        }
+        // A notification passed on goes to the writers' queue; writers find
+        // the upgradable lock still held and queue again, and its release
+        // notifies them.
+        waiter.cancel(raw.queue(K));
     }
 }

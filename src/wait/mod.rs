@@ -115,3 +115,6 @@ pub(crate) use intrusive::{WaitQueue, Waiter};
 
 #[cfg(feature = "std")]
 pub(crate) mod block;
+
+mod watch;
+pub(crate) use watch::{notify_shard, watchers, Hook};
