@@ -31,12 +31,22 @@ use raw::{kind, Acquire, RawRwLock};
 ///
 /// # Fairness: phases
 ///
-/// - Once a writer is queued, new readers (and a new upgradable reader) queue
+/// - Once a writer is queued, new readers (and new upgradable readers) queue
 ///   behind it, so a stream of overlapping readers cannot starve a writer:
-///   the readers inside drain and the writer goes next.
-/// - When a writer releases the lock, every reader queued at that moment goes
-///   in together, before the next writer, queued or new. So a stream of
-///   writers cannot starve queued readers either.
+///   the readers inside drain and the writer goes next. This holds whatever
+///   wakes a queued reader: the release of the upgradable lock, for one, wakes
+///   the readers queued behind it, and those that queued after a writer wait
+///   for that writer.
+/// - When a writer releases the lock (unlocks it, or downgrades), every
+///   reader queued at that moment is let in together, before the next writer,
+///   queued or new: a *read phase*, which lasts until the readers in it have
+///   left. So a stream of writers cannot starve queued readers either. A
+///   reader of the phase that is first polled after it ended (its
+///   companions came and went before its task ran), or an upgradable one
+///   that waited for another upgradable reader of the phase that was its
+///   last to leave, waits for the writers queued meanwhile and goes in with
+///   the next phase. Readers that queue during a phase, behind a writer, are
+///   not part of it.
 /// - Writers are served in the order they queued.
 ///
 /// The consequence, as with tokio's lock: **a task that already holds a read
@@ -126,8 +136,9 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Fairness
     ///
-    /// A new reader queues behind a queued writer; a reader that was queued
-    /// when a writer released goes in before the next writer. See
+    /// A new reader queues behind a queued writer, and stays behind it
+    /// whatever wakes it; a reader that was queued when a writer released
+    /// goes in before the next writer (in that release's read phase). See
     /// [`RwLock`], and its warning about reading twice in one task.
     ///
     /// # Examples
@@ -204,9 +215,10 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Fairness
     ///
-    /// Also `None` right after a write unlock that released queued readers,
-    /// until they have been in (see [`RwLock`]), so a loop of `try_write`
-    /// cannot starve them.
+    /// Also `None` right after a write release (an unlock or a downgrade)
+    /// that let queued readers in, until they have been in and left (the
+    /// read phase, see [`RwLock`]), so a loop of `try_write` cannot starve
+    /// them.
     ///
     /// # Examples
     ///
@@ -234,7 +246,9 @@ impl<T: ?Sized> RwLock<T> {
     /// # Fairness
     ///
     /// As for [`read`](Self::read), and it also waits for another
-    /// upgradable reader to leave.
+    /// upgradable reader to leave. That release wakes it, but if it queued
+    /// behind a writer it keeps waiting for the writer: two tasks that take
+    /// the upgradable lock in turn cannot starve a writer.
     ///
     /// # Examples
     ///
@@ -1148,7 +1162,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     }
 
     /// Turns the guard into a plain read guard, letting another upgradable
-    /// reader in.
+    /// reader in (one that queued behind a writer waits for the writer).
     ///
     /// # Panics
     ///
@@ -1265,7 +1279,8 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
 
 impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
     /// Turns the write lock into a read lock without letting a writer in
-    /// between; the readers queued meanwhile go in with it.
+    /// between; the readers queued meanwhile go in with it, before any
+    /// queued writer, as after an unlock (a read phase, see [`RwLock`]).
     ///
     /// `T: Sync` because the value is then shared with readers on other
     /// threads (the write guard may have moved to another thread than the
@@ -1288,7 +1303,8 @@ impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
     }
 
     /// Turns the write lock into the upgradable read lock without letting a
-    /// writer in between.
+    /// writer in between; the plain readers queued meanwhile go in with it,
+    /// as for [`downgrade`](Self::downgrade).
     ///
     /// # Examples
     ///
