@@ -295,6 +295,72 @@ fn mapped_guards() {
     assert_usable(&lock);
 }
 
+/// The read guards are covariant in `T`, as std's are: a guard over
+/// `&'static str` can be used where one over a shorter-lived `&str` is
+/// expected. This test compiles only if they are (tests-build's
+/// `rwlock_*_is_invariant` cases check that the upgradable and write
+/// guards are not).
+#[test]
+fn read_guards_are_covariant() {
+    fn shorten<'g, 's>(guard: RwLockReadGuard<'g, &'static str>) -> RwLockReadGuard<'g, &'s str> {
+        guard
+    }
+    fn shorten_mapped<'g, 's>(
+        guard: MappedRwLockReadGuard<'g, &'static str>,
+    ) -> MappedRwLockReadGuard<'g, &'s str> {
+        guard
+    }
+    // The example, as std's guard compiles it.
+    fn to_guard_lifetime<'g>(
+        guard: RwLockReadGuard<'g, &'static ()>,
+    ) -> RwLockReadGuard<'g, &'g ()> {
+        guard
+    }
+
+    let lock = RwLock::new(("static", "other"));
+    let local = String::from("local");
+    let pair = RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.0);
+    let pair = shorten_mapped(pair);
+    let mut longest: &str = &local;
+    if pair.len() > longest.len() {
+        longest = *pair;
+    }
+    assert_eq!(longest, "static");
+    drop(pair);
+
+    let unit = RwLock::new(&());
+    drop(to_guard_lifetime(unit.try_read().unwrap()));
+
+    let words = RwLock::new("static");
+    let guard = shorten(words.try_read().unwrap());
+    let both: [&str; 2] = [*guard, &local];
+    assert_eq!(both, ["static", "local"]);
+    assert_eq!(words.reader_count(), 1);
+    drop(guard);
+    assert_usable(&lock);
+
+    #[cfg(feature = "alloc")]
+    {
+        use std::sync::Arc;
+        use turnstile_sync::RwLockReadGuardArc;
+        fn shorten_arc<'s>(guard: RwLockReadGuardArc<&'static str>) -> RwLockReadGuardArc<&'s str> {
+            guard
+        }
+        let lock = Arc::new(RwLock::new("static"));
+        let guard = shorten_arc(lock.try_read_arc().unwrap());
+        let both: [&str; 2] = [*guard, &local];
+        assert_eq!(both, ["static", "local"]);
+        assert_eq!(lock.reader_count(), 1);
+        drop(guard);
+        assert!(lock.try_write().is_some());
+        // The guard holds a strong count, and gives it back.
+        let guard = lock.try_read_arc().unwrap();
+        assert_eq!(Arc::strong_count(&lock), 2);
+        drop(guard);
+        assert_eq!(Arc::strong_count(&lock), 1);
+    }
+}
+
 #[test]
 fn map_that_panics_unlocks() {
     let lock = RwLock::new(0);

@@ -926,7 +926,9 @@ rwlock_future! {
 // ---------------------------------------------------------------------------
 
 /// Shared access to the value of a read-locked [`RwLock`]; dropping it
-/// releases the read lock. `Send` and `Sync` iff `T: Sync`.
+/// releases the read lock. `Send` and `Sync` iff `T: Sync`. Covariant in `T`,
+/// like `&'a T` and std's guard: a guard over `&'static str` may stand in for
+/// one over a shorter-lived `&str`, as it only reads.
 ///
 /// # Examples
 ///
@@ -940,10 +942,17 @@ rwlock_future! {
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-    /// Opts out of the auto traits, which `&RwLock<T>` would give on the
-    /// wrong terms; the impls below set them.
-    _not_auto: PhantomData<*const T>,
+    /// The read-locked `&'a RwLock<T>`, typed as a pointer to `T` so that
+    /// the guard is covariant in `T` (a `&RwLock<T>` is invariant: the lock
+    /// holds an `UnsafeCell<T>`). Only [`lock_of`] casts it back, to reach
+    /// the raw lock and the value; the `RwLock<T>` itself, whose `T` a
+    /// covariant conversion may have shortened, is never handed out, as
+    /// writing through it could store a value that does not live long
+    /// enough. A `NonNull` opts out of the auto traits, which the impls
+    /// below set.
+    lock: NonNull<T>,
+    /// Borrows the lock, and reads `T`, for `'a`.
+    _borrow: PhantomData<&'a T>,
 }
 
 // SAFETY: the guard only gives `&T`; having it on another thread shares `T`
@@ -952,13 +961,48 @@ unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
 // SAFETY: `&RwLockReadGuard` gives `&T` only, which `T: Sync` allows.
 unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
 
+/// The lock that a read guard's pointer [erases](RwLockReadGuard::lock) to
+/// `*const T`.
+///
+/// # Safety
+///
+/// `lock` was made by [`erase`] from an `RwLock<T>` (whose `T` a covariant
+/// conversion of the guard may have shortened since) that is alive for `'a`
+/// and read-locked by the caller; the caller only reads the value and
+/// releases the read lock through the result.
+#[inline(always)]
+unsafe fn lock_of<'a, T: ?Sized>(lock: NonNull<T>) -> &'a RwLock<T> {
+    // SAFETY: the cast only undoes `erase`'s (the metadata is `T`'s either
+    // way), and the lock is alive for `'a` (the caller's contract).
+    unsafe { &*(lock.as_ptr() as *const RwLock<T>) }
+}
+
+/// A pointer to `lock`, typed as a pointer to `T`: for the covariant read
+/// guards (see [`RwLockReadGuard::lock`]).
+#[inline(always)]
+fn erase<T: ?Sized>(lock: *const RwLock<T>) -> NonNull<T> {
+    // SAFETY: `lock` comes from a reference or from `Arc::into_raw`, so it
+    // is not null; the cast keeps the address and the metadata (`RwLock<T>`
+    // ends in `T`).
+    unsafe { NonNull::new_unchecked(lock as *mut T) }
+}
+
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     #[inline]
     fn new(lock: &'a RwLock<T>) -> Self {
         Self {
-            lock,
-            _not_auto: PhantomData,
+            lock: erase(lock),
+            _borrow: PhantomData,
         }
+    }
+
+    /// The lock, for reading the value and releasing the read lock only.
+    #[inline(always)]
+    fn rwlock(&self) -> &'a RwLock<T> {
+        // SAFETY: `self.lock` was erased in `new` from a `&'a RwLock<T>`,
+        // which this guard read-locks; the callers below only read the value
+        // and reach the raw lock.
+        unsafe { lock_of(self.lock) }
     }
 
     /// Narrows the guard to a part of the value. The lock stays read-locked
@@ -974,10 +1018,10 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// ```
     pub fn map<U: ?Sized>(guard: Self, f: impl FnOnce(&T) -> &U) -> MappedRwLockReadGuard<'a, U> {
         // If `f` panics, `guard` is dropped normally and unlocks.
-        let value = NonNull::from(f(guard.lock.data_ref()));
+        let value = NonNull::from(f(guard.rwlock().data_ref()));
         let guard = ManuallyDrop::new(guard);
         MappedRwLockReadGuard {
-            raw: &guard.lock.raw,
+            raw: &guard.rwlock().raw,
             value,
             _borrow: PhantomData,
         }
@@ -1010,14 +1054,14 @@ impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        self.lock.data_ref()
+        self.rwlock().data_ref()
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.lock.raw.read_unlock();
+        self.rwlock().raw.read_unlock();
     }
 }
 
@@ -1475,7 +1519,7 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockWriteGuard<'_, U> {
 /// A read lock on an [`RwLock`] that owns an `Arc` of it: `'static`, so it
 /// can move into a spawned task. Made by [`RwLock::read_arc`]. `Send` iff
 /// `T: Send + Sync` (dropping the last `Arc` drops `T` where the guard is);
-/// `Sync` iff `T: Sync`.
+/// `Sync` iff `T: Sync`. Covariant in `T`, like [`RwLockReadGuard`].
 ///
 /// # Examples
 ///
@@ -1491,9 +1535,11 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockWriteGuard<'_, U> {
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuardArc<T: ?Sized> {
-    lock: Arc<RwLock<T>>,
-    /// The auto traits are set below.
-    _not_auto: PhantomData<*const T>,
+    /// The read-locked lock, from `Arc::into_raw` (the guard owns that
+    /// strong count), erased to a pointer to `T` for covariance as in
+    /// [`RwLockReadGuard`]: only cast back to read the value, release the
+    /// read lock and give the count back. The auto traits are set below.
+    lock: NonNull<T>,
 }
 
 // SAFETY: shared access to `T` on another thread needs `T: Sync`; the guard
@@ -1509,9 +1555,18 @@ impl<T: ?Sized> RwLockReadGuardArc<T> {
     #[inline]
     fn new(lock: Arc<RwLock<T>>) -> Self {
         Self {
-            lock,
-            _not_auto: PhantomData,
+            lock: erase(Arc::into_raw(lock)),
         }
+    }
+
+    /// The lock, for reading the value and releasing the read lock only.
+    #[inline(always)]
+    fn rwlock(&self) -> &RwLock<T> {
+        // SAFETY: `self.lock` was erased in `new` from `Arc::into_raw`, and
+        // the strong count it owns keeps the lock alive while `self` is;
+        // this guard read-locks it, and the callers only read the value and
+        // reach the raw lock.
+        unsafe { lock_of(self.lock) }
     }
 }
 
@@ -1521,7 +1576,7 @@ impl<T: ?Sized> Deref for RwLockReadGuardArc<T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        self.lock.data_ref()
+        self.rwlock().data_ref()
     }
 }
 
@@ -1529,7 +1584,11 @@ impl<T: ?Sized> Deref for RwLockReadGuardArc<T> {
 impl<T: ?Sized> Drop for RwLockReadGuardArc<T> {
     #[inline]
     fn drop(&mut self) {
-        self.lock.raw.read_unlock();
+        self.rwlock().raw.read_unlock();
+        // SAFETY: `self.lock` is the pointer `Arc::into_raw` gave in `new`
+        // (cast back to its type), and its strong count is given back once,
+        // here, after the last use of the lock through this guard.
+        drop(unsafe { Arc::from_raw(self.lock.as_ptr() as *const RwLock<T>) });
     }
 }
 
