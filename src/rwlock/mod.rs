@@ -27,7 +27,8 @@ use raw::{kind, Acquire, RawRwLock};
 /// `.await`. It works the same in every tier: `const`-constructible for a
 /// `static`, no heap in the bare tier, blocking variants with `std`,
 /// `Arc`-owned guards with `alloc`. Uncontended, a read or a write is one
-/// atomic read-modify-write to acquire and one to release.
+/// atomic read-modify-write to acquire and one to release; so is a read while
+/// other readers are inside.
 ///
 /// # Fairness: phases
 ///
@@ -39,14 +40,13 @@ use raw::{kind, Acquire, RawRwLock};
 ///   for that writer.
 /// - When a writer releases the lock (unlocks it, or downgrades), every
 ///   reader queued at that moment is let in together, before the next writer,
-///   queued or new: a *read phase*, which lasts until the readers in it have
-///   left. So a stream of writers cannot starve queued readers either. A
-///   reader of the phase that is first polled after it ended (its
-///   companions came and went before its task ran), or an upgradable one
-///   that waited for another upgradable reader of the phase that was its
-///   last to leave, waits for the writers queued meanwhile and goes in with
-///   the next phase. Readers that queue during a phase, behind a writer, are
-///   not part of it.
+///   queued or new: a *read phase*, which lasts while any of them is inside.
+///   So a stream of writers cannot starve queued readers either. A reader of
+///   the phase whose turn comes only after it ended (its companions came and
+///   went before its task was polled; or an upgradable reader, as those go
+///   in one at a time) waits behind the queued writers and goes in with the
+///   next phase. Readers that queue during a phase, behind a writer, are not
+///   part of it.
 /// - Writers are served in the order they queued.
 ///
 /// The consequence, as with tokio's lock: **a task that already holds a read
@@ -824,7 +824,8 @@ rwlock_future! {
     /// The future returned by [`RwLockUpgradableReadGuard::upgrade`];
     /// resolves to a [`RwLockWriteGuard`]. It owns the upgradable lock until
     /// then: dropping it before it completes releases the upgradable lock
-    /// (and lets in the readers the pending upgrade was holding back).
+    /// (and lets in the readers the pending upgrade was holding back, but
+    /// for those that queued behind a writer: they wait for it).
     ///
     /// # Examples
     ///
@@ -1135,7 +1136,8 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     ///
     /// The future owns the upgradable lock. Dropping it before it completes
     /// releases that lock — the upgrade is abandoned, not left half done —
-    /// and the readers it was holding back go in.
+    /// and the readers it was holding back go in (those that queued behind a
+    /// writer after the writer).
     ///
     /// # Fairness
     ///
