@@ -350,3 +350,37 @@ fn read_phase_with_only_a_late_reader() {
         assert_eq!(assert_usable(l), 2);
     });
 }
+
+/// Model 10 (issue 10, section 1). The main thread's upgradable lock, with a
+/// writer and then a reader queued behind it, is upgraded and released while
+/// the writer and the reader are driven on their own threads. Proves the
+/// upgrade's write release lets the queued writer in before the reader that
+/// queued after it (the reader sees both writes), in every order of the
+/// release's notify and the two re-checks, and strands neither.
+#[test]
+fn upgraded_release_vs_queued_writer_and_reader() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(4, || {
+        let l: &'static RwLock<usize> = &L;
+        let upgradable = l.try_upgradable_read().unwrap();
+        let mut w = Box::pin(l.write());
+        assert!(poll_once(&mut w).is_pending());
+        let mut r = Box::pin(l.read());
+        assert!(poll_once(&mut r).is_pending());
+        let tw = thread::spawn(move || bump(&mut drive(w).0));
+        let tr = thread::spawn(move || {
+            let (guard, _) = drive(r);
+            assert_eq!(*guard, 2, "the reader passed the writer queued before it");
+        });
+        let mut upgraded = RwLockUpgradableReadGuard::try_upgrade(upgradable)
+            .ok()
+            .unwrap();
+        bump(&mut upgraded);
+        drop(upgraded);
+        tw.join().unwrap();
+        tr.join().unwrap();
+        assert_eq!(assert_usable(l), 2);
+    });
+}

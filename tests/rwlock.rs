@@ -700,6 +700,44 @@ fn a_reader_that_queued_during_a_read_phase_does_not_join_it_when_woken() {
     assert_usable(&lock);
 }
 
+/// An upgrade goes before queued writers (they wait for its upgradable
+/// lock), so its write release must not also let in the readers that queued
+/// behind them: the queued writer goes next, then those readers.
+#[test]
+fn an_upgraded_writers_release_lets_a_queued_writer_in_before_later_readers() {
+    let (ww, wr, wu) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let lock = RwLock::new(0);
+    let upgradable = lock.try_upgradable_read().unwrap();
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    let mut next = pin!(lock.upgradable_read());
+    assert_pending(next.as_mut(), wu.waker());
+
+    let mut upgraded = RwLockUpgradableReadGuard::try_upgrade(upgradable)
+        .ok()
+        .unwrap();
+    *upgraded = 1;
+    drop(upgraded);
+    assert_eq!(ww.count(), 1, "the queued writer was not woken");
+    assert_pending(read.as_mut(), wr.waker());
+    assert_pending(next.as_mut(), wu.waker());
+    assert_eq!(lock.reader_count(), 0, "a reader passed the queued writer");
+    *assert_ready(write.as_mut(), ww.waker()) += 1;
+    // The writer's release is a plain one: both readers go in, together.
+    let read = assert_ready(read.as_mut(), wr.waker());
+    let next = assert_ready(next.as_mut(), wu.waker());
+    assert_eq!((*read, *next), (2, 2));
+    assert_eq!(lock.reader_count(), 2);
+    drop((read, next));
+    assert_usable(&lock);
+}
+
 /// A single-threaded executor driven by hand: it polls the tasks in the
 /// order they were woken, as tokio's current-thread runtime does, and gives
 /// up after `budget` polls.
@@ -804,6 +842,45 @@ fn alternating_upgradable_readers_do_not_starve_a_queued_writer() {
     );
     drop(executor);
     assert_eq!(acquisitions.get(), 2 * ROUNDS);
+    assert_usable(&lock);
+}
+
+/// As above, with each task upgrading the lock it took, writing, and
+/// releasing: the upgrade goes before the queued writer, and its write
+/// release must not then let the other task's upgradable read pass it too.
+#[test]
+fn alternating_upgrades_do_not_starve_a_queued_writer() {
+    use std::cell::Cell;
+    const ROUNDS: usize = 200;
+    let lock = RwLock::new(0u32);
+    let acquisitions = Cell::new(0usize);
+    let writer_in_after = Cell::new(None);
+    let upgrading_task = || async {
+        for _ in 0..ROUNDS {
+            let guard = lock.upgradable_read().await;
+            acquisitions.set(acquisitions.get() + 1);
+            futures_lite::future::yield_now().await;
+            let mut writer = RwLockUpgradableReadGuard::upgrade(guard).await;
+            *writer += 1;
+            futures_lite::future::yield_now().await;
+        }
+    };
+    let mut executor = HandExecutor::new();
+    executor.spawn(upgrading_task());
+    executor.spawn(upgrading_task());
+    executor.spawn(async {
+        *lock.write().await += 1;
+        writer_in_after.set(Some(acquisitions.get()));
+    });
+    assert!(executor.run(100_000), "the tasks did not finish");
+    let after = writer_in_after.get().expect("the writer never got in");
+    assert!(
+        after <= 3,
+        "the writer got in only after {after} upgrades (of {})",
+        2 * ROUNDS
+    );
+    drop(executor);
+    assert_eq!(*lock.try_read().unwrap(), 2 * ROUNDS as u32 + 1);
     assert_usable(&lock);
 }
 

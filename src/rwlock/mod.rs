@@ -47,6 +47,11 @@ use raw::{kind, Acquire, RawRwLock};
 ///   in one at a time) waits behind the queued writers and goes in with the
 ///   next phase. Readers that queue during a phase, behind a writer, are not
 ///   part of it.
+/// - An upgrade goes before queued writers (they wait for the upgradable
+///   lock it holds). Its write guard's release, while a writer is queued,
+///   lets that writer in next, before the readers that queued meanwhile: so
+///   tasks that take the upgradable lock and upgrade it in turn cannot starve
+///   a writer either.
 /// - Writers are served in the order they queued.
 ///
 /// The consequence, as with tokio's lock: **a task that already holds a read
@@ -1142,6 +1147,9 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// # Fairness
     ///
     /// No writer can come first: writers wait for the upgradable lock too.
+    /// In return, when the write guard is released (or downgraded) while a
+    /// writer is queued, that writer goes next, before the readers queued
+    /// meanwhile. See [`RwLock`].
     ///
     /// # Examples
     ///
@@ -1327,6 +1335,9 @@ impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
     /// Turns the write lock into a read lock without letting a writer in
     /// between; the readers queued meanwhile go in with it, before any
     /// queued writer, as after an unlock (a read phase, see [`RwLock`]).
+    /// (Not if the guard comes from an upgrade and a writer is queued: the
+    /// readers then wait for that writer, see
+    /// [`upgrade`](RwLockUpgradableReadGuard::upgrade).)
     ///
     /// `T: Sync` because the value is then shared with readers on other
     /// threads (the write guard may have moved to another thread than the
@@ -1659,7 +1670,8 @@ impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
     ///
     /// # Fairness
     ///
-    /// No writer can come first.
+    /// As for [`RwLockUpgradableReadGuard::upgrade`]: no writer can come
+    /// first, and a writer queued meanwhile goes next.
     ///
     /// # Examples
     ///

@@ -11,7 +11,8 @@
 //! |----------------------|------------------|----------------------------------------------------------------|
 //! | 0                    | `WRITER`         | a write guard exists                                           |
 //! | 1                    | `UPGRADABLE`     | an upgradable read guard (or a pending upgrade) exists         |
-//! | 2                    | `UPGRADING`      | its upgrade waits for the readers to leave: new readers queue  |
+//! | 2                    | `UPGRADING`      | its upgrade waits for the readers to leave: new readers queue; |
+//! |                      |                  | beside `WRITER`: the writer is an upgrade                      |
 //! | 3                    | `READERS_PARKED` | a reader may be queued: a release that frees it must notify    |
 //! | 4                    | `READ_PHASE`     | a write release let the queued readers in: writers wait        |
 //! | 5                    | `PHASE_GEN`      | which read phase this is (see *Fair phases*)                   |
@@ -46,7 +47,8 @@
 //!   Whatever wakes a queued reader, this holds for it too, but for the one
 //!   exception below.
 //! - *Readers first against the next writer.* A write release (an unlock or
-//!   a downgrade) that finds `READERS_PARKED` starts a *read phase*: it sets
+//!   a downgrade) that finds `READERS_PARKED` (and is not an upgrade's while
+//!   writers are queued, see *Upgrade*) starts a *read phase*: it sets
 //!   `READ_PHASE`, which no writer may pass, queued or new, flips
 //!   `PHASE_GEN`, and notifies *every* queued reader. A reader that parked
 //!   before that release is *entitled* to the phase: while the phase runs it
@@ -82,11 +84,17 @@
 //!
 //! At most one upgradable read guard exists (`UPGRADABLE`); it coexists with
 //! plain readers and excludes writers. Upgrading sets `UPGRADING`, which stops
-//! new readers, privileged or not, and waits in the writers' queue until the
-//! reader count is zero; the last reader to leave sees `UPGRADING` and
-//! notifies the whole writers' queue so the upgrader is among those woken
+//! new readers, entitled to a phase or not, and waits in the writers' queue
+//! until the reader count is zero; the last reader to leave sees `UPGRADING`
+//! and notifies the whole writers' queue so the upgrader is among those woken
 //! (the writers woken with it find `UPGRADABLE` or `WRITER` and queue again).
-//! The upgrade then turns `UPGRADABLE` into `WRITER` in one compare-exchange.
+//! The upgrade then turns `UPGRADABLE` into `WRITER` in one compare-exchange,
+//! keeping `UPGRADING` beside it: the upgrade went before the queued writers,
+//! so its write release (unlock or downgrade) starts no read phase while
+//! writers are queued. The first of them goes next, and the readers parked
+//! meanwhile, which queued behind them, stay parked for its release.
+//! Otherwise tasks that take the upgradable lock and upgrade it in turn, each
+//! parked at the other's write release, would starve a queued writer.
 //!
 //! # Cancellation
 //!
@@ -180,6 +188,30 @@ const fn settle_gen(next: usize) -> usize {
 #[inline(always)]
 const fn start_phase(next: usize) -> usize {
     (next | READ_PHASE) ^ PHASE_GEN
+}
+
+/// Whether a write release (an unlock or a downgrade) of `state` starts a
+/// read phase: if readers are parked, unless the writer is an upgrade
+/// (`WRITER | UPGRADING`) and writers are queued. The upgrade went before
+/// them (they wait for the upgradable lock it held), so the first of them
+/// goes next, and the readers parked meanwhile, which queued behind them,
+/// stay parked for that writer's release.
+#[inline(always)]
+const fn starts_phase(state: usize) -> bool {
+    state & READERS_PARKED != 0 && (state & UPGRADING == 0 || waiting_writers(state) == 0)
+}
+
+/// The word after a write release of `state`, given `next`: `state` with
+/// the writer's bits (and `READ_PHASE`) changed as the release does,
+/// `READERS_PARKED` untouched. Starts a phase (see [`starts_phase`]), or
+/// leaves the parked readers parked, settling `PHASE_GEN`.
+#[inline(always)]
+const fn write_release(state: usize, next: usize) -> usize {
+    if starts_phase(state) {
+        start_phase(next & !READERS_PARKED)
+    } else {
+        settle_gen(next)
+    }
 }
 
 /// What a reader's step did.
@@ -591,7 +623,9 @@ impl RawRwLock {
             debug_assert!(state & UPGRADABLE != 0 && state & WRITER == 0);
             let free = readers(state) == 0;
             let next = if free {
-                (state & !(UPGRADABLE | UPGRADING)) | WRITER
+                // `UPGRADING` stays (or is set) beside `WRITER`: this writer
+                // is an upgrade (see `write_release`).
+                (state & !UPGRADABLE) | WRITER | UPGRADING
             } else if park {
                 state | UPGRADING
             } else {
@@ -724,12 +758,7 @@ impl RawRwLock {
                 state & WRITER != 0,
                 "write-unlocked an RwLock that was not write-locked"
             );
-            let mut next = state & !(WRITER | READERS_PARKED | READ_PHASE);
-            next = if state & READERS_PARKED != 0 {
-                start_phase(next)
-            } else {
-                settle_gen(next)
-            };
+            let next = write_release(state, state & !(WRITER | UPGRADING | READ_PHASE));
             // AcqRel: Release publishes the writes; Acquire makes the
             // registrations of the waiters whose marks we read visible to
             // the notify below. Relaxed on failure: retry.
@@ -741,7 +770,7 @@ impl RawRwLock {
                 Err(now) => state = now,
             }
         }
-        if state & READERS_PARKED != 0 {
+        if starts_phase(state) {
             // The readers that queued meanwhile go first, together.
             self.wake_readers_for_phase();
         } else if waiting_writers(state) != 0 {
@@ -763,17 +792,12 @@ impl RawRwLock {
         loop {
             debug_assert!(state & WRITER != 0 && readers(state) == 0);
             // No reader can be counted while WRITER is set, so
-            // `+ ONE_READER` cannot overflow.
-            let next = state - WRITER + add;
-            // A READ_PHASE left set (an upgrade may pass one) and not
-            // restarted here ends when the readers now counted leave
-            // (`last_reader_left`) or, downgraded to upgradable, when that
-            // lock is released (`upgradable_unlock`).
-            let next = if state & READERS_PARKED != 0 {
-                start_phase(next & !READERS_PARKED)
-            } else {
-                next
-            };
+            // `+ ONE_READER` cannot overflow. A READ_PHASE left set (an
+            // upgrade may pass one) and not restarted here ends when the
+            // readers now counted leave (`last_reader_left`) or, downgraded
+            // to upgradable, when that lock is released
+            // (`upgradable_unlock`).
+            let next = write_release(state, (state - WRITER + add) & !UPGRADING);
             // AcqRel: Release publishes the writes to the readers let in;
             // Acquire makes parked readers' registrations visible to the
             // notify. Relaxed on failure: retry.
@@ -785,7 +809,7 @@ impl RawRwLock {
                 Err(now) => state = now,
             }
         }
-        if state & READERS_PARKED != 0 {
+        if starts_phase(state) {
             self.wake_readers_for_phase();
         }
     }
