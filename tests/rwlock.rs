@@ -744,6 +744,10 @@ fn an_upgraded_writers_release_lets_a_queued_writer_in_before_later_readers() {
 struct HandExecutor<'a> {
     tasks: Vec<Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>>>,
     run_queue: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<usize>>>,
+    /// If set, the next task is picked at random among the woken ones, and
+    /// now and then a task is polled without having been woken (a spurious
+    /// poll, as inside `select!`).
+    shuffle: Option<common::Rng>,
 }
 
 struct TaskWaker {
@@ -768,6 +772,14 @@ impl<'a> HandExecutor<'a> {
         Self {
             tasks: Vec::new(),
             run_queue: Default::default(),
+            shuffle: None,
+        }
+    }
+
+    fn shuffled(seed: u64) -> Self {
+        Self {
+            shuffle: Some(common::Rng::new(seed)),
+            ..Self::new()
         }
     }
 
@@ -790,7 +802,23 @@ impl<'a> HandExecutor<'a> {
             })
             .collect();
         for _ in 0..budget {
-            let Some(id) = self.run_queue.lock().unwrap().pop_front() else {
+            let next = {
+                let mut queue = self.run_queue.lock().unwrap();
+                match &mut self.shuffle {
+                    Some(rng) => {
+                        if rng.below(8) == 0 {
+                            Some(rng.below(self.tasks.len()))
+                        } else if queue.is_empty() {
+                            None
+                        } else {
+                            let at = rng.below(queue.len());
+                            queue.remove(at)
+                        }
+                    }
+                    None => queue.pop_front(),
+                }
+            };
+            let Some(id) = next else {
                 return self.tasks.iter().all(Option::is_none);
             };
             wakers[id].queued.store(false, SeqCst);
@@ -882,6 +910,149 @@ fn alternating_upgrades_do_not_starve_a_queued_writer() {
     drop(executor);
     assert_eq!(*lock.try_read().unwrap(), 2 * ROUNDS as u32 + 1);
     assert_usable(&lock);
+}
+
+/// Polls a future once and, if it is pending, drops it the next time it is
+/// polled itself (usually once woken, so with a notification it had not
+/// consumed; or at a spurious poll): a lock future cancelled while queued.
+/// `true` if the inner future completed.
+struct CancelWhenWoken<F> {
+    inner: Option<std::pin::Pin<Box<F>>>,
+    polled: bool,
+}
+
+fn cancel_when_woken<F: std::future::Future>(inner: F) -> CancelWhenWoken<F> {
+    CancelWhenWoken {
+        inner: Some(Box::pin(inner)),
+        polled: false,
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for CancelWhenWoken<F> {
+    type Output = bool;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<bool> {
+        let this = self.get_mut();
+        if std::mem::replace(&mut this.polled, true) {
+            this.inner = None;
+            return std::task::Poll::Ready(false);
+        }
+        let inner = this.inner.as_mut().expect("polled after completion");
+        match inner.as_mut().poll(cx) {
+            std::task::Poll::Ready(_) => {
+                this.inner = None;
+                std::task::Poll::Ready(true)
+            }
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
+
+/// Random schedules of tasks that read, take the upgradable lock, upgrade,
+/// downgrade, write, and cancel lock futures at random points, on the hand
+/// executor picking among the woken tasks at random (with spurious polls):
+/// every task must finish (no waiter stranded by a phase, a mark or a
+/// lost wakeup), every write must land, and the lock must end at rest.
+#[test]
+fn random_schedules_finish() {
+    use std::cell::Cell;
+    let (seeds, rounds) = (common::iters(60, 3), common::iters(40, 8));
+    for seed in 0..seeds as u64 {
+        let lock = RwLock::new(0u64);
+        let writes = Cell::new(0u64);
+        let task = |t: u64| {
+            let (lock, writes) = (&lock, &writes);
+            async move {
+                let mut rng = common::Rng::new(seed * 31 + t);
+                let yield_now = futures_lite::future::yield_now;
+                for _ in 0..rounds {
+                    match rng.below(8) {
+                        0 | 1 => {
+                            let r = lock.read().await;
+                            yield_now().await;
+                            drop(r);
+                        }
+                        2 => {
+                            let mut w = lock.write().await;
+                            *w += 1;
+                            writes.set(writes.get() + 1);
+                            yield_now().await;
+                            if rng.below(2) == 0 {
+                                let r = RwLockWriteGuard::downgrade(w);
+                                yield_now().await;
+                                drop(r);
+                            } else {
+                                let u = RwLockWriteGuard::downgrade_to_upgradable(w);
+                                yield_now().await;
+                                drop(u);
+                            }
+                        }
+                        3 => {
+                            let u = lock.upgradable_read().await;
+                            yield_now().await;
+                            match rng.below(3) {
+                                0 => drop(u),
+                                1 => drop(RwLockUpgradableReadGuard::downgrade(u)),
+                                _ => {
+                                    let mut w = RwLockUpgradableReadGuard::upgrade(u).await;
+                                    *w += 1;
+                                    writes.set(writes.get() + 1);
+                                    yield_now().await;
+                                }
+                            }
+                        }
+                        4 => {
+                            let u = lock.upgradable_read().await;
+                            let up = RwLockUpgradableReadGuard::upgrade(u);
+                            if cancel_when_woken(async {
+                                *up.await += 1;
+                                writes.set(writes.get() + 1);
+                            })
+                            .await
+                            {
+                                yield_now().await;
+                            }
+                        }
+                        5 => {
+                            cancel_when_woken(async {
+                                *lock.write().await += 1;
+                                writes.set(writes.get() + 1);
+                            })
+                            .await;
+                        }
+                        6 => {
+                            if rng.below(2) == 0 {
+                                cancel_when_woken(lock.read()).await;
+                            } else {
+                                cancel_when_woken(lock.upgradable_read()).await;
+                            }
+                        }
+                        _ => {
+                            drop(lock.try_read());
+                            drop(lock.try_upgradable_read());
+                            if let Some(mut w) = lock.try_write() {
+                                *w += 1;
+                                writes.set(writes.get() + 1);
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let mut executor = HandExecutor::shuffled(seed);
+        for t in 0..4 {
+            executor.spawn(task(t));
+        }
+        assert!(
+            executor.run(1_000_000),
+            "seed {seed}: a task never finished"
+        );
+        drop(executor);
+        assert_eq!(*lock.try_read().unwrap(), writes.get(), "seed {seed}");
+        assert_usable(&lock);
+    }
 }
 
 // ---------------------------------------------------------------------------
