@@ -34,9 +34,10 @@
 //! `fetch_add` for the read would not fail when other readers race it, but
 //! on a full count it would carry out of the word before any check: until
 //! undone, the word would say that no reader is inside, and a writer could
-//! get in. On a free lock, the load costs about half a nanosecond over the
-//! blind exchange `0 → ONE_READER` this used to be; with a reader inside,
-//! that exchange always failed and a second one followed.)
+//! get in. On a free lock the load costs something over the blind exchange
+//! `0 → ONE_READER` this used to be: 1–2 ns in a loop that reads right after
+//! its previous release, on the machine measured; with a reader inside, that
+//! exchange always failed and a second one followed.)
 //!
 //! # Fair phases
 //!
@@ -882,7 +883,8 @@ impl<const K: u8> Acquire<K> {
     }
 
     /// The fast path, inlined into the caller: a fresh future on a free
-    /// lock is one compare-exchange. A future that returned `Pending` is
+    /// lock (a reader's also with readers inside) is one compare-exchange.
+    /// A future that returned `Pending` is
     /// always registered, so "not registered" means "fresh". `true`: the
     /// caller now holds the lock. Nothing is registered if this panics (on
     /// reader overflow).
