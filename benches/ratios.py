@@ -87,11 +87,13 @@ SEMAPHORE_ORDER = [
 # one write).
 RWLOCK_GROUPS = [
     "rwlock_uncontended_read",
+    "rwlock_read_with_reader_inside",
     "rwlock_uncontended_write",
     "rwlock_two_threads_95_5",
 ]
 RWLOCK_OPS_PER_ITER = {
     "rwlock_uncontended_read": 1,
+    "rwlock_read_with_reader_inside": 1,
     "rwlock_uncontended_write": 1,
     "rwlock_two_threads_95_5": 2 * 10_000,
 }
@@ -122,7 +124,11 @@ BENCHES = {
         ops=RWLOCK_OPS_PER_ITER,
         order=RWLOCK_ORDER,
         op="read or write",
-        uncontended=("rwlock_uncontended_read", "rwlock_uncontended_write"),
+        uncontended=(
+            "rwlock_uncontended_read",
+            "rwlock_read_with_reader_inside",
+            "rwlock_uncontended_write",
+        ),
         baselines=("std",),
         peers=("async-lock", "tokio", "maitake-sync", "embassy-sync"),
     ),

@@ -17,7 +17,8 @@
 //!   `RwLockWriteGuard<T>`: `Send` iff `T: Send`, `Sync` iff `T: Sync` (its
 //!   downgrades need `T: Sync`); `RwLockUpgradableReadGuard<T>`: `Send` iff
 //!   `T: Send + Sync`, `Sync` iff `T: Sync`, and invariant in `T`
-//!   (tests/ui). Mapped guards follow `U`. The futures are `Send` iff
+//!   (tests/ui), as the write guard is; the read guards are covariant
+//!   (tests/rwlock.rs). Mapped guards follow `U`. The futures are `Send` iff
 //!   `T: Send + Sync` (they hold `&RwLock<T>`). `Arc` guards as the borrowed
 //!   ones, but a read or upgradable one also needs `T: Send` to be `Send`
 //!   (it may drop the last `Arc`).

@@ -283,3 +283,104 @@ fn downgrade_vs_queued() {
         assert_eq!(assert_usable(&l), 2);
     });
 }
+
+/// Model 8 (issue 10, section 1). The main thread releases its upgradable
+/// lock, which wakes the queued readers, while a writer that queued before a
+/// reader and that reader are each driven on their own thread. Proves the
+/// woken reader never passes the writer queued before it (it reads the
+/// writer's value), in every order of the release's wakes, the writer's
+/// re-check and the reader's, and that neither is stranded.
+#[test]
+fn reader_woken_by_an_upgradable_release_vs_queued_writer() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(4, || {
+        let l: &'static RwLock<usize> = &L;
+        let upgradable = l.try_upgradable_read().unwrap();
+        let mut w = Box::pin(l.write());
+        assert!(poll_once(&mut w).is_pending());
+        let mut r = Box::pin(l.read());
+        assert!(
+            poll_once(&mut r).is_pending(),
+            "a new reader passed a queued writer"
+        );
+        let tw = thread::spawn(move || bump(&mut drive(w).0));
+        let tr = thread::spawn(move || {
+            let (guard, _) = drive(r);
+            assert_eq!(*guard, 1, "the reader passed the writer queued before it");
+        });
+        drop(upgradable);
+        tw.join().unwrap();
+        tr.join().unwrap();
+        assert_eq!(assert_usable(l), 1);
+    });
+}
+
+/// Model 9 (issue 10, section 1). A write release finds a stale
+/// `READERS_PARKED` mark (its reader was dropped) and starts a read phase
+/// while a new reader arrives on another thread and a queued writer waits on
+/// a third. The new reader may register before the release's notify and so
+/// be woken by it, yet it queued behind the writer and may not use the phase.
+/// Proves such a phase, with nobody entitled to it, still ends (no deadlock
+/// between the phase that holds the writer back and the writer that holds
+/// the reader back), and that both get in.
+#[test]
+fn read_phase_with_only_a_late_reader() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(4, || {
+        let l: &'static RwLock<usize> = &L;
+        let mut held = l.try_write().unwrap();
+        let mut stale = Box::pin(l.read());
+        assert!(poll_once(&mut stale).is_pending());
+        let mut w = Box::pin(l.write());
+        assert!(poll_once(&mut w).is_pending());
+        drop(stale);
+        let tw = thread::spawn(move || bump(&mut drive(w).0));
+        let tr = thread::spawn(move || {
+            let (guard, _) = drive(l.read());
+            assert!(*guard >= 1);
+        });
+        bump(&mut held);
+        drop(held);
+        tw.join().unwrap();
+        tr.join().unwrap();
+        assert_eq!(assert_usable(l), 2);
+    });
+}
+
+/// Model 10 (issue 10, section 1). The main thread's upgradable lock, with a
+/// writer and then a reader queued behind it, is upgraded and released while
+/// the writer and the reader are driven on their own threads. Proves the
+/// upgrade's write release lets the queued writer in before the reader that
+/// queued after it (the reader sees both writes), in every order of the
+/// release's notify and the two re-checks, and strands neither.
+#[test]
+fn upgraded_release_vs_queued_writer_and_reader() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(4, || {
+        let l: &'static RwLock<usize> = &L;
+        let upgradable = l.try_upgradable_read().unwrap();
+        let mut w = Box::pin(l.write());
+        assert!(poll_once(&mut w).is_pending());
+        let mut r = Box::pin(l.read());
+        assert!(poll_once(&mut r).is_pending());
+        let tw = thread::spawn(move || bump(&mut drive(w).0));
+        let tr = thread::spawn(move || {
+            let (guard, _) = drive(r);
+            assert_eq!(*guard, 2, "the reader passed the writer queued before it");
+        });
+        let mut upgraded = RwLockUpgradableReadGuard::try_upgrade(upgradable)
+            .ok()
+            .unwrap();
+        bump(&mut upgraded);
+        drop(upgraded);
+        tw.join().unwrap();
+        tr.join().unwrap();
+        assert_eq!(assert_usable(l), 2);
+    });
+}

@@ -7,6 +7,9 @@
 //!   the value). Async locks are polled exactly once with a no-op waker and
 //!   must be `Ready`.
 //! - `rwlock_uncontended_write`: one write lock + increment + release.
+//! - `rwlock_read_with_reader_inside`: as `rwlock_uncontended_read`, while
+//!   another read guard of the same thread is held throughout (the common
+//!   read-mostly state: the lock word is not zero when a reader arrives).
 //! - `rwlock_two_threads_95_5`: two OS threads each doing `K` operations on
 //!   one shared lock, every 20th a write (increment), the others reads.
 //!   Async locks are driven with `futures_lite::future::block_on`.
@@ -144,6 +147,8 @@ trait Strategy {
     fn value(l: &Self::L) -> u64 {
         Self::read(l)
     }
+    /// Runs `f` while a read guard on `l` is held.
+    fn with_reader_inside(l: &Self::L, f: &mut dyn FnMut());
 }
 
 /// Inlined into every caller, as `benches/mutex.rs` polls in place: a
@@ -174,6 +179,10 @@ impl<L: AsyncRwLock> Strategy for PollOnce<L> {
     fn write(l: &L) {
         *poll_ready(l.write()) += 1;
     }
+    fn with_reader_inside(l: &L, f: &mut dyn FnMut()) {
+        let _inside = poll_ready(l.read());
+        f();
+    }
 }
 
 /// `futures_lite::future::block_on(l.read())` and so on.
@@ -191,6 +200,10 @@ impl<L: AsyncRwLock> Strategy for BlockOn<L> {
     #[inline]
     fn write(l: &L) {
         *futures_lite::future::block_on(l.write()) += 1;
+    }
+    fn with_reader_inside(l: &L, f: &mut dyn FnMut()) {
+        let _inside = futures_lite::future::block_on(l.read());
+        f();
     }
 }
 
@@ -210,6 +223,10 @@ impl Strategy for Std {
     fn write(l: &Self::L) {
         *l.write().unwrap() += 1;
     }
+    fn with_reader_inside(l: &Self::L, f: &mut dyn FnMut()) {
+        let _inside = l.read().unwrap();
+        f();
+    }
 }
 
 /// `turnstile_sync::RwLock::try_read`/`try_write`; must succeed (uncontended).
@@ -227,6 +244,10 @@ impl Strategy for TurnstileTry {
     #[inline]
     fn write(l: &Self::L) {
         *l.try_write().expect("uncontended try_write failed") += 1;
+    }
+    fn with_reader_inside(l: &Self::L, f: &mut dyn FnMut()) {
+        let _inside = l.try_read().expect("uncontended try_read failed");
+        f();
     }
 }
 
@@ -246,6 +267,10 @@ impl Strategy for TurnstileBlocking {
     fn write(l: &Self::L) {
         *l.write_blocking() += 1;
     }
+    fn with_reader_inside(l: &Self::L, f: &mut dyn FnMut()) {
+        let _inside = l.read_blocking();
+        f();
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -256,6 +281,15 @@ fn uncontended_read<S: Strategy>(g: &mut BenchmarkGroup<'_, WallTime>, name: &st
     let l = S::create();
     S::write(&l);
     g.bench_function(name, |b| b.iter(|| black_box(S::read(black_box(&l)))));
+    assert_eq!(S::value(&l), 1, "{name}: value changed by reads");
+}
+
+fn read_with_reader_inside<S: Strategy>(g: &mut BenchmarkGroup<'_, WallTime>, name: &str) {
+    let l = S::create();
+    S::write(&l);
+    S::with_reader_inside(&l, &mut || {
+        g.bench_function(name, |b| b.iter(|| black_box(S::read(black_box(&l)))));
+    });
     assert_eq!(S::value(&l), 1, "{name}: value changed by reads");
 }
 
@@ -341,6 +375,20 @@ fn bench_uncontended(c: &mut Criterion) {
     macro_rules! run {
         ($s:ty, $name:expr) => {
             uncontended_read::<$s>(&mut g, $name)
+        };
+    }
+    for_async_peers!(run, PollOnce);
+    run!(Std, "std");
+    run!(TurnstileTry, "turnstile-try");
+    run!(TurnstileBlocking, "turnstile-blocking");
+    g.finish();
+
+    let mut g = c.benchmark_group("rwlock_read_with_reader_inside");
+    configure(&mut g);
+    g.sample_size(30).throughput(Throughput::Elements(1));
+    macro_rules! run {
+        ($s:ty, $name:expr) => {
+            read_with_reader_inside::<$s>(&mut g, $name)
         };
     }
     for_async_peers!(run, PollOnce);

@@ -33,16 +33,31 @@ pub use timeout::UpgradeTimeoutArc;
 /// `.await`. It works the same in every tier: `const`-constructible for a
 /// `static`, no heap in the bare tier, blocking variants with `std`,
 /// `Arc`-owned guards with `alloc`. Uncontended, a read or a write is one
-/// atomic read-modify-write to acquire and one to release.
+/// atomic read-modify-write to acquire and one to release; so is a read while
+/// other readers are inside.
 ///
 /// # Fairness: phases
 ///
-/// - Once a writer is queued, new readers (and a new upgradable reader) queue
+/// - Once a writer is queued, new readers (and new upgradable readers) queue
 ///   behind it, so a stream of overlapping readers cannot starve a writer:
-///   the readers inside drain and the writer goes next.
-/// - When a writer releases the lock, every reader queued at that moment goes
-///   in together, before the next writer, queued or new. So a stream of
-///   writers cannot starve queued readers either.
+///   the readers inside drain and the writer goes next. This holds whatever
+///   wakes a queued reader: the release of the upgradable lock, for one, wakes
+///   the readers queued behind it, and those that queued after a writer wait
+///   for that writer.
+/// - When a writer releases the lock (unlocks it, or downgrades), every
+///   reader queued at that moment is let in together, before the next writer,
+///   queued or new: a *read phase*, which lasts while any of them is inside.
+///   So a stream of writers cannot starve queued readers either. A reader of
+///   the phase whose turn comes only after it ended (its companions came and
+///   went before its task was polled; or an upgradable reader, as those go
+///   in one at a time) waits behind the queued writers and goes in with the
+///   next phase. Readers that queue during a phase, behind a writer, are not
+///   part of it.
+/// - An upgrade goes before queued writers (they wait for the upgradable
+///   lock it holds). Its write guard's release, while a writer is queued,
+///   lets that writer in next, before the readers that queued meanwhile: so
+///   tasks that take the upgradable lock and upgrade it in turn cannot starve
+///   a writer either.
 /// - Writers are served in the order they queued.
 ///
 /// The consequence, as with tokio's lock: **a task that already holds a read
@@ -132,8 +147,9 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Fairness
     ///
-    /// A new reader queues behind a queued writer; a reader that was queued
-    /// when a writer released goes in before the next writer. See
+    /// A new reader queues behind a queued writer, and stays behind it
+    /// whatever wakes it; a reader that was queued when a writer released
+    /// goes in before the next writer (in that release's read phase). See
     /// [`RwLock`], and its warning about reading twice in one task.
     ///
     /// # Examples
@@ -210,9 +226,10 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Fairness
     ///
-    /// Also `None` right after a write unlock that released queued readers,
-    /// until they have been in (see [`RwLock`]), so a loop of `try_write`
-    /// cannot starve them.
+    /// Also `None` right after a write release (an unlock or a downgrade)
+    /// that let queued readers in, until they have been in and left (the
+    /// read phase, see [`RwLock`]), so a loop of `try_write` cannot starve
+    /// them.
     ///
     /// # Examples
     ///
@@ -240,7 +257,9 @@ impl<T: ?Sized> RwLock<T> {
     /// # Fairness
     ///
     /// As for [`read`](Self::read), and it also waits for another
-    /// upgradable reader to leave.
+    /// upgradable reader to leave. That release wakes it, but if it queued
+    /// behind a writer it keeps waiting for the writer: two tasks that take
+    /// the upgradable lock in turn cannot starve a writer.
     ///
     /// # Examples
     ///
@@ -836,7 +855,8 @@ rwlock_future! {
     /// The future returned by [`RwLockUpgradableReadGuard::upgrade`];
     /// resolves to a [`RwLockWriteGuard`]. It owns the upgradable lock until
     /// then: dropping it before it completes releases the upgradable lock
-    /// (and lets in the readers the pending upgrade was holding back).
+    /// (and lets in the readers the pending upgrade was holding back, but
+    /// for those that queued behind a writer: they wait for it).
     ///
     /// # Examples
     ///
@@ -938,7 +958,9 @@ rwlock_future! {
 // ---------------------------------------------------------------------------
 
 /// Shared access to the value of a read-locked [`RwLock`]; dropping it
-/// releases the read lock. `Send` and `Sync` iff `T: Sync`.
+/// releases the read lock. `Send` and `Sync` iff `T: Sync`. Covariant in `T`,
+/// like `&'a T` and std's guard: a guard over `&'static str` may stand in for
+/// one over a shorter-lived `&str`, as it only reads.
 ///
 /// # Examples
 ///
@@ -952,10 +974,17 @@ rwlock_future! {
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-    /// Opts out of the auto traits, which `&RwLock<T>` would give on the
-    /// wrong terms; the impls below set them.
-    _not_auto: PhantomData<*const T>,
+    /// The read-locked `&'a RwLock<T>`, typed as a pointer to `T` so that
+    /// the guard is covariant in `T` (a `&RwLock<T>` is invariant: the lock
+    /// holds an `UnsafeCell<T>`). Only [`lock_of`] casts it back, to reach
+    /// the raw lock and the value; the `RwLock<T>` itself, whose `T` a
+    /// covariant conversion may have shortened, is never handed out, as
+    /// writing through it could store a value that does not live long
+    /// enough. A `NonNull` opts out of the auto traits, which the impls
+    /// below set.
+    lock: NonNull<T>,
+    /// Borrows the lock, and reads `T`, for `'a`.
+    _borrow: PhantomData<&'a T>,
 }
 
 // SAFETY: the guard only gives `&T`; having it on another thread shares `T`
@@ -964,13 +993,48 @@ unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
 // SAFETY: `&RwLockReadGuard` gives `&T` only, which `T: Sync` allows.
 unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
 
+/// The lock that a read guard's pointer [erases](RwLockReadGuard::lock) to
+/// `*const T`.
+///
+/// # Safety
+///
+/// `lock` was made by [`erase`] from an `RwLock<T>` (whose `T` a covariant
+/// conversion of the guard may have shortened since) that is alive for `'a`
+/// and read-locked by the caller; the caller only reads the value and
+/// releases the read lock through the result.
+#[inline(always)]
+unsafe fn lock_of<'a, T: ?Sized>(lock: NonNull<T>) -> &'a RwLock<T> {
+    // SAFETY: the cast only undoes `erase`'s (the metadata is `T`'s either
+    // way), and the lock is alive for `'a` (the caller's contract).
+    unsafe { &*(lock.as_ptr() as *const RwLock<T>) }
+}
+
+/// A pointer to `lock`, typed as a pointer to `T`: for the covariant read
+/// guards (see [`RwLockReadGuard::lock`]).
+#[inline(always)]
+fn erase<T: ?Sized>(lock: *const RwLock<T>) -> NonNull<T> {
+    // SAFETY: `lock` comes from a reference or from `Arc::into_raw`, so it
+    // is not null; the cast keeps the address and the metadata (`RwLock<T>`
+    // ends in `T`).
+    unsafe { NonNull::new_unchecked(lock as *mut T) }
+}
+
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     #[inline]
     fn new(lock: &'a RwLock<T>) -> Self {
         Self {
-            lock,
-            _not_auto: PhantomData,
+            lock: erase(lock),
+            _borrow: PhantomData,
         }
+    }
+
+    /// The lock, for reading the value and releasing the read lock only.
+    #[inline(always)]
+    fn rwlock(&self) -> &'a RwLock<T> {
+        // SAFETY: `self.lock` was erased in `new` from a `&'a RwLock<T>`,
+        // which this guard read-locks; the callers below only read the value
+        // and reach the raw lock.
+        unsafe { lock_of(self.lock) }
     }
 
     /// Narrows the guard to a part of the value. The lock stays read-locked
@@ -986,10 +1050,10 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// ```
     pub fn map<U: ?Sized>(guard: Self, f: impl FnOnce(&T) -> &U) -> MappedRwLockReadGuard<'a, U> {
         // If `f` panics, `guard` is dropped normally and unlocks.
-        let value = NonNull::from(f(guard.lock.data_ref()));
+        let value = NonNull::from(f(guard.rwlock().data_ref()));
         let guard = ManuallyDrop::new(guard);
         MappedRwLockReadGuard {
-            raw: &guard.lock.raw,
+            raw: &guard.rwlock().raw,
             value,
             _borrow: PhantomData,
         }
@@ -1022,14 +1086,14 @@ impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        self.lock.data_ref()
+        self.rwlock().data_ref()
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.lock.raw.read_unlock();
+        self.rwlock().raw.read_unlock();
     }
 }
 
@@ -1103,11 +1167,15 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     ///
     /// The future owns the upgradable lock. Dropping it before it completes
     /// releases that lock — the upgrade is abandoned, not left half done —
-    /// and the readers it was holding back go in.
+    /// and the readers it was holding back go in (those that queued behind a
+    /// writer after the writer).
     ///
     /// # Fairness
     ///
     /// No writer can come first: writers wait for the upgradable lock too.
+    /// In return, when the write guard is released (or downgraded) while a
+    /// writer is queued, that writer goes next, before the readers queued
+    /// meanwhile. See [`RwLock`].
     ///
     /// # Examples
     ///
@@ -1174,7 +1242,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     }
 
     /// Turns the guard into a plain read guard, letting another upgradable
-    /// reader in.
+    /// reader in (one that queued behind a writer waits for the writer).
     ///
     /// # Panics
     ///
@@ -1291,7 +1359,11 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
 
 impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
     /// Turns the write lock into a read lock without letting a writer in
-    /// between; the readers queued meanwhile go in with it.
+    /// between; the readers queued meanwhile go in with it, before any
+    /// queued writer, as after an unlock (a read phase, see [`RwLock`]).
+    /// (Not if the guard comes from an upgrade and a writer is queued: the
+    /// readers then wait for that writer, see
+    /// [`upgrade`](RwLockUpgradableReadGuard::upgrade).)
     ///
     /// `T: Sync` because the value is then shared with readers on other
     /// threads (the write guard may have moved to another thread than the
@@ -1314,7 +1386,8 @@ impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
     }
 
     /// Turns the write lock into the upgradable read lock without letting a
-    /// writer in between.
+    /// writer in between; the plain readers queued meanwhile go in with it,
+    /// as for [`downgrade`](Self::downgrade).
     ///
     /// # Examples
     ///
@@ -1485,7 +1558,7 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockWriteGuard<'_, U> {
 /// A read lock on an [`RwLock`] that owns an `Arc` of it: `'static`, so it
 /// can move into a spawned task. Made by [`RwLock::read_arc`]. `Send` iff
 /// `T: Send + Sync` (dropping the last `Arc` drops `T` where the guard is);
-/// `Sync` iff `T: Sync`.
+/// `Sync` iff `T: Sync`. Covariant in `T`, like [`RwLockReadGuard`].
 ///
 /// # Examples
 ///
@@ -1501,9 +1574,11 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockWriteGuard<'_, U> {
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuardArc<T: ?Sized> {
-    lock: Arc<RwLock<T>>,
-    /// The auto traits are set below.
-    _not_auto: PhantomData<*const T>,
+    /// The read-locked lock, from `Arc::into_raw` (the guard owns that
+    /// strong count), erased to a pointer to `T` for covariance as in
+    /// [`RwLockReadGuard`]: only cast back to read the value, release the
+    /// read lock and give the count back. The auto traits are set below.
+    lock: NonNull<T>,
 }
 
 // SAFETY: shared access to `T` on another thread needs `T: Sync`; the guard
@@ -1519,9 +1594,18 @@ impl<T: ?Sized> RwLockReadGuardArc<T> {
     #[inline]
     fn new(lock: Arc<RwLock<T>>) -> Self {
         Self {
-            lock,
-            _not_auto: PhantomData,
+            lock: erase(Arc::into_raw(lock)),
         }
+    }
+
+    /// The lock, for reading the value and releasing the read lock only.
+    #[inline(always)]
+    fn rwlock(&self) -> &RwLock<T> {
+        // SAFETY: `self.lock` was erased in `new` from `Arc::into_raw`, and
+        // the strong count it owns keeps the lock alive while `self` is;
+        // this guard read-locks it, and the callers only read the value and
+        // reach the raw lock.
+        unsafe { lock_of(self.lock) }
     }
 }
 
@@ -1531,7 +1615,7 @@ impl<T: ?Sized> Deref for RwLockReadGuardArc<T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        self.lock.data_ref()
+        self.rwlock().data_ref()
     }
 }
 
@@ -1539,7 +1623,11 @@ impl<T: ?Sized> Deref for RwLockReadGuardArc<T> {
 impl<T: ?Sized> Drop for RwLockReadGuardArc<T> {
     #[inline]
     fn drop(&mut self) {
-        self.lock.raw.read_unlock();
+        self.rwlock().raw.read_unlock();
+        // SAFETY: `self.lock` is the pointer `Arc::into_raw` gave in `new`
+        // (cast back to its type), and its strong count is given back once,
+        // here, after the last use of the lock through this guard.
+        drop(unsafe { Arc::from_raw(self.lock.as_ptr() as *const RwLock<T>) });
     }
 }
 
@@ -1608,7 +1696,8 @@ impl<T: ?Sized> RwLockUpgradableReadGuardArc<T> {
     ///
     /// # Fairness
     ///
-    /// No writer can come first.
+    /// As for [`RwLockUpgradableReadGuard::upgrade`]: no writer can come
+    /// first, and a writer queued meanwhile goes next.
     ///
     /// # Examples
     ///

@@ -11,23 +11,34 @@
 //! |----------------------|------------------|----------------------------------------------------------------|
 //! | 0                    | `WRITER`         | a write guard exists                                           |
 //! | 1                    | `UPGRADABLE`     | an upgradable read guard (or a pending upgrade) exists         |
-//! | 2                    | `UPGRADING`      | its upgrade waits for the readers to leave: new readers queue  |
+//! | 2                    | `UPGRADING`      | its upgrade waits for the readers to leave: new readers queue; |
+//! |                      |                  | beside `WRITER`: the writer is an upgrade                      |
 //! | 3                    | `READERS_PARKED` | a reader may be queued: a release that frees it must notify    |
-//! | 4                    | `READ_PHASE`     | a write unlock released the queued readers: writers wait       |
+//! | 4                    | `READ_PHASE`     | a write release let the queued readers in: writers wait        |
 //! | 5                    | `WATCHED`        | a `wait_write_unlocked` future may be waiting (below)          |
-//! | 6 .. 6+`W`           | waiting writers  | writers queued (counted until they get the lock or are dropped)|
-//! | 6+`W` ..             | readers          | plain read guards                                              |
+//! | 6                    | `PHASE_GEN`      | which read phase this is (see *Fair phases*)                   |
+//! | 7 .. 7+`W`           | waiting writers  | writers queued (counted until they get the lock or are dropped)|
+//! | 7+`W` ..             | readers          | plain read guards                                              |
 //!
-//! `W` = `(usize::BITS - 6) / 2`: 29 bits on 64-bit targets, 13 on 32-bit,
+//! `W` = `(usize::BITS - 7) / 2`: 28 bits on 64-bit targets, 12 on 32-bit,
 //! and the readers get the rest (29 and 13 bits: [`MAX_READERS`] is
 //! 536 870 911 and 8 191). Both counts are checked before they are
 //! incremented, in a compare-exchange loop, and overflowing either panics
 //! with the word unchanged.
 //!
-//! `0` is unlocked and quiet: an uncontended `read` is one compare-exchange
-//! `0 → ONE_READER` and its release one `fetch_sub`; an uncontended `write`
-//! one compare-exchange `0 → WRITER` and its release one compare-exchange
-//! `WRITER → 0`. None touches a wait queue.
+//! `0` is unlocked and quiet. A `read` that finds no writer holding or
+//! queued is one load and one compare-exchange `state → state + ONE_READER`
+//! (so also with other readers inside, the common read-mostly case; std's
+//! futex RwLock does the same) and its release one `fetch_sub`; an
+//! uncontended `write` is one compare-exchange `0 → WRITER` and its release
+//! one compare-exchange `WRITER → 0`. None touches a wait queue. (A
+//! `fetch_add` for the read would not fail when other readers race it, but
+//! on a full count it would carry out of the word before any check: until
+//! undone, the word would say that no reader is inside, and a writer could
+//! get in. On a free lock the load costs something over the blind exchange
+//! `0 → ONE_READER` this used to be: 1–2 ns in a loop that reads right after
+//! its previous release, on the machine measured; with a reader inside, that
+//! exchange always failed and a second one followed.)
 //!
 //! # Watchers
 //!
@@ -44,17 +55,38 @@
 //!   the waiting-writers field, and while that is non-zero new readers (and
 //!   new upgradable readers) queue instead of joining the readers inside. So
 //!   the readers inside drain, and the last one to leave notifies a writer.
-//! - *Readers first against the next writer.* A write unlock that finds
-//!   `READERS_PARKED` notifies *every* queued reader and sets `READ_PHASE`,
-//!   which no writer may pass, queued or new. A reader that was notified is
-//!   *privileged*: it ignores the waiting-writers field (it queued before
-//!   the next writer got in), so the whole batch gets in, and the last of
-//!   them to leave ends the phase and notifies a writer. A writer looping on
-//!   `write()` therefore cannot starve the readers either.
+//!   Whatever wakes a queued reader, this holds for it too, but for the one
+//!   exception below.
+//! - *Readers first against the next writer.* A write release (an unlock or
+//!   a downgrade) that finds `READERS_PARKED` (and is not an upgrade's while
+//!   writers are queued, see *Upgrade*) starts a *read phase*: it sets
+//!   `READ_PHASE`, which no writer may pass, queued or new, flips
+//!   `PHASE_GEN`, and notifies *every* queued reader. A reader that parked
+//!   before that release is *entitled* to the phase: while the phase runs it
+//!   ignores the waiting-writers field, so the whole batch gets in, and the
+//!   last of them to leave ends the phase and notifies a writer. A writer
+//!   looping on `write()` therefore cannot starve the readers either.
+//! - A reader is entitled only to phases that began after it parked. Each
+//!   reader future remembers, from the word its parking read-modify-write
+//!   replaced, which `PHASE_GEN` values it may pass in: both if no phase ran
+//!   then, else only the other one (the phase running then is not its own;
+//!   the next one will have the flipped value). A reader that is entitled to
+//!   the running phase but blocked anyway (by the upgradable lock, a pending
+//!   upgrade or a writer that upgraded inside the phase) parks again
+//!   entitled to both: it queued before any phase that runs from now on.
+//!   `PHASE_GEN` changes only when a phase starts, or while no phase runs and
+//!   no reader is parked (it is then cleared, so `0` stays the quiet state),
+//!   so a phase keeps its value while it runs and a reader is never entitled
+//!   to the phase it parked in. A reader parked across two phase starts
+//!   without running (so the value came back) just waits for the next one.
 //! - A phase nobody will use must not block the writers: if the
 //!   notify-everyone found no reader (the `READERS_PARKED` mark was left by
-//!   readers that were dropped), or a notified reader is dropped before it
-//!   gets in, the phase ends there.
+//!   readers that were dropped), the phase ends there. A notified reader that
+//!   is dropped, or that turns out not to be entitled (it registered between
+//!   the release's read-modify-write and its notify, or a release inside the
+//!   phase woke it), ends the phase if nobody is inside it (no reader
+//!   counted, no upgradable or write lock held): it may have been its last
+//!   hope. Entitled readers not yet polled then wait for the next phase.
 //!
 //! Writers are served in the wait queue's FIFO order among themselves: a new
 //! writer does not pass a counted one.
@@ -63,11 +95,17 @@
 //!
 //! At most one upgradable read guard exists (`UPGRADABLE`); it coexists with
 //! plain readers and excludes writers. Upgrading sets `UPGRADING`, which stops
-//! new readers, privileged or not, and waits in the writers' queue until the
-//! reader count is zero; the last reader to leave sees `UPGRADING` and
-//! notifies the whole writers' queue so the upgrader is among those woken
+//! new readers, entitled to a phase or not, and waits in the writers' queue
+//! until the reader count is zero; the last reader to leave sees `UPGRADING`
+//! and notifies the whole writers' queue so the upgrader is among those woken
 //! (the writers woken with it find `UPGRADABLE` or `WRITER` and queue again).
-//! The upgrade then turns `UPGRADABLE` into `WRITER` in one compare-exchange.
+//! The upgrade then turns `UPGRADABLE` into `WRITER` in one compare-exchange,
+//! keeping `UPGRADING` beside it: the upgrade went before the queued writers,
+//! so its write release (unlock or downgrade) starts no read phase while
+//! writers are queued. The first of them goes next, and the readers parked
+//! meanwhile, which queued behind them, stay parked for its release.
+//! Otherwise tasks that take the upgradable lock and upgrade it in turn, each
+//! parked at the other's write release, would starve a queued writer.
 //!
 //! # Cancellation
 //!
@@ -77,7 +115,8 @@
 //! `UPGRADING`, wakes the readers it held back, passes on a notification, and
 //! releases the upgradable lock it owned, which notifies a writer if the lock
 //! is free. A dropped reader drops a notification (every queued reader had
-//! one) and ends the read phase it may have been the last hope of.
+//! one) and ends the read phase it may have been the last hope of, if nobody
+//! is inside it.
 
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -95,7 +134,9 @@ const UPGRADING: usize = 1 << 2;
 const READERS_PARKED: usize = 1 << 3;
 const READ_PHASE: usize = 1 << 4;
 const WATCHED: usize = 1 << 5;
-const FLAG_BITS: u32 = 6;
+const GEN_SHIFT: u32 = 6;
+const PHASE_GEN: usize = 1 << GEN_SHIFT;
+const FLAG_BITS: u32 = 7;
 const WRITERS_BITS: u32 = (usize::BITS - FLAG_BITS) / 2;
 const ONE_WRITER: usize = 1 << FLAG_BITS;
 const MAX_WAITING_WRITERS: usize = (1 << WRITERS_BITS) - 1;
@@ -105,6 +146,8 @@ const ONE_READER: usize = 1 << READER_SHIFT;
 
 /// The most plain readers the lock can count at once.
 pub(crate) const MAX_READERS: usize = usize::MAX >> READER_SHIFT;
+/// Every word with a full reader count is at least this.
+const READERS_FULL: usize = MAX_READERS << READER_SHIFT;
 
 #[inline(always)]
 const fn readers(state: usize) -> usize {
@@ -114,6 +157,82 @@ const fn readers(state: usize) -> usize {
 #[inline(always)]
 const fn waiting_writers(state: usize) -> usize {
     (state & WRITERS_MASK) >> FLAG_BITS
+}
+
+/// The read phases a reader may pass queued writers in, as a set of
+/// `PHASE_GEN` values: bit 0 for a phase whose `PHASE_GEN` is clear, bit 1
+/// for one whose `PHASE_GEN` is set (see *Fair phases*).
+pub(crate) type Phases = u8;
+/// A reader that never parked: entitled to no phase.
+pub(crate) const NO_PHASE: Phases = 0;
+const ANY_PHASE: Phases = 0b11;
+
+/// Whether a reader entitled to `phases` may pass queued writers in `state`:
+/// a read phase runs and it is one of the reader's.
+#[inline(always)]
+const fn in_own_phase(state: usize, phases: Phases) -> bool {
+    state & READ_PHASE != 0 && phases & (1 << ((state & PHASE_GEN) >> GEN_SHIFT)) != 0
+}
+
+/// The phases a reader that parks on `state` is entitled to, given the
+/// `phases` it had: see *Fair phases*.
+#[inline]
+const fn phases_after_parking(state: usize, phases: Phases) -> Phases {
+    if state & READ_PHASE == 0 || in_own_phase(state, phases) {
+        ANY_PHASE
+    } else {
+        // Only the next phase: it will have the other `PHASE_GEN`.
+        1 << (((state & PHASE_GEN) >> GEN_SHIFT) ^ 1)
+    }
+}
+
+/// `next`, with `PHASE_GEN` cleared if no phase runs and no reader is
+/// parked: nobody can tell the values apart then, and `0` stays the quiet
+/// state the fast paths expect.
+#[inline(always)]
+const fn settle_gen(next: usize) -> usize {
+    if next & (READ_PHASE | READERS_PARKED) == 0 {
+        next & !PHASE_GEN
+    } else {
+        next
+    }
+}
+
+/// A new read phase on top of `next`: `READ_PHASE` set, `PHASE_GEN` flipped.
+#[inline(always)]
+const fn start_phase(next: usize) -> usize {
+    (next | READ_PHASE) ^ PHASE_GEN
+}
+
+/// Whether a write release (an unlock or a downgrade) of `state` starts a
+/// read phase: if readers are parked, unless the writer is an upgrade
+/// (`WRITER | UPGRADING`) and writers are queued. The upgrade went before
+/// them (they wait for the upgradable lock it held), so the first of them
+/// goes next, and the readers parked meanwhile, which queued behind them,
+/// stay parked for that writer's release.
+#[inline(always)]
+const fn starts_phase(state: usize) -> bool {
+    state & READERS_PARKED != 0 && (state & UPGRADING == 0 || waiting_writers(state) == 0)
+}
+
+/// The word after a write release of `state`, given `next`: `state` with
+/// the writer's bits (and `READ_PHASE`) changed as the release does,
+/// `READERS_PARKED` untouched. Starts a phase (see [`starts_phase`]), or
+/// leaves the parked readers parked, settling `PHASE_GEN`.
+#[inline(always)]
+const fn write_release(state: usize, next: usize) -> usize {
+    if starts_phase(state) {
+        start_phase(next & !READERS_PARKED)
+    } else {
+        settle_gen(next)
+    }
+}
+
+/// What a reader's step did.
+pub(crate) enum ReadStep {
+    Taken,
+    /// Not taken; the word it acted on (parked on, if it was to park).
+    Blocked(usize),
 }
 
 #[cold]
@@ -138,6 +257,13 @@ pub(crate) struct RawRwLock {
     readers: WaitQueue,
     /// Writers, and an upgrade waiting for the readers to leave.
     writers: WaitQueue,
+}
+
+impl ReadStep {
+    #[inline(always)]
+    fn taken(self) -> bool {
+        matches!(self, ReadStep::Taken)
+    }
 }
 
 impl RawRwLock {
@@ -176,39 +302,88 @@ impl RawRwLock {
 
     // ---- readers -------------------------------------------------------------
 
-    /// Takes a read lock if no writer holds or waits for the lock.
+    /// Takes a read lock if no writer holds or waits for the lock (and no
+    /// upgrade waits): one compare-exchange from the word as loaded, whether
+    /// or not readers are inside. Panics, leaving the word unchanged, if the
+    /// reader count is full.
     #[inline]
     pub(crate) fn try_read(&self) -> bool {
-        // Acquire on success: pairs with the Release of the write unlock
-        // that freed the lock, so the reader sees the writer's writes.
-        // Relaxed on failure: the slow path reads the state it returns.
-        match self.state.compare_exchange(0, ONE_READER, Acquire, Relaxed) {
-            Ok(_) => true,
-            Err(state) => self.read_step(state, false, false, false),
+        // Relaxed: only a guess at the word for the exchange below, which
+        // checks it; nothing is read through it.
+        let state = self.state.load(Relaxed);
+        // The other marks (parked readers, a read phase, the upgradable
+        // reader) do not stop a new reader. Below `READERS_FULL` the count
+        // has room, so the increment cannot carry out of the word: the
+        // overflow check stays before any change (the slow path panics).
+        if state & (WRITER | UPGRADING | WRITERS_MASK) == 0 && state < READERS_FULL {
+            // Acquire on success: pairs with the Release of the write unlock
+            // that freed the lock (the readers' read-modify-writes since
+            // continue its release sequence), so the reader sees the
+            // writer's writes. Relaxed on failure: the slow path reads the
+            // state it returns.
+            match self
+                .state
+                .compare_exchange(state, state + ONE_READER, Acquire, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => return self.try_read_slow(now, false),
+            }
         }
+        self.try_read_slow(state, false)
     }
 
+    /// Takes the upgradable read lock if no writer holds or waits for the
+    /// lock and no other upgradable reader holds it: as `try_read`, one
+    /// compare-exchange with plain readers inside or not.
     #[inline]
     pub(crate) fn try_upgradable_read(&self) -> bool {
         // Orderings as in `try_read`.
-        match self.state.compare_exchange(0, UPGRADABLE, Acquire, Relaxed) {
-            Ok(_) => true,
-            Err(state) => self.read_step(state, true, false, false),
+        let state = self.state.load(Relaxed);
+        if state & (WRITER | UPGRADABLE | WRITERS_MASK) == 0 {
+            match self
+                .state
+                .compare_exchange(state, state | UPGRADABLE, Acquire, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => return self.try_read_slow(now, true),
+            }
         }
+        self.try_read_slow(state, true)
+    }
+
+    /// `try_read`'s (`upgradable`: `try_upgradable_read`'s) answer when its
+    /// exchange was not tried or failed: a fresh reader's step, which
+    /// decides from the word and retries the exchange while only the count
+    /// moved.
+    #[cold]
+    fn try_read_slow(&self, state: usize, upgradable: bool) -> bool {
+        self.read_step(state, upgradable, NO_PHASE, false, false)
+            .taken()
     }
 
     /// The one read-modify-write of a reader (`upgradable`: of the
-    /// upgradable reader): take the lock if it may (a `privileged` reader —
-    /// one that was notified — passes queued writers), else, if `park`,
-    /// mark `READERS_PARKED` so the release that frees it notifies. Returns
-    /// whether it took the lock. Panics, leaving the word unchanged, if the
-    /// reader count is full.
+    /// upgradable reader): take the lock if it may (a reader in a read phase
+    /// it is entitled to by `phases` passes queued writers), else, if
+    /// `park`, mark `READERS_PARKED` so the release that frees it notifies.
+    /// A parking reader that was `woken` and finds a read phase that is not
+    /// its own with nobody inside ends that phase in the same exchange, and
+    /// notifies a writer (see *Fair phases*). Panics, leaving the word
+    /// unchanged, if the reader count is full.
     #[cold]
-    fn read_step(&self, mut state: usize, upgradable: bool, privileged: bool, park: bool) -> bool {
+    fn read_step(
+        &self,
+        mut state: usize,
+        upgradable: bool,
+        phases: Phases,
+        park: bool,
+        woken: bool,
+    ) -> ReadStep {
         loop {
+            let own_phase = in_own_phase(state, phases);
             let blocked = state & (WRITER | UPGRADING) != 0
                 || (upgradable && state & UPGRADABLE != 0)
-                || (!privileged && waiting_writers(state) != 0);
+                || (!own_phase && waiting_writers(state) != 0);
+            let mut ends_phase = false;
             let next = if !blocked {
                 if upgradable {
                     state | UPGRADABLE
@@ -219,20 +394,44 @@ impl RawRwLock {
                     state + ONE_READER
                 }
             } else if park {
-                state | READERS_PARKED
+                // A woken reader that may not use the running phase ends it
+                // if nobody is inside (no reader counted, no upgradable or
+                // write lock: an upgrade holds the upgradable one), for the
+                // notify that woke it may have found nobody else (see *Fair
+                // phases*). It is then blocked by the queued writers alone,
+                // and the lock is free for them. `READERS_PARKED` stays set,
+                // so `PHASE_GEN` is kept and the next phase differs from the
+                // one this reader parks in.
+                ends_phase = woken
+                    && !own_phase
+                    && state & (READ_PHASE | WRITER | UPGRADABLE) == READ_PHASE
+                    && readers(state) == 0;
+                if ends_phase {
+                    (state | READERS_PARKED) & !READ_PHASE
+                } else {
+                    state | READERS_PARKED
+                }
             } else {
-                return false;
+                return ReadStep::Blocked(state);
             };
             // AcqRel on success. Acquire: a reader that takes the lock sees
-            // the last writer's writes. Release: a parking reader's
-            // registration (made before this call) becomes visible to the
-            // releaser that reads READERS_PARKED from this write. Relaxed on
-            // failure: we retry with the value read.
+            // the last writer's writes; one that ends a phase makes the
+            // writers' registrations visible to its notify (as in
+            // `last_reader_left`). Release: a parking reader's registration
+            // (made before this call) becomes visible to the releaser that
+            // reads READERS_PARKED from this write. Relaxed on failure: we
+            // retry with the value read.
             match self
                 .state
                 .compare_exchange_weak(state, next, AcqRel, Relaxed)
             {
-                Ok(_) => return !blocked,
+                Ok(_) if !blocked => return ReadStep::Taken,
+                Ok(_) => {
+                    if ends_phase {
+                        self.writers.notify(1);
+                    }
+                    return ReadStep::Blocked(state);
+                }
                 Err(now) => state = now,
             }
         }
@@ -280,10 +479,12 @@ impl RawRwLock {
             // its read-modify-write that set the mark we act on (the release
             // sequence runs through our `fetch_sub`), happens before our
             // notify; Release is not needed but harmless. Relaxed on failure.
-            match self
-                .state
-                .compare_exchange_weak(state, state & !READ_PHASE, AcqRel, Relaxed)
-            {
+            match self.state.compare_exchange_weak(
+                state,
+                settle_gen(state & !READ_PHASE),
+                AcqRel,
+                Relaxed,
+            ) {
                 Ok(_) => break,
                 Err(now) => state = now,
             }
@@ -297,12 +498,21 @@ impl RawRwLock {
         }
     }
 
-    /// Notifies every queued reader. If there was none, ends a read phase
-    /// (nobody is coming to end it).
-    fn wake_readers(&self) {
+    /// Notifies every queued reader for the read phase a write release just
+    /// started. If there was none, ends the phase (nobody is coming to end
+    /// it).
+    fn wake_readers_for_phase(&self) {
         if self.readers.notify(usize::MAX) == 0 {
             self.end_read_phase();
         }
+    }
+
+    /// Notifies every queued reader after a release that was not a write
+    /// release (it freed the upgradable lock, or what else held them back).
+    /// Those that queued behind a writer queue again: this starts no phase,
+    /// and ends none (whoever is in the running one ends it).
+    fn wake_readers(&self) {
+        self.readers.notify(usize::MAX);
     }
 
     /// Clears `READERS_PARKED` and, if it was set, notifies every queued
@@ -310,8 +520,37 @@ impl RawRwLock {
     fn wake_parked_readers(&self) {
         // AcqRel: Acquire makes the registration of the reader that set the
         // mark visible to the notify; Release orders nothing but is free.
-        if self.state.fetch_and(!READERS_PARKED, AcqRel) & READERS_PARKED != 0 {
+        let prev = self.state.fetch_and(!READERS_PARKED, AcqRel);
+        self.settle_gen_after(prev & !READERS_PARKED);
+        if prev & READERS_PARKED != 0 {
             self.wake_readers();
+        }
+    }
+
+    /// After a `fetch_and` that left `now`: clears a `PHASE_GEN` that no
+    /// phase and no parked reader needs any more (see [`settle_gen`]).
+    /// Until then a stray `PHASE_GEN` only sends the fast paths to the slow
+    /// ones, which ignore it.
+    #[inline]
+    fn settle_gen_after(&self, now: usize) {
+        if now & (PHASE_GEN | READ_PHASE | READERS_PARKED) == PHASE_GEN {
+            self.clear_stale_gen();
+        }
+    }
+
+    #[cold]
+    fn clear_stale_gen(&self) {
+        let mut state = self.state.load(Relaxed);
+        while settle_gen(state) != state {
+            // Relaxed: `PHASE_GEN` publishes nothing, and a read-modify-write
+            // breaks no release sequence it lands in.
+            match self
+                .state
+                .compare_exchange_weak(state, settle_gen(state), Relaxed, Relaxed)
+            {
+                Ok(_) => return,
+                Err(now) => state = now,
+            }
         }
     }
 
@@ -322,11 +561,40 @@ impl RawRwLock {
         // AcqRel: Acquire, as in `last_reader_left`, for a queued writer's
         // registration.
         let prev = self.state.fetch_and(!READ_PHASE, AcqRel);
+        self.settle_gen_after(prev & !READ_PHASE);
         if prev & READ_PHASE != 0
             && prev & (WRITER | UPGRADABLE) == 0
             && readers(prev) == 0
             && waiting_writers(prev) != 0
         {
+            self.writers.notify(1);
+        }
+    }
+
+    /// A notified reader was dropped: ends the read phase if nobody is in
+    /// it (no reader counted, no upgradable or write lock held, whose
+    /// release would end it), as that reader may have been its last hope;
+    /// if the lock is then free and writers wait, notifies one.
+    #[cold]
+    pub(crate) fn end_idle_read_phase(&self) {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & (READ_PHASE | WRITER | UPGRADABLE) != READ_PHASE || readers(state) != 0 {
+                return;
+            }
+            // AcqRel: Acquire, as in `last_reader_left`, for a queued
+            // writer's registration. Relaxed on failure: retry.
+            match self.state.compare_exchange_weak(
+                state,
+                settle_gen(state & !READ_PHASE),
+                AcqRel,
+                Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        if waiting_writers(state) != 0 {
             self.writers.notify(1);
         }
     }
@@ -340,6 +608,7 @@ impl RawRwLock {
         // makes a parked waiter's registration visible to the notifies.
         let prev = self.state.fetch_and(!(UPGRADABLE | READERS_PARKED), AcqRel);
         debug_assert!(prev & UPGRADABLE != 0);
+        self.settle_gen_after(prev & !(UPGRADABLE | READERS_PARKED));
         if prev & READERS_PARKED != 0 {
             // Upgradable readers may be queued behind this one.
             self.wake_readers();
@@ -368,7 +637,9 @@ impl RawRwLock {
             debug_assert!(state & UPGRADABLE != 0 && state & WRITER == 0);
             let free = readers(state) == 0;
             let next = if free {
-                (state & !(UPGRADABLE | UPGRADING)) | WRITER
+                // `UPGRADING` stays (or is set) beside `WRITER`: this writer
+                // is an upgrade (see `write_release`).
+                (state & !UPGRADABLE) | WRITER | UPGRADING
             } else if park {
                 state | UPGRADING
             } else {
@@ -393,6 +664,7 @@ impl RawRwLock {
         // AcqRel: Acquire for the parked readers' registrations (as in
         // `wake_parked_readers`).
         let prev = self.state.fetch_and(!(UPGRADING | READERS_PARKED), AcqRel);
+        self.settle_gen_after(prev & !(UPGRADING | READERS_PARKED));
         if prev & READERS_PARKED != 0 {
             self.wake_readers();
         }
@@ -406,7 +678,7 @@ impl RawRwLock {
             if readers(state) == MAX_READERS {
                 reader_overflow();
             }
-            let next = (state & !(UPGRADABLE | READERS_PARKED)) + ONE_READER;
+            let next = settle_gen(state & !(UPGRADABLE | READERS_PARKED)) + ONE_READER;
             // AcqRel: Acquire for parked upgradable readers' registrations
             // (we may notify them); Release orders nothing we need. Relaxed
             // on failure: retry.
@@ -500,10 +772,10 @@ impl RawRwLock {
                 state & WRITER != 0,
                 "write-unlocked an RwLock that was not write-locked"
             );
-            let mut next = state & !(WRITER | READERS_PARKED | READ_PHASE | WATCHED);
-            if state & READERS_PARKED != 0 {
-                next |= READ_PHASE;
-            }
+            let next = write_release(
+                state,
+                state & !(WRITER | UPGRADING | READ_PHASE | WATCHED),
+            );
             // AcqRel: Release publishes the writes; Acquire makes the
             // registrations of the waiters whose marks we read visible to
             // the notify below. Relaxed on failure: retry.
@@ -515,9 +787,9 @@ impl RawRwLock {
                 Err(now) => state = now,
             }
         }
-        if state & READERS_PARKED != 0 {
+        if starts_phase(state) {
             // The readers that queued meanwhile go first, together.
-            self.wake_readers();
+            self.wake_readers_for_phase();
         } else if waiting_writers(state) != 0 {
             self.writers.notify(1);
         }
@@ -527,26 +799,40 @@ impl RawRwLock {
     }
 
     /// Turns the write lock into a read lock (`to_upgradable`: into the
-    /// upgradable read lock), letting queued readers in with it.
+    /// upgradable read lock), letting queued readers in with it: a write
+    /// release, so queued readers start a read phase as in
+    /// `write_unlock_slow`.
     pub(crate) fn downgrade_write(&self, to_upgradable: bool) {
         let add = if to_upgradable {
             UPGRADABLE
         } else {
             ONE_READER
         };
-        // No reader can be counted while WRITER is set, so `+ ONE_READER`
-        // cannot overflow. AcqRel: Release publishes the writes to the
-        // readers let in; Acquire makes parked readers' registrations
-        // visible to the notify.
-        let prev = self.state.fetch_add(add - WRITER, AcqRel);
-        debug_assert!(prev & WRITER != 0 && readers(prev) == 0);
-        // A READ_PHASE left set (an upgrade may pass one) ends when the
-        // readers now counted leave (`last_reader_left`) or, downgraded to
-        // upgradable, when that lock is released (`upgradable_unlock`).
-        if prev & READERS_PARKED != 0 {
-            self.wake_parked_readers();
+        let mut state = self.state.load(Relaxed);
+        loop {
+            debug_assert!(state & WRITER != 0 && readers(state) == 0);
+            // No reader can be counted while WRITER is set, so
+            // `+ ONE_READER` cannot overflow. A READ_PHASE left set (an
+            // upgrade may pass one) and not restarted here ends when the
+            // readers now counted leave (`last_reader_left`) or, downgraded
+            // to upgradable, when that lock is released
+            // (`upgradable_unlock`).
+            let next = write_release(state, (state - WRITER + add) & !UPGRADING);
+            // AcqRel: Release publishes the writes to the readers let in;
+            // Acquire makes parked readers' registrations visible to the
+            // notify. Relaxed on failure: retry.
+            match self
+                .state
+                .compare_exchange_weak(state, next, AcqRel, Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
         }
-        if prev & WATCHED != 0 {
+        if starts_phase(state) {
+            self.wake_readers_for_phase();
+        }
+        if state & WATCHED != 0 {
             // The write lock is gone. The mark stays (the next write unlock
             // clears it): at worst one spurious notify.
             WAKE_WATCHERS.call(self);
@@ -634,10 +920,12 @@ pub(crate) mod kind {
 /// the future, pinned, because the bare tier's wait-list node lives in it.
 pub(crate) struct Acquire<const K: u8> {
     waiter: Waiter,
-    /// Readers: notified at least once, so it may pass queued writers.
     /// Writers: counted in the waiting-writers field.
     /// Upgrade: `UPGRADING` was set by this upgrade.
     marked: bool,
+    /// Readers: the read phases it may pass queued writers in (see *Fair
+    /// phases*), set each time it parks.
+    phases: Phases,
 }
 
 impl<const K: u8> Acquire<K> {
@@ -648,11 +936,13 @@ impl<const K: u8> Acquire<K> {
         Self {
             waiter: Waiter::new(),
             marked: false,
+            phases: NO_PHASE,
         }
     }
 
     /// The fast path, inlined into the caller: a fresh future on a free
-    /// lock is one compare-exchange. A future that returned `Pending` is
+    /// lock (a reader's also with readers inside) is one compare-exchange.
+    /// A future that returned `Pending` is
     /// always registered, so "not registered" means "fresh". `true`: the
     /// caller now holds the lock. Nothing is registered if this panics (on
     /// reader overflow).
@@ -667,18 +957,27 @@ impl<const K: u8> Acquire<K> {
             }
     }
 
-    /// The kind's read-modify-write (see the `*_step` functions).
-    fn step(&mut self, raw: &RawRwLock, park: bool) -> bool {
+    /// The kind's read-modify-write (see the `*_step` functions). `woken`:
+    /// this poll consumed a notification.
+    fn step(&mut self, raw: &RawRwLock, park: bool, woken: bool) -> bool {
         let state = raw.state.load(Relaxed);
+        if Self::READER {
+            let upgradable = K == kind::UPGRADABLE_READ;
+            return match raw.read_step(state, upgradable, self.phases, park, woken) {
+                ReadStep::Taken => true,
+                ReadStep::Blocked(parked_on) => {
+                    if park {
+                        self.phases = phases_after_parking(parked_on, self.phases);
+                    }
+                    false
+                }
+            };
+        }
         let taken = match K {
-            kind::READ => raw.read_step(state, false, self.marked, park),
-            kind::UPGRADABLE_READ => raw.read_step(state, true, self.marked, park),
             kind::WRITE => raw.write_step(state, self.marked, park),
             _ => raw.upgrade_step(state, park),
         };
-        if !Self::READER {
-            self.marked = !taken && (park || self.marked);
-        }
+        self.marked = !taken && (park || self.marked);
         taken
     }
 
@@ -694,6 +993,7 @@ impl<const K: u8> Acquire<K> {
         // fields are plain data that are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
         let queue = raw.queue(K);
+        let mut woken = false;
         loop {
             if this.waiter.is_registered() {
                 // SAFETY: `this.waiter` is inside the pinned `Acquire`.
@@ -702,11 +1002,10 @@ impl<const K: u8> Acquire<K> {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(()) => {}
                 }
-                if Self::READER {
-                    // Notified by a release that let the queued readers in.
-                    this.marked = true;
-                }
-                if this.step(raw, false) {
+                // A notification says nothing about who may pass whom: the
+                // step decides from the word (a reader from its phases).
+                woken = true;
+                if this.step(raw, false, true) {
                     return Poll::Ready(());
                 }
             }
@@ -714,7 +1013,7 @@ impl<const K: u8> Acquire<K> {
             // Queue (again), then re-check: see the protocol in `wait`.
             // SAFETY: as above.
             unsafe { Pin::new_unchecked(&mut this.waiter) }.register(queue);
-            if this.step(raw, true) {
+            if this.step(raw, true, woken) {
                 // Took it without a notification. One that arrived meanwhile
                 // was for this release: a writer's or upgrader's own release
                 // notifies the next (we hold the lock now); every other
@@ -743,7 +1042,7 @@ impl<const K: u8> Acquire<K> {
                 // notification is not passed on; but a read phase may have
                 // been waiting for this reader.
                 if waiter.withdraw(queue) {
-                    raw.end_read_phase();
+                    raw.end_idle_read_phase();
                 }
             }
             kind::WRITE => {
