@@ -45,7 +45,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::shim::{const_fn, AtomicUsize, Ordering::*};
-use crate::wait::{notify_shard, watchers, Hook, WaitQueue, Waiter};
+use crate::wait::{notify_shard, poll_watcher, Hook, WaitQueue, Waiter};
 
 const LOCKED: usize = 1;
 const CONTENDED: usize = 1 << 1;
@@ -157,37 +157,22 @@ impl RawMutex {
     /// Polls a watcher: `Ready` once it saw the mutex unlocked (a snapshot),
     /// without taking it or counting as a waiter. It waits in the watchers'
     /// queue, not the mutex's, so it can never take a waiter's wakeup.
-    pub(crate) fn poll_unlocked(
-        &self,
-        mut waiter: Pin<&mut Waiter>,
-        cx: &mut Context<'_>,
-    ) -> Poll<()> {
-        let queue = watchers(self);
-        WAKE_WATCHERS.arm(notify_shard);
-        loop {
-            if waiter.is_registered() {
-                match waiter.as_mut().poll_notified(queue, cx) {
-                    Poll::Pending => return Poll::Pending,
-                    // Some watched release in this shard: look again.
-                    Poll::Ready(()) => {}
-                }
-            }
-            if !self.is_locked() {
-                return Poll::Ready(());
-            }
-            // Register, then re-check with a read-modify-write: the wait
-            // layer's protocol. AcqRel: Release makes the registration
-            // visible to the unlock that reads WATCHED from this write
-            // (its Acquire); Acquire orders us after an unlock we see.
-            waiter.as_mut().register(queue);
-            if self.state.fetch_or(WATCHED, AcqRel) & LOCKED == 0 {
-                // Unlocked already. Every notification of this queue is a
-                // notify-all, so one that arrived meanwhile is nobody
-                // else's: drop it.
-                waiter.as_mut().withdraw(queue);
-                return Poll::Ready(());
-            }
-        }
+    pub(crate) fn poll_unlocked(&self, waiter: Pin<&mut Waiter>, cx: &mut Context<'_>) -> Poll<()> {
+        poll_watcher(self.addr(), &WAKE_WATCHERS, notify_shard, waiter, cx, |mark| {
+            // Orderings: see `poll_watcher`.
+            let state = if mark {
+                self.state.fetch_or(WATCHED, AcqRel)
+            } else {
+                self.state.load(Acquire)
+            };
+            (state & LOCKED == 0).then_some(())
+        })
+    }
+
+    /// Where the watchers of this mutex wait (see `wait::watchers`).
+    #[inline]
+    pub(crate) fn addr(&self) -> *const () {
+        (self as *const Self).cast()
     }
 
     /// The one read-modify-write of a waiter: take the lock if it is free and

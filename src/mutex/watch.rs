@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::Mutex;
-use crate::wait::{watchers, Waiter};
+use crate::wait::{leave_watcher, Waiter};
 
 impl<T: ?Sized> Mutex<T> {
     /// Waits until the mutex is unlocked, without locking it: async-mutex's
@@ -101,11 +101,7 @@ impl<T: ?Sized> Drop for WaitUnlocked<'_, T> {
         // SAFETY: `drop` is the last use of the future, which was pinned when
         // it was polled; `waiter` is not moved.
         let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-        if waiter.is_registered() {
-            // Withdraw: the watchers' queue only has notify-alls, so a
-            // notification this one holds is nobody else's.
-            waiter.withdraw(watchers(&self.mutex.raw));
-        }
+        leave_watcher(self.mutex.raw.addr(), waiter);
     }
 }
 

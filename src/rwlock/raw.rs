@@ -122,7 +122,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::shim::{const_fn, AtomicUsize, Ordering::*};
-use crate::wait::{notify_shard, watchers, Hook, WaitQueue, Waiter};
+use crate::wait::{notify_shard, poll_watcher, Hook, WaitQueue, Waiter};
 
 /// How a write unlock that finds `WATCHED` reaches the watchers (installed
 /// by the first `wait_write_unlocked`; see `wait::Hook`).
@@ -843,34 +843,24 @@ impl RawRwLock {
     /// without taking anything or counting as a waiter.
     pub(crate) fn poll_write_unlocked(
         &self,
-        mut waiter: Pin<&mut Waiter>,
+        waiter: Pin<&mut Waiter>,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
-        let queue = watchers(self);
-        WAKE_WATCHERS.arm(notify_shard);
-        loop {
-            if waiter.is_registered() {
-                match waiter.as_mut().poll_notified(queue, cx) {
-                    Poll::Pending => return Poll::Pending,
-                    // Some watched release in this shard: look again.
-                    Poll::Ready(()) => {}
-                }
-            }
-            if !self.is_write_locked() {
-                return Poll::Ready(());
-            }
-            // Register, then re-check with a read-modify-write: the wait
-            // layer's protocol. AcqRel: Release makes the registration
-            // visible to the write unlock that reads WATCHED after this
-            // write (its Acquire); Acquire orders us after an unlock we see.
-            waiter.as_mut().register(queue);
-            if self.state.fetch_or(WATCHED, AcqRel) & WRITER == 0 {
-                // Every notification of the watchers' queue is a notify-all:
-                // one that arrived meanwhile is nobody else's.
-                waiter.as_mut().withdraw(queue);
-                return Poll::Ready(());
-            }
-        }
+        poll_watcher(self.addr(), &WAKE_WATCHERS, notify_shard, waiter, cx, |mark| {
+            // Orderings: see `poll_watcher`.
+            let state = if mark {
+                self.state.fetch_or(WATCHED, AcqRel)
+            } else {
+                self.state.load(Acquire)
+            };
+            (state & WRITER == 0).then_some(())
+        })
+    }
+
+    /// Where the watchers of this lock wait (see `wait::watchers`).
+    #[inline]
+    pub(crate) fn addr(&self) -> *const () {
+        (self as *const Self).cast()
     }
 
     // ---- the acquire state machine ----------------------------------------

@@ -7,7 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::RwLock;
-use crate::wait::{watchers, Waiter};
+use crate::wait::{leave_watcher, Waiter};
 
 impl<T: ?Sized> RwLock<T> {
     /// Waits until no write lock is held, without taking any lock: the
@@ -104,11 +104,7 @@ impl<T: ?Sized> Drop for WaitWriteUnlocked<'_, T> {
         // SAFETY: `drop` is the last use of the future, which was pinned when
         // it was polled; `waiter` is not moved.
         let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-        if waiter.is_registered() {
-            // Withdraw: the watchers' queue only has notify-alls, so a
-            // notification this one holds is nobody else's.
-            waiter.withdraw(watchers(&self.lock.raw));
-        }
+        leave_watcher(self.lock.raw.addr(), waiter);
     }
 }
 

@@ -11,7 +11,7 @@ use core::task::{Context, Poll};
 
 use super::{check_request, Closed, Semaphore, CLOSED, PERMIT_SHIFT};
 use crate::shim::Ordering::{AcqRel, Acquire};
-use crate::wait::{watchers, Hook, Waiter};
+use crate::wait::{leave_watcher, poll_watcher, watchers, Hook, Waiter};
 
 /// State bit: a watcher may be waiting (see the module docs of
 /// `semaphore`).
@@ -144,37 +144,20 @@ impl Future for WaitAvailable<'_> {
             "turnstile-sync: wait_available future polled after it completed"
         );
         // SAFETY: `this.waiter` is inside the pinned future.
-        let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         let (sem, n) = (this.sem, this.n);
-        let queue = watchers(sem);
-        WAKE_WATCHERS.arm(wake_watchers);
-        loop {
-            if waiter.is_registered() {
-                match waiter.as_mut().poll_notified(queue, cx) {
-                    Poll::Pending => return Poll::Pending,
-                    // Some watched change in this shard: look again.
-                    Poll::Ready(()) => {}
-                }
-            }
-            // Acquire: a snapshot that orders the caller after the releases
-            // it saw, as `try_acquire` would.
-            if let Some(result) = Semaphore::available(sem.state.load(Acquire), n) {
-                this.done = true;
-                return Poll::Ready(result);
-            }
-            // Register, then re-check with a read-modify-write: the wait
-            // layer's protocol. AcqRel: Release makes the registration
-            // visible to the releaser that reads WATCHED after this write;
-            // Acquire as for the load above.
-            waiter.as_mut().register(queue);
-            if let Some(result) = Semaphore::available(sem.state.fetch_or(WATCHED, AcqRel), n) {
-                // The watchers' queue only has notify-alls: a notification
-                // that arrived meanwhile is nobody else's.
-                waiter.as_mut().withdraw(queue);
-                this.done = true;
-                return Poll::Ready(result);
-            }
-        }
+        let addr = (sem as *const Semaphore).cast();
+        let poll = poll_watcher(addr, &WAKE_WATCHERS, wake_watchers, waiter, cx, |mark| {
+            // Orderings: see `poll_watcher`.
+            let state = if mark {
+                sem.state.fetch_or(WATCHED, AcqRel)
+            } else {
+                sem.state.load(Acquire)
+            };
+            Semaphore::available(state, n)
+        });
+        this.done = poll.is_ready();
+        poll
     }
 }
 
@@ -183,10 +166,7 @@ impl Drop for WaitAvailable<'_> {
         // SAFETY: `drop` is the last use of the future, which was pinned when
         // it was polled; `waiter` is not moved.
         let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
-        if waiter.is_registered() {
-            // Withdraw: notify-alls only, so nobody needs it passed on.
-            waiter.withdraw(watchers(self.sem));
-        }
+        leave_watcher((self.sem as *const Semaphore).cast(), waiter);
     }
 }
 

@@ -117,4 +117,4 @@ pub(crate) use intrusive::{WaitQueue, Waiter};
 pub(crate) mod block;
 
 mod watch;
-pub(crate) use watch::{notify_shard, watchers, Hook};
+pub(crate) use watch::{leave_watcher, notify_shard, poll_watcher, watchers, Hook};

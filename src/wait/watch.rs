@@ -19,7 +19,10 @@
 //! installs, so firmware that does not use the feature links none of the
 //! wake-up path.
 
-use super::WaitQueue;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::{WaitQueue, Waiter};
 
 // Under loom a plain (unmodelled) atomic, so a hook can be a `static`: it
 // only ever goes from null to one value, before the first watcher
@@ -89,4 +92,55 @@ pub(crate) fn watchers<T: ?Sized>(addr: *const T) -> &'static WaitQueue {
     // low bits that every address shares.
     let shard = (addr.cast::<u8>().addr() >> 4) % SHARDS;
     &WATCHERS[shard]
+}
+
+/// The one poll loop of every watcher (`Mutex::wait_unlocked`,
+/// `RwLock::wait_write_unlocked`, `Semaphore::wait_available`), for the
+/// primitive at `addr`, whose releases call `hook` (installed here as
+/// `wake`) when they find its WATCHED mark.
+///
+/// `look(mark)` looks at the primitive and returns `Some(output)` if it is
+/// free. With `mark == false` it is a snapshot (an Acquire load, which
+/// orders the caller after the releases it saw); with `mark == true` it is
+/// the wait layer's re-check after registering: a read-modify-write that
+/// sets the WATCHED mark, AcqRel (Release makes the registration visible to
+/// the release that reads the mark from this write; Acquire as for the
+/// snapshot).
+pub(crate) fn poll_watcher<R>(
+    addr: *const (),
+    hook: &Hook,
+    wake: fn(*const ()),
+    mut waiter: Pin<&mut Waiter>,
+    cx: &mut Context<'_>,
+    mut look: impl FnMut(bool) -> Option<R>,
+) -> Poll<R> {
+    let queue = watchers(addr);
+    hook.arm(wake);
+    loop {
+        if waiter.is_registered() {
+            match waiter.as_mut().poll_notified(queue, cx) {
+                Poll::Pending => return Poll::Pending,
+                // Some watched release in this shard: look again.
+                Poll::Ready(()) => {}
+            }
+        }
+        if let Some(output) = look(false) {
+            return Poll::Ready(output);
+        }
+        waiter.as_mut().register(queue);
+        if let Some(output) = look(true) {
+            // Free already. The watchers' queues only have notify-alls, so a
+            // notification that arrived meanwhile is nobody else's: drop it.
+            waiter.as_mut().withdraw(queue);
+            return Poll::Ready(output);
+        }
+    }
+}
+
+/// A watcher's `Drop`: leaves the queue of the primitive at `addr`. Nothing
+/// is passed on (notify-alls only, so nobody needs it).
+pub(crate) fn leave_watcher(addr: *const (), waiter: Pin<&mut Waiter>) {
+    if waiter.is_registered() {
+        waiter.withdraw(watchers(addr));
+    }
 }
