@@ -304,9 +304,6 @@
 //!   unwinding through it (its count of notified waiters would be wrong for
 //!   good): such a panic aborts the process instead. no_std builds usually
 //!   set `panic = "abort"`, where any panic aborts anyway.
-//! - Not yet on one [`RwLock`] path: dropping a pending [`Upgrade`] future
-//!   wakes the readers it held back and then releases the upgradable lock;
-//!   if a reader's waker panics, the upgradable lock stays held (issue 10).
 //!
 //! # Minimum supported Rust version
 //!

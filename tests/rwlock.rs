@@ -1697,3 +1697,53 @@ fn a_panicking_waker_does_not_strand_the_writers_behind_it() {
     assert_eq!(*lock.try_read().expect("try_read refused a free lock"), 5);
     assert_usable(&lock);
 }
+
+/// A pending upgrade holds new readers back; when it is dropped it lets
+/// them in and releases the upgradable lock it owned. If the first held-back
+/// reader's waker panics, the drop passes the panic on, but the upgradable
+/// lock is still released and every other held-back reader still woken: the
+/// lock is usable afterwards (it used to stay upgradably locked for good).
+#[test]
+#[cfg_attr(
+    all(feature = "alloc", not(feature = "std")),
+    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
+)]
+fn a_panicking_reader_waker_does_not_keep_a_cancelled_upgrade_locked() {
+    use common::{expect_waker_panic, panicking_waker};
+    let lock = RwLock::new(0);
+    let reader = lock.try_read().unwrap();
+    let upgradable = lock.try_upgradable_read().unwrap();
+    let calm = CountingWaker::new();
+    let mut upgrade = Box::pin(RwLockUpgradableReadGuard::upgrade(upgradable));
+    assert_pending(upgrade.as_mut(), calm.waker());
+    // Held back by the pending upgrade.
+    let bomb = panicking_waker();
+    let mut first = Box::pin(lock.read());
+    assert_pending(first.as_mut(), bomb.waker());
+    let wakers: Vec<CountingWaker> = (0..3).map(|_| CountingWaker::new()).collect();
+    let mut reads: Vec<_> = wakers
+        .iter()
+        .map(|k| {
+            let mut r = Box::pin(lock.read());
+            assert_pending(r.as_mut(), k.waker());
+            r
+        })
+        .collect();
+    expect_waker_panic(|| drop(upgrade));
+    assert_eq!(bomb.count(), 1);
+    for (i, k) in wakers.iter().enumerate() {
+        assert_eq!(k.count(), 1, "held-back reader {i} was not woken");
+    }
+    let guards: Vec<_> = reads
+        .iter_mut()
+        .zip(&wakers)
+        .map(|(r, k)| assert_ready(r.as_mut(), k.waker()))
+        .collect();
+    let last = assert_ready(first.as_mut(), calm.waker());
+    assert!(
+        lock.try_upgradable_read().is_some(),
+        "the cancelled upgrade left the upgradable lock held"
+    );
+    drop((guards, last, reader));
+    assert_usable(&lock);
+}

@@ -228,6 +228,25 @@ const fn write_release(state: usize, next: usize) -> usize {
     }
 }
 
+/// Runs `first`, then `rest`, even if `first` unwinds (a waker it ran
+/// panicked): the steps of a release that must all happen, whatever a waker
+/// does. The panic goes on once `rest` has run; a second one while it
+/// unwinds aborts, as any panic in a destructor does.
+#[inline]
+fn then_even_on_panic(first: impl FnOnce(), rest: impl FnOnce()) {
+    struct Rest<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Rest<F> {
+        fn drop(&mut self) {
+            if let Some(rest) = self.0.take() {
+                rest();
+            }
+        }
+    }
+    let rest = Rest(Some(rest));
+    first();
+    drop(rest);
+}
+
 /// What a reader's step did.
 pub(crate) enum ReadStep {
     Taken,
@@ -609,19 +628,26 @@ impl RawRwLock {
         let prev = self.state.fetch_and(!(UPGRADABLE | READERS_PARKED), AcqRel);
         debug_assert!(prev & UPGRADABLE != 0);
         self.settle_gen_after(prev & !(UPGRADABLE | READERS_PARKED));
-        if prev & READERS_PARKED != 0 {
-            // Upgradable readers may be queued behind this one.
-            self.wake_readers();
-        }
-        if readers(prev) == 0 {
-            if prev & READ_PHASE != 0 {
-                // This upgradable reader came in with a read phase (it was
-                // queued with the readers) and is its last member to leave.
-                self.end_read_phase();
-            } else if waiting_writers(prev) != 0 {
-                self.writers.notify(1);
-            }
-        }
+        then_even_on_panic(
+            || {
+                if prev & READERS_PARKED != 0 {
+                    // Upgradable readers may be queued behind this one.
+                    self.wake_readers();
+                }
+            },
+            || {
+                if readers(prev) == 0 {
+                    if prev & READ_PHASE != 0 {
+                        // This upgradable reader came in with a read phase
+                        // (it was queued with the readers) and is its last
+                        // member to leave.
+                        self.end_read_phase();
+                    } else if waiting_writers(prev) != 0 {
+                        self.writers.notify(1);
+                    }
+                }
+            },
+        );
     }
 
     /// Upgrades the upgradable read lock if no plain reader is left.
@@ -1044,20 +1070,24 @@ impl<const K: u8> Acquire<K> {
                     // wake-up below for waiters that read the count; no data
                     // is published through it.
                     let prev = raw.state.fetch_sub(ONE_WRITER, AcqRel);
-                    waiter.cancel(queue);
-                    if waiting_writers(prev) == 1 && prev & READERS_PARKED != 0 {
-                        // We were the last queued writer: readers queued
-                        // behind us may go in now.
-                        raw.wake_parked_readers();
-                    }
+                    then_even_on_panic(
+                        || waiter.cancel(queue),
+                        || {
+                            if waiting_writers(prev) == 1 && prev & READERS_PARKED != 0 {
+                                // We were the last queued writer: readers
+                                // queued behind us may go in now.
+                                raw.wake_parked_readers();
+                            }
+                        },
+                    );
                 } else {
                     waiter.cancel(queue);
                 }
             }
-            _ => {
-                Self::leave_upgrade(&mut this.marked, waiter, raw);
-                raw.upgradable_unlock();
-            }
+            _ => then_even_on_panic(
+                || Self::leave_upgrade(&mut this.marked, waiter, raw),
+                || raw.upgradable_unlock(),
+            ),
         }
     }
 
@@ -1077,13 +1107,17 @@ impl<const K: u8> Acquire<K> {
     /// The part of cancelling an upgrade that leaves the upgradable lock
     /// held.
     fn leave_upgrade(marked: &mut bool, waiter: Pin<&mut Waiter>, raw: &RawRwLock) {
-        if *marked {
-            *marked = false;
-            raw.cancel_upgrade();
-        }
-        // A notification passed on goes to the writers' queue; writers find
-        // the upgradable lock still held and queue again, and its release
-        // notifies them.
-        waiter.cancel(raw.queue(K));
+        let cancel_upgrade = core::mem::take(marked);
+        then_even_on_panic(
+            || {
+                if cancel_upgrade {
+                    raw.cancel_upgrade();
+                }
+            },
+            // A notification passed on goes to the writers' queue; writers
+            // find the upgradable lock still held and queue again, and its
+            // release notifies them.
+            || waiter.cancel(raw.queue(K)),
+        );
     }
 }
