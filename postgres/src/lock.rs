@@ -153,7 +153,7 @@ pub(crate) fn parse_token(key: Key, text: Option<&str>) -> Result<u64, Error> {
 /// `Ok(None)` only for `Wait::Try`. A timeout is confirmed against
 /// `pg_locks` before it is reported: the server can grant the lock just
 /// before `lock_timeout` fires, and a session-level lock survives the
-/// statement's error (madelson/DistributedLock#147).
+/// statement's error ([madelson/DistributedLock#147](https://github.com/madelson/DistributedLock/issues/147)).
 pub(crate) async fn acquire(
     db: &Database,
     key: Key,

@@ -1117,7 +1117,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
 /// moved to); `Sync` iff `T: Sync`. It is *invariant* in `T`: a covariant
 /// upgradable guard could be shortened to `&'short` data, upgraded, and used
 /// to store a short-lived reference into a lock typed for longer-lived ones
-/// (rust-lang/rust#138559).
+/// ([rust-lang/rust#138559](https://github.com/rust-lang/rust/issues/138559)).
 ///
 /// # Examples
 ///
@@ -1329,7 +1329,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Narrows the guard to a part of the value. The lock stays write-locked
     /// until the mapped guard is dropped. A mapped guard cannot be
     /// downgraded: shared access to the whole value while a `&mut` to a part
-    /// may still be in use is how tokio#3344 let a reader mutate through a
+    /// may still be in use is how [tokio#3344](https://github.com/tokio-rs/tokio/issues/3344) let a reader mutate through a
     /// `Cell`. Its `Send` and `Sync` follow `U`.
     ///
     /// # Examples
