@@ -19,13 +19,20 @@ cd "$(dirname "$0")"
 # past its ceiling fails CI. The target (issue 12) is all three at most
 # 2048 bytes and every cell smaller than maitake-sync's, without giving up
 # unbounded FIFO waiters, cancel-safety or any test: not met yet.
-CEILING_MUTEX=1288
-# +12 (and +16 for all three): the release path's call, through a function
-# pointer, to Semaphore::wait_available's watchers (issue 11 §3); the
-# watchers' own code is linked only by programs that use them.
-CEILING_SEMAPHORE=2608
-CEILING_BARRIER=1512
-CEILING_ALL=4500
+#
+# Raised once, knowingly, by issue 10's robustness fixes (from 1288, 2608,
+# 1512 and 4500): wake rounds that go on past a panicking waker and a
+# re-check of the lock on a spurious poll (Mutex +304), the same rounds on
+# the data queue (Semaphore +72), and the barrier's withdraw by its own
+# wait-list node instead of a wrapping generation number, on the data
+# queue (Barrier +712). Shrinking them back is issue 12 §2's work.
+CEILING_MUTEX=1592
+# Includes +12 (and +16 for all three): the release path's call, through a
+# function pointer, to Semaphore::wait_available's watchers (issue 11 §3);
+# the watchers' own code is linked only by programs that use them.
+CEILING_SEMAPHORE=2680
+CEILING_BARRIER=2224
+CEILING_ALL=5632
 TARGET_ALL=2048
 
 if command -v llvm-size >/dev/null && command -v llvm-nm >/dev/null; then
