@@ -214,10 +214,62 @@ impl Semaphore {
         }
     }
 
-    /// Takes `n` permits held by a guard out of the total for good.
-    fn forget_permits(&self, n: usize) {
-        // The guard's permits are part of the total, so this cannot
-        // underflow.
+    /// Takes up to `n` free permits out of the semaphore for good, and
+    /// returns how many it took: fewer than `n` if fewer are free. They no
+    /// longer count toward [`MAX_PERMITS`](Self::MAX_PERMITS), as if held in
+    /// a guard that was [forgotten](SemaphoreGuard::forget).
+    ///
+    /// Strict FIFO: while anyone waits, the permits in the semaphore are
+    /// owed to the oldest waiter (released permits are on their way to it),
+    /// so this takes none and returns 0 — as a
+    /// [`try_acquire`](Self::try_acquire) would not jump the queue either.
+    /// Permits set aside for a waiter are never taken. Works on a closed
+    /// semaphore too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile_sync::Semaphore::new(5);
+    /// let guard = sem.try_acquire_many(2).unwrap();
+    /// assert_eq!(sem.forget_permits(4), 3); // only 3 were free
+    /// assert_eq!(sem.available_permits(), 0);
+    /// drop(guard);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn forget_permits(&self, n: usize) -> usize {
+        // Relaxed: a guess for the compare-exchange.
+        let mut state = self.state.load(Relaxed);
+        let taken = loop {
+            let taken = (state >> PERMIT_SHIFT).min(n);
+            if state & QUEUED != 0 || taken == 0 {
+                return 0;
+            }
+            // Relaxed: the permits are thrown away, not used, so nothing a
+            // releaser did needs to be seen; a read-modify-write continues
+            // the releases' release sequence whatever its ordering, so the
+            // next holder still synchronises with them. Relaxed on failure:
+            // look again.
+            match self.state.compare_exchange_weak(
+                state,
+                state - (taken << PERMIT_SHIFT),
+                Relaxed,
+                Relaxed,
+            ) {
+                Ok(_) => break taken,
+                Err(now) => state = now,
+            }
+        };
+        // The free count first, then the total (as `add_permits` does the
+        // reverse): free <= total holds throughout.
+        self.forget_held(taken);
+        taken
+    }
+
+    /// Takes `n` permits, out of the word already (held by a guard, or just
+    /// taken by [`forget_permits`](Self::forget_permits)), out of the total
+    /// for good.
+    fn forget_held(&self, n: usize) {
+        // The permits are part of the total, so this cannot underflow.
         let _ = self.queue.update_word(|total| Some(total - n));
     }
 
@@ -1055,7 +1107,7 @@ impl<'a> SemaphoreGuard<'a> {
     /// ```
     #[inline]
     pub fn forget(mut guard: Self) {
-        guard.sem.forget_permits(guard.permits);
+        guard.sem.forget_held(guard.permits);
         guard.permits = 0;
     }
 }
@@ -1142,7 +1194,7 @@ impl SemaphoreGuardArc {
     /// ```
     #[inline]
     pub fn forget(mut guard: Self) {
-        guard.sem.forget_permits(guard.permits);
+        guard.sem.forget_held(guard.permits);
         guard.permits = 0;
     }
 }

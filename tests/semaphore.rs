@@ -1475,3 +1475,63 @@ fn forgotten_permits_no_longer_count_toward_max_permits() {
         assert_eq!(sem.available_permits(), MAX);
     }
 }
+
+// ---------------------------------------------------------------------------
+// forget_permits (issue 13)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn forget_permits_takes_only_free_permits() {
+    let sem = Semaphore::new(5);
+    let g = sem.try_acquire_many(2).unwrap();
+    assert_eq!(sem.forget_permits(0), 0);
+    assert_eq!(sem.forget_permits(1), 1);
+    assert_eq!(sem.forget_permits(usize::MAX), 2, "only 2 were free");
+    assert_eq!(sem.available_permits(), 0);
+    assert_eq!(sem.forget_permits(1), 0);
+    drop(g);
+    assert_eq!(sem.available_permits(), 2, "held permits are not forgotten");
+    sem.close();
+    assert_eq!(sem.forget_permits(1), 1, "a closed semaphore forgets too");
+    assert_eq!(sem.available_permits(), 1);
+}
+
+/// Permits set aside for a queued head are not free, and while anyone waits
+/// the free ones are owed to the head: `forget_permits` takes nothing, and
+/// the head and the waiters behind it are served in FIFO order.
+#[test]
+fn forget_permits_never_takes_set_aside_permits() {
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(3);
+    let g = sem.try_acquire_many(2).unwrap();
+    let mut a = queued(&sem, 3, &wa);
+    let mut b = queued(&sem, 1, &wb);
+    assert_eq!(sem.available_permits(), 0, "1 set aside for A");
+    assert_eq!(sem.forget_permits(3), 0);
+    drop(g);
+    assert_eq!(wa.count(), 1, "A has all 3: its set-aside was kept");
+    assert_eq!(wb.count(), 0);
+    let ga = granted(&mut a, &wa, 3);
+    assert_eq!(sem.forget_permits(1), 0, "nothing free, B waits");
+    drop(ga);
+    assert_eq!(wb.count(), 1);
+    drop(granted(&mut b, &wb, 1));
+    assert_eq!(sem.forget_permits(3), 3);
+    assert_eq!(sem.available_permits(), 0);
+}
+
+/// Forgotten free permits leave the `MAX_PERMITS` total, as a forgotten
+/// guard's do.
+#[test]
+fn forget_permits_frees_max_permits_room() {
+    let sem = Semaphore::new(MAX);
+    assert_eq!(sem.forget_permits(2), 2);
+    let msg = panic_message(|| sem.add_permits(3));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), MAX - 2);
+    sem.add_permits(2);
+    assert_eq!(sem.available_permits(), MAX);
+    let msg = panic_message(|| sem.add_permits(1));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), MAX);
+}
