@@ -774,6 +774,15 @@ fn check_request(n: usize) {
 
 #[cold]
 #[track_caller]
+fn merge_mismatch(guard: &str) -> ! {
+    panic!(
+        "turnstile-sync: {guard}::merge of a guard from another semaphore; merge only guards of \
+         the same semaphore ({guard}::source tells them apart)"
+    );
+}
+
+#[cold]
+#[track_caller]
 fn request_too_large(n: usize) -> ! {
     panic!(
         "turnstile-sync: a request for {n} permits exceeds Semaphore::MAX_PERMITS and could never \
@@ -1091,8 +1100,71 @@ impl<'a> SemaphoreGuard<'a> {
     /// assert_eq!(sem.try_acquire_many(3).unwrap().permits(), 3);
     /// ```
     #[inline]
+    #[doc(alias = "num_permits")]
     pub fn permits(&self) -> usize {
         self.permits
+    }
+
+    /// The semaphore the permits came from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{Semaphore, SemaphoreGuard};
+    /// let sem = Semaphore::new(1);
+    /// let guard = sem.try_acquire().unwrap();
+    /// assert!(core::ptr::eq(SemaphoreGuard::source(&guard), &sem));
+    /// ```
+    #[inline]
+    pub fn source(guard: &Self) -> &'a Semaphore {
+        guard.sem
+    }
+
+    /// Splits `n` of this guard's permits off into a new guard; `None`
+    /// (and this guard unchanged) if it holds fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile_sync::Semaphore::new(3);
+    /// let mut guard = sem.try_acquire_many(3).unwrap();
+    /// let one = guard.split(1).unwrap();
+    /// assert_eq!((guard.permits(), one.permits()), (2, 1));
+    /// assert!(guard.split(3).is_none());
+    /// drop(one);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    #[inline]
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(Self::new(self.sem, n))
+    }
+
+    /// Moves the permits of `other`, a guard of the same semaphore, into
+    /// this one.
+    ///
+    /// # Panics
+    ///
+    /// If `other` holds permits of another semaphore (its permits are
+    /// returned to it as it drops); compare
+    /// [`source`](Self::source)s first if the guards may come from two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile_sync::Semaphore::new(3);
+    /// let mut guard = sem.try_acquire().unwrap();
+    /// guard.merge(sem.try_acquire_many(2).unwrap());
+    /// assert_eq!(guard.permits(), 3);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn merge(&mut self, mut other: Self) {
+        if !core::ptr::eq(self.sem, other.sem) {
+            merge_mismatch("SemaphoreGuard");
+        }
+        // Both are part of the semaphore's total, at most MAX_PERMITS.
+        self.permits += core::mem::take(&mut other.permits);
     }
 
     /// Drops the guard without returning its permits: the semaphore has that
@@ -1164,8 +1236,58 @@ impl SemaphoreGuardArc {
     /// assert_eq!(sem.try_acquire_many_arc(2).unwrap().permits(), 2);
     /// ```
     #[inline]
+    #[doc(alias = "num_permits")]
     pub fn permits(&self) -> usize {
         self.permits
+    }
+
+    /// Splits `n` of this guard's permits off into a new guard (with a
+    /// clone of the `Arc`); `None` (and this guard unchanged) if it holds
+    /// fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(3));
+    /// let mut guard = sem.try_acquire_many_arc(3).unwrap();
+    /// let one = guard.split(1).unwrap();
+    /// std::thread::spawn(move || drop(one)).join().unwrap();
+    /// assert_eq!((guard.permits(), sem.available_permits()), (2, 1));
+    /// assert!(guard.split(3).is_none());
+    /// ```
+    #[inline]
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(Self::new(self.sem.clone(), n))
+    }
+
+    /// Moves the permits of `other`, a guard of the same semaphore, into
+    /// this one.
+    ///
+    /// # Panics
+    ///
+    /// If `other` holds permits of another semaphore (its permits are
+    /// returned to it as it drops); compare
+    /// [`source`](Self::source)s first if the guards may come from two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(3));
+    /// let mut guard = sem.try_acquire_arc().unwrap();
+    /// guard.merge(sem.try_acquire_many_arc(2).unwrap());
+    /// assert_eq!(guard.permits(), 3);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn merge(&mut self, mut other: Self) {
+        if !Arc::ptr_eq(&self.sem, &other.sem) {
+            merge_mismatch("SemaphoreGuardArc");
+        }
+        // Both are part of the semaphore's total, at most MAX_PERMITS.
+        self.permits += core::mem::take(&mut other.permits);
     }
 
     /// The semaphore the permits came from.

@@ -1535,3 +1535,117 @@ fn forget_permits_frees_max_permits_room() {
     assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
     assert_eq!(sem.available_permits(), MAX);
 }
+
+// ---------------------------------------------------------------------------
+// Guards: split, merge, source (issue 13)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn guard_source_is_the_semaphore() {
+    let (a, b) = (Semaphore::new(1), Semaphore::new(1));
+    let ga = a.try_acquire().unwrap();
+    assert!(std::ptr::eq(SemaphoreGuard::source(&ga), &a));
+    assert!(!std::ptr::eq(SemaphoreGuard::source(&ga), &b));
+}
+
+/// Splitting and merging move permits between guards and never change the
+/// count; the permits the parts return serve queued waiters in FIFO order.
+#[test]
+fn split_and_merge_keep_the_count_exact_and_serve_waiters_in_order() {
+    let (wa, wb, wc) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let sem = Semaphore::new(6);
+    let mut g = sem.try_acquire_many(6).unwrap();
+    assert!(g.split(7).is_none());
+    assert_eq!(g.permits(), 6, "a refused split changes nothing");
+    let mut two = g.split(2).unwrap();
+    let empty = g.split(0).unwrap();
+    assert_eq!((g.permits(), two.permits(), empty.permits()), (4, 2, 0));
+    drop(empty);
+    assert_eq!(sem.available_permits(), 0);
+    let mut a = queued(&sem, 3, &wa);
+    let mut b = queued(&sem, 1, &wb);
+    let mut c = queued(&sem, 2, &wc);
+    // 1 + 1 for A (it waits for 3: kept for it); B is not served ahead.
+    drop(two.split(1).unwrap());
+    drop(two);
+    assert_eq!((wa.count(), wb.count()), (0, 0));
+    let mut rest = g.split(1).unwrap();
+    rest.merge(g.split(2).unwrap());
+    assert_eq!((g.permits(), rest.permits()), (1, 3));
+    drop(rest); // 1 to finish A, 1 for B, 1 set aside for C
+    assert_eq!((wa.count(), wb.count(), wc.count()), (1, 1, 0));
+    let mut ga = granted(&mut a, &wa, 3);
+    let gb = granted(&mut b, &wb, 1);
+    ga.merge(gb);
+    ga.merge(g);
+    assert_eq!(ga.permits(), 5);
+    assert_eq!(sem.available_permits(), 0, "C's 1 set aside is not free");
+    drop(ga);
+    assert_eq!(wc.count(), 1);
+    drop(granted(&mut c, &wc, 2));
+    assert_eq!(sem.available_permits(), 6);
+}
+
+#[test]
+#[should_panic(expected = "SemaphoreGuard::merge of a guard from another semaphore")]
+fn merge_of_two_semaphores_panics() {
+    let (a, b) = (Semaphore::new(1), Semaphore::new(1));
+    let mut ga = a.try_acquire().unwrap();
+    ga.merge(b.try_acquire().unwrap());
+}
+
+/// The refused guard goes back to its own semaphore; the other is untouched.
+#[test]
+fn refused_merge_returns_the_other_guard_to_its_semaphore() {
+    let (a, b) = (Semaphore::new(2), Semaphore::new(2));
+    let mut ga = a.try_acquire().unwrap();
+    let msg = panic_message(|| ga.merge(b.try_acquire_many(2).unwrap()));
+    assert!(
+        msg.contains("merge only guards of the same semaphore"),
+        "{msg}"
+    );
+    assert_eq!(ga.permits(), 1);
+    assert_eq!((a.available_permits(), b.available_permits()), (1, 2));
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn arc_guards_split_and_merge() {
+    use std::sync::Arc;
+    use turnstile_sync::SemaphoreGuardArc;
+    let w = CountingWaker::new();
+    let sem = Arc::new(Semaphore::new(4));
+    let mut g = sem.try_acquire_many_arc(4).unwrap();
+    assert!(g.split(5).is_none());
+    let mut one = g.split(1).unwrap();
+    assert!(Arc::ptr_eq(SemaphoreGuardArc::source(&one), &sem));
+    one.merge(g.split(1).unwrap());
+    assert_eq!((g.permits(), one.permits()), (2, 2));
+    let mut f = Box::pin(sem.acquire_many_arc(3));
+    assert_pending(f.as_mut(), w.waker());
+    drop(one);
+    assert_eq!(w.count(), 0, "2 of 3 kept for the head");
+    drop(g.split(1).unwrap());
+    assert_eq!(w.count(), 1);
+    let mut got = assert_ready(f.as_mut(), w.waker()).unwrap();
+    assert_eq!(got.permits(), 3);
+    got.merge(g.split(1).unwrap());
+    drop(g);
+    assert_eq!(got.permits(), 4);
+    drop(got);
+    assert_eq!(sem.available_permits(), 4);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+#[should_panic(expected = "SemaphoreGuardArc::merge of a guard from another semaphore")]
+fn arc_merge_of_two_semaphores_panics() {
+    use std::sync::Arc;
+    let (a, b) = (Arc::new(Semaphore::new(1)), Arc::new(Semaphore::new(1)));
+    let mut ga = a.try_acquire_arc().unwrap();
+    ga.merge(b.try_acquire_arc().unwrap());
+}
