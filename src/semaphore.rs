@@ -592,6 +592,68 @@ impl Semaphore {
         this.try_take(n)?;
         Ok(SemaphoreGuardArc::new(this.clone(), n))
     }
+
+    /// Like [`acquire_blocking`](Self::acquire_blocking), holding an `Arc`:
+    /// the guard is `'static`, for other threads.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] if the semaphore is or becomes closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(1));
+    /// let permit = sem.acquire_arc_blocking().unwrap();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn acquire_arc_blocking(this: &Arc<Self>) -> Result<SemaphoreGuardArc, Closed> {
+        Self::acquire_many_arc_blocking(this, 1)
+    }
+
+    /// Like [`acquire_many_blocking`](Self::acquire_many_blocking), holding
+    /// an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] if the semaphore is or becomes closed.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(3));
+    /// let s = sem.clone();
+    /// let permits = std::thread::spawn(move || s.acquire_many_arc_blocking(3).unwrap())
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!((permits.permits(), sem.available_permits()), (3, 0));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[track_caller]
+    pub fn acquire_many_arc_blocking(
+        this: &Arc<Self>,
+        n: usize,
+    ) -> Result<SemaphoreGuardArc, Closed> {
+        check_request(n);
+        // The uncontended case needs no waker: skip setting up the parking.
+        match this.try_take(n) {
+            Ok(()) => Ok(SemaphoreGuardArc::new(this.clone(), n)),
+            Err(TryAcquireError::Closed) => Err(Closed),
+            Err(TryAcquireError::NoPermits) => {
+                crate::wait::block::block_on(Self::acquire_many_arc(this, n))
+            }
+        }
+    }
     }
 }
 

@@ -1649,3 +1649,68 @@ fn arc_merge_of_two_semaphores_panics() {
     let mut ga = a.try_acquire_arc().unwrap();
     ga.merge(b.try_acquire_arc().unwrap());
 }
+
+// ---------------------------------------------------------------------------
+// Blocking Arc forms (issue 13, std)
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "std")]
+mod arc_blocking {
+    use super::*;
+    use std::sync::Arc;
+    use std::thread;
+
+    fn until_queued(sem: &Semaphore) {
+        while !format!("{sem:?}").contains("waiters: true") {
+            thread::yield_now();
+        }
+    }
+
+    /// A blocked thread queues behind an earlier task, FIFO, and its guard
+    /// is `'static`: it comes back from the thread.
+    #[test]
+    fn acquire_many_arc_blocking_waits_its_turn() {
+        let w = CountingWaker::new();
+        let sem = Arc::new(Semaphore::new(0));
+        let mut first = Box::pin(sem.acquire_many_arc(1));
+        assert_pending(first.as_mut(), w.waker());
+        let s = sem.clone();
+        let blocked = thread::spawn(move || s.acquire_many_arc_blocking(2));
+        // The task is queued, so the thread's `try_take` fails and it
+        // blocks on its own `AcquireArc` (the fourth `Arc`), behind the task.
+        while Arc::strong_count(&sem) < 4 {
+            thread::yield_now();
+        }
+        sem.add_permits(2);
+        assert_eq!(w.count(), 1, "the earlier task is served first");
+        let g1 = assert_ready(first.as_mut(), w.waker()).unwrap();
+        until_queued(&sem);
+        sem.add_permits(1);
+        let g2 = blocked.join().unwrap().unwrap();
+        assert_eq!((g1.permits(), g2.permits()), (1, 2));
+        assert!(Arc::ptr_eq(
+            turnstile_sync::SemaphoreGuardArc::source(&g2),
+            &sem
+        ));
+        drop((g1, g2));
+        assert_eq!(sem.available_permits(), 3);
+        assert_eq!(sem.acquire_arc_blocking().unwrap().permits(), 1);
+        assert_eq!(sem.acquire_many_arc_blocking(0).unwrap().permits(), 0);
+    }
+
+    #[test]
+    fn acquire_arc_blocking_fails_on_close() {
+        let sem = Arc::new(Semaphore::new(1));
+        let g = sem.acquire_arc_blocking().unwrap();
+        let s = sem.clone();
+        let blocked = thread::spawn(move || s.acquire_arc_blocking().map(|g| g.permits()));
+        until_queued(&sem);
+        sem.close();
+        assert_eq!(blocked.join().unwrap(), Err(Closed));
+        assert_eq!(sem.acquire_many_arc_blocking(1).unwrap_err(), Closed);
+        drop(g);
+        assert_eq!(sem.available_permits(), 1);
+        let msg = panic_message(|| drop(sem.acquire_many_arc_blocking(MAX + 1)));
+        assert!(msg.contains("MAX_PERMITS"), "{msg}");
+    }
+}
