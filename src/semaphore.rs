@@ -35,6 +35,19 @@
 //! always shows every free permit (which [`Semaphore::add_permits`] checks
 //! against [`Semaphore::MAX_PERMITS`]).
 //!
+//! # The total and the ceiling
+//!
+//! The queue's spare word ([`DataQueue::update_word`]) holds every permit
+//! the semaphore has — free, set aside or held in guards — plus the
+//! *headroom withheld* by a ceiling: `MAX_PERMITS - max` for
+//! [`Semaphore::with_max`], 0 for [`Semaphore::new`]. Adding `n` permits
+//! checks `n <= MAX_PERMITS - word`, which is then both the `MAX_PERMITS`
+//! check and the ceiling's, so a ceiling costs no space and no extra work.
+//! Forgetting permits takes them out of the word. The word is updated before
+//! the free count when permits are added and after it when they are
+//! forgotten, so free <= total <= max always holds, and the state word can
+//! never overflow.
+//!
 //! A waiter that leaves the queue (its future dropped) gives back what it had
 //! been given and settles in the same critical section, so the waiters behind
 //! a cancelled head are served at once. A closed semaphore settles by
@@ -125,7 +138,8 @@ impl Semaphore {
     /// waiter, or held in guards: `usize::MAX >> 3`. Asking for more (in
     /// [`new`](Self::new), [`add_permits`](Self::add_permits) or
     /// [`acquire_many`](Self::acquire_many)) panics, because such a request
-    /// could never be granted; the count is left as it was.
+    /// could never be granted; the count is left as it was. A semaphore made
+    /// with [`with_max`](Self::with_max) has a lower ceiling of its own.
     pub const MAX_PERMITS: usize = usize::MAX >> 3;
 
     const_fn! {
@@ -147,9 +161,57 @@ impl Semaphore {
                 permits <= Self::MAX_PERMITS,
                 "turnstile-sync: Semaphore::new with more than Semaphore::MAX_PERMITS permits"
             );
+            Self::with_max(permits, Self::MAX_PERMITS)
+        }
+    }
+
+    const_fn! {
+        /// Creates a semaphore with `permits` free permits that can never
+        /// have more than `max` in all — free, set aside for a waiter, or
+        /// held in guards: [`add_permits`](Self::add_permits) past it
+        /// panics and [`try_add_permits`](Self::try_add_permits) fails, with
+        /// the count left as it was. So guards that come back never leave
+        /// more than `max` free. (The `maxCount` of @esfx/async-semaphore.)
+        ///
+        /// The ceiling costs nothing: a `with_max` semaphore is the same
+        /// size as any other, and its checks are the
+        /// [`MAX_PERMITS`](Self::MAX_PERMITS) checks every semaphore does.
+        /// A request for more than `max` permits is not refused: it waits
+        /// until the semaphore is closed, and then fails with [`Closed`].
+        ///
+        /// # Panics
+        ///
+        /// If `permits` is more than `max`, or `max` more than
+        /// [`MAX_PERMITS`](Self::MAX_PERMITS).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use turnstile_sync::{Semaphore, TooManyPermits};
+        ///
+        /// static POOL: Semaphore = Semaphore::with_max(2, 3);
+        ///
+        /// let guard = POOL.try_acquire_many(2).unwrap();
+        /// POOL.add_permits(1); // 3 in all: 1 free, 2 held
+        /// assert_eq!(POOL.try_add_permits(1), Err(TooManyPermits));
+        /// drop(guard);
+        /// assert_eq!(POOL.available_permits(), 3);
+        /// ```
+        #[track_caller]
+        #[doc(alias = "maxCount")]
+        pub const fn with_max(permits: usize, max: usize) -> Self {
+            assert!(
+                max <= Self::MAX_PERMITS,
+                "turnstile-sync: Semaphore::with_max with a max above Semaphore::MAX_PERMITS"
+            );
+            assert!(
+                permits <= max,
+                "turnstile-sync: Semaphore::with_max with more permits than its max"
+            );
             Self {
                 state: AtomicUsize::new(permits << PERMIT_SHIFT),
-                queue: DataQueue::new(permits),
+                // The total plus the headroom withheld (see the module docs).
+                queue: DataQueue::new(permits + (Self::MAX_PERMITS - max)),
             }
         }
     }
@@ -176,9 +238,12 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If that would make more than [`MAX_PERMITS`](Self::MAX_PERMITS)
-    /// permits in all, counting those held in guards (when they come back,
-    /// the semaphore would hold them all); the count is left as it was.
+    /// If that would make more permits in all, counting those set aside for
+    /// waiters and held in guards (when they come back, the semaphore would
+    /// hold them all), than [`MAX_PERMITS`](Self::MAX_PERMITS) or the
+    /// semaphore's own [maximum](Self::with_max); the count is left as it
+    /// was. [`try_add_permits`](Self::try_add_permits) returns an error
+    /// instead.
     ///
     /// With the panic of a served waiter's waker that panics, once every
     /// waiter the new permits serve has been served and woken; the permits
@@ -193,18 +258,48 @@ impl Semaphore {
     /// ```
     #[track_caller]
     pub fn add_permits(&self, n: usize) {
-        // The total first (the check), then the free count: so free <= total
-        // <= MAX_PERMITS always holds, and the state word can never overflow.
-        if let Err(total) = self
-            .queue
-            .update_word(|total| (n <= Self::MAX_PERMITS - total).then(|| total + n))
-        {
-            panic!(
-                "turnstile-sync: Semaphore::add_permits({n}) would make {} permits in all (free, \
-                 waited for and held in guards), more than Semaphore::MAX_PERMITS",
-                total as u128 + n as u128
-            );
+        if let Err(room) = self.add_permits_within_max(n) {
+            too_many_permits(n, room);
         }
+    }
+
+    /// Adds `n` permits, serving waiters in FIFO order, unless that would
+    /// make more permits in all than the semaphore's maximum
+    /// ([`MAX_PERMITS`](Self::MAX_PERMITS), or the one given to
+    /// [`with_max`](Self::with_max)).
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyPermits`] if the permits would not fit, counting those set
+    /// aside for waiters and held in guards; the count is left as it was.
+    ///
+    /// # Panics
+    ///
+    /// With the panic of a served waiter's waker that panics, as
+    /// [`add_permits`](Self::add_permits) does; the permits are added
+    /// regardless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{Semaphore, TooManyPermits};
+    /// let sem = Semaphore::with_max(1, 2);
+    /// assert_eq!(sem.try_add_permits(1), Ok(()));
+    /// assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn try_add_permits(&self, n: usize) -> Result<(), TooManyPermits> {
+        self.add_permits_within_max(n).map_err(|_| TooManyPermits)
+    }
+
+    /// [`try_add_permits`](Self::try_add_permits), with how many permits
+    /// would have fitted as the error.
+    fn add_permits_within_max(&self, n: usize) -> Result<(), usize> {
+        // The total first (the check), then the free count: so free <= total
+        // <= max always holds, and the state word can never overflow.
+        self.queue
+            .update_word(|total| (n <= Self::MAX_PERMITS - total).then(|| total + n))
+            .map_err(|total| Self::MAX_PERMITS - total)?;
         // Release: whoever takes these permits (an Acquire read-modify-write,
         // directly or through the queue's settling) sees what we did before
         // adding them.
@@ -212,6 +307,7 @@ impl Semaphore {
         if state & (QUEUED | WATCHED) != 0 {
             self.release_slow(state);
         }
+        Ok(())
     }
 
     /// Takes up to `n` free permits out of the semaphore for good, and
@@ -836,6 +932,17 @@ fn check_request(n: usize) {
 
 #[cold]
 #[track_caller]
+fn too_many_permits(n: usize, room: usize) -> ! {
+    panic!(
+        "turnstile-sync: Semaphore::add_permits({n}) exceeds the semaphore's maximum \
+         (Semaphore::MAX_PERMITS, or the max given to Semaphore::with_max), counting permits free, \
+         waited for and held in guards: only {room} more fit; the count is left as it was (use \
+         try_add_permits to handle this)"
+    );
+}
+
+#[cold]
+#[track_caller]
 fn merge_mismatch(guard: &str) -> ! {
     panic!(
         "turnstile-sync: {guard}::merge of a guard from another semaphore; merge only guards of \
@@ -1453,6 +1560,30 @@ impl fmt::Display for TryAcquireError {
 }
 
 impl core::error::Error for TryAcquireError {}
+
+/// The error of [`Semaphore::try_add_permits`]: the permits would exceed
+/// the semaphore's maximum ([`Semaphore::MAX_PERMITS`], or the one given to
+/// [`Semaphore::with_max`]).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile_sync::{Semaphore, TooManyPermits};
+/// let sem = Semaphore::with_max(0, 1);
+/// let err = sem.try_add_permits(2).unwrap_err();
+/// assert_eq!(err, TooManyPermits);
+/// assert_eq!(err.to_string(), "too many permits: the semaphore's maximum would be exceeded");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TooManyPermits;
+
+impl fmt::Display for TooManyPermits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("too many permits: the semaphore's maximum would be exceeded")
+    }
+}
+
+impl core::error::Error for TooManyPermits {}
 
 impl From<Closed> for TryAcquireError {
     fn from(Closed: Closed) -> Self {

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use common::{assert_pending, assert_ready, iters, poll_once, CountingWaker, Rng};
-use turnstile_sync::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+use turnstile_sync::{Acquire, Closed, Semaphore, SemaphoreGuard, TooManyPermits, TryAcquireError};
 
 const MAX: usize = Semaphore::MAX_PERMITS;
 
@@ -1713,4 +1713,104 @@ mod arc_blocking {
         let msg = panic_message(|| drop(sem.acquire_many_arc_blocking(MAX + 1)));
         assert!(msg.contains("MAX_PERMITS"), "{msg}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// A ceiling: Semaphore::with_max (issue 13)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn with_max_add_past_the_ceiling_panics_and_leaves_the_count() {
+    static CEILED: Semaphore = Semaphore::with_max(2, 5);
+    let sem = &CEILED;
+    sem.add_permits(3);
+    assert_eq!(sem.available_permits(), 5);
+    let msg = panic_message(|| sem.add_permits(1));
+    assert!(
+        msg.contains("with_max") && msg.contains("only 0 more fit"),
+        "{msg}"
+    );
+    assert_eq!(sem.available_permits(), 5);
+    let msg = panic_message(|| sem.add_permits(usize::MAX));
+    assert!(msg.contains("maximum"), "{msg}");
+    assert_eq!(sem.available_permits(), 5);
+    assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    assert_eq!(sem.try_add_permits(usize::MAX), Err(TooManyPermits));
+    assert_eq!(sem.available_permits(), 5);
+    assert_eq!(sem.try_add_permits(0), Ok(()));
+    // Still works.
+    drop(sem.try_acquire_many(5).unwrap());
+    assert_eq!(sem.available_permits(), 5);
+}
+
+/// The ceiling counts permits held in guards and set aside for waiters, so
+/// guards coming back never leave more than `max` free; forgotten permits
+/// leave room.
+#[test]
+fn with_max_guards_returning_permits_never_exceed_it() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::with_max(3, 3);
+    let g = sem.try_acquire_many(2).unwrap();
+    assert_eq!(
+        sem.try_add_permits(1),
+        Err(TooManyPermits),
+        "2 held + 1 free"
+    );
+    drop(g);
+    assert_eq!(sem.available_permits(), 3);
+    let g = sem.try_acquire_many(3).unwrap();
+    let mut f = queued(&sem, 2, &w);
+    assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    SemaphoreGuard::forget(g);
+    sem.add_permits(1);
+    assert_eq!((sem.available_permits(), w.count()), (0, 0), "1 set aside");
+    assert_eq!(
+        sem.try_add_permits(3),
+        Err(TooManyPermits),
+        "1 set aside + 3 > 3"
+    );
+    assert_eq!(sem.try_add_permits(1), Ok(()));
+    let got = granted(&mut f, &w, 2);
+    assert_eq!(sem.try_add_permits(1), Ok(()));
+    assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    drop(got);
+    assert_eq!(sem.available_permits(), 3);
+    assert_eq!(sem.forget_permits(2), 2);
+    assert_eq!(sem.try_add_permits(3), Err(TooManyPermits));
+    sem.add_permits(2);
+    assert_eq!(sem.available_permits(), 3);
+}
+
+#[test]
+fn with_max_checks_its_arguments() {
+    assert_eq!(
+        Semaphore::with_max(0, 0).try_add_permits(1),
+        Err(TooManyPermits)
+    );
+    assert_eq!(Semaphore::with_max(MAX, MAX).available_permits(), MAX);
+    let msg = panic_message(|| {
+        std::hint::black_box(Semaphore::with_max(3, 2));
+    });
+    assert!(msg.contains("more permits than its max"), "{msg}");
+    let msg = panic_message(|| {
+        std::hint::black_box(Semaphore::with_max(0, MAX + 1));
+    });
+    assert!(msg.contains("MAX_PERMITS"), "{msg}");
+    // Without a ceiling of its own, the ceiling is MAX_PERMITS.
+    let sem = Semaphore::new(MAX - 1);
+    assert_eq!(sem.try_add_permits(2), Err(TooManyPermits));
+    assert_eq!(sem.try_add_permits(1), Ok(()));
+    assert_eq!(sem.available_permits(), MAX);
+}
+
+#[test]
+fn too_many_permits_error() {
+    let err = TooManyPermits;
+    assert_eq!(
+        err.to_string(),
+        "too many permits: the semaphore's maximum would be exceeded"
+    );
+    assert_eq!(format!("{err:?}"), "TooManyPermits");
+    let e: &dyn std::error::Error = &err;
+    assert!(e.source().is_none());
 }
