@@ -35,6 +35,12 @@
 //! always shows every free permit (which [`Semaphore::add_permits`] checks
 //! against [`Semaphore::MAX_PERMITS`]).
 //!
+//! A waiter that leaves the queue (its future dropped) gives back what it had
+//! been given and settles in the same critical section, so the waiters behind
+//! a cancelled head are served at once. A closed semaphore settles by
+//! finishing every waiter with `Closed`; such a waiter gives back what it had
+//! been given when it sees that.
+//!
 //! # The total and the ceiling
 //!
 //! The queue's spare word ([`DataQueue::update_word`]) holds every permit
@@ -43,16 +49,11 @@
 //! [`Semaphore::with_max`], 0 for [`Semaphore::new`]. Adding `n` permits
 //! checks `n <= MAX_PERMITS - word`, which is then both the `MAX_PERMITS`
 //! check and the ceiling's, so a ceiling costs no space and no extra work.
-//! Forgetting permits takes them out of the word. The word is updated before
-//! the free count when permits are added and after it when they are
-//! forgotten, so free <= total <= max always holds, and the state word can
-//! never overflow.
-//!
-//! A waiter that leaves the queue (its future dropped) gives back what it had
-//! been given and settles in the same critical section, so the waiters behind
-//! a cancelled head are served at once. A closed semaphore settles by
-//! finishing every waiter with `Closed`; such a waiter gives back what it had
-//! been given when it sees that.
+//! Forgetting permits (a forgotten guard's, or free ones through
+//! [`Semaphore::forget_permits`]) takes them out of the word, making room.
+//! The word is updated before the free count when permits are added and
+//! after it when they are forgotten, so free <= total <= max always holds,
+//! and the state word can never overflow.
 
 use core::fmt;
 use core::future::Future;
@@ -101,9 +102,11 @@ const SHUT: u8 = 1;
 ///
 /// # Interrupt handlers
 ///
-/// The `try_` forms never take the wait list's lock. Releasing permits
-/// (dropping a guard, [`add_permits`](Self::add_permits)) and
-/// [`close`](Self::close) take it when tasks wait, so they may run in an
+/// The `try_acquire` forms, [`forget_permits`](Self::forget_permits) and
+/// splitting or merging guards never take the wait list's lock. Releasing
+/// permits (dropping a guard, [`add_permits`](Self::add_permits),
+/// [`try_add_permits`](Self::try_add_permits)) and [`close`](Self::close)
+/// take it when tasks wait, so they may run in an
 /// interrupt handler only in a build with the `critical-section` feature and
 /// without `std`: the lock is then a critical section. With `alloc` alone it
 /// is a spin lock, and a handler that needs it while the code it interrupted
