@@ -385,7 +385,9 @@ pub use rwlock::{
     ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
     UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc,
 };
-pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError, WaitAvailable};
+pub use semaphore::{
+    Acquire, Closed, Semaphore, SemaphoreGuard, TooManyPermits, TryAcquireError, WaitAvailable,
+};
 #[cfg(feature = "alloc")]
 pub use semaphore::{AcquireArc, SemaphoreGuardArc};
 

@@ -40,6 +40,20 @@
 //! a cancelled head are served at once. A closed semaphore settles by
 //! finishing every waiter with `Closed`; such a waiter gives back what it had
 //! been given when it sees that.
+//!
+//! # The total and the ceiling
+//!
+//! The queue's spare word ([`DataQueue::update_word`]) holds every permit
+//! the semaphore has — free, set aside or held in guards — plus the
+//! *headroom withheld* by a ceiling: `MAX_PERMITS - max` for
+//! [`Semaphore::with_max`], 0 for [`Semaphore::new`]. Adding `n` permits
+//! checks `n <= MAX_PERMITS - word`, which is then both the `MAX_PERMITS`
+//! check and the ceiling's, so a ceiling costs no space and no extra work.
+//! Forgetting permits (a forgotten guard's, or free ones through
+//! [`Semaphore::forget_permits`]) takes them out of the word, making room.
+//! The word is updated before the free count when permits are added and
+//! after it when they are forgotten, so free <= total <= max always holds,
+//! and the state word can never overflow.
 
 use core::fmt;
 use core::future::Future;
@@ -88,9 +102,11 @@ const SHUT: u8 = 1;
 ///
 /// # Interrupt handlers
 ///
-/// The `try_` forms never take the wait list's lock. Releasing permits
-/// (dropping a guard, [`add_permits`](Self::add_permits)) and
-/// [`close`](Self::close) take it when tasks wait, so they may run in an
+/// The `try_acquire` forms, [`forget_permits`](Self::forget_permits) and
+/// splitting or merging guards never take the wait list's lock. Releasing
+/// permits (dropping a guard, [`add_permits`](Self::add_permits),
+/// [`try_add_permits`](Self::try_add_permits)) and [`close`](Self::close)
+/// take it when tasks wait, so they may run in an
 /// interrupt handler only in a build with the `critical-section` feature and
 /// without `std`: the lock is then a critical section. With `alloc` alone it
 /// is a spin lock, and a handler that needs it while the code it interrupted
@@ -125,7 +141,8 @@ impl Semaphore {
     /// waiter, or held in guards: `usize::MAX >> 3`. Asking for more (in
     /// [`new`](Self::new), [`add_permits`](Self::add_permits) or
     /// [`acquire_many`](Self::acquire_many)) panics, because such a request
-    /// could never be granted; the count is left as it was.
+    /// could never be granted; the count is left as it was. A semaphore made
+    /// with [`with_max`](Self::with_max) has a lower ceiling of its own.
     pub const MAX_PERMITS: usize = usize::MAX >> 3;
 
     const_fn! {
@@ -147,9 +164,57 @@ impl Semaphore {
                 permits <= Self::MAX_PERMITS,
                 "turnstile-sync: Semaphore::new with more than Semaphore::MAX_PERMITS permits"
             );
+            Self::with_max(permits, Self::MAX_PERMITS)
+        }
+    }
+
+    const_fn! {
+        /// Creates a semaphore with `permits` free permits that can never
+        /// have more than `max` in all — free, set aside for a waiter, or
+        /// held in guards: [`add_permits`](Self::add_permits) past it
+        /// panics and [`try_add_permits`](Self::try_add_permits) fails, with
+        /// the count left as it was. So guards that come back never leave
+        /// more than `max` free. (The `maxCount` of @esfx/async-semaphore.)
+        ///
+        /// The ceiling costs nothing: a `with_max` semaphore is the same
+        /// size as any other, and its checks are the
+        /// [`MAX_PERMITS`](Self::MAX_PERMITS) checks every semaphore does.
+        /// A request for more than `max` permits is not refused: it waits
+        /// until the semaphore is closed, and then fails with [`Closed`].
+        ///
+        /// # Panics
+        ///
+        /// If `permits` is more than `max`, or `max` more than
+        /// [`MAX_PERMITS`](Self::MAX_PERMITS).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use turnstile_sync::{Semaphore, TooManyPermits};
+        ///
+        /// static POOL: Semaphore = Semaphore::with_max(2, 3);
+        ///
+        /// let guard = POOL.try_acquire_many(2).unwrap();
+        /// POOL.add_permits(1); // 3 in all: 1 free, 2 held
+        /// assert_eq!(POOL.try_add_permits(1), Err(TooManyPermits));
+        /// drop(guard);
+        /// assert_eq!(POOL.available_permits(), 3);
+        /// ```
+        #[track_caller]
+        #[doc(alias = "maxCount")]
+        pub const fn with_max(permits: usize, max: usize) -> Self {
+            assert!(
+                max <= Self::MAX_PERMITS,
+                "turnstile-sync: Semaphore::with_max with a max above Semaphore::MAX_PERMITS"
+            );
+            assert!(
+                permits <= max,
+                "turnstile-sync: Semaphore::with_max with more permits than its max"
+            );
             Self {
                 state: AtomicUsize::new(permits << PERMIT_SHIFT),
-                queue: DataQueue::new(permits),
+                // The total plus the headroom withheld (see the module docs).
+                queue: DataQueue::new(permits + (Self::MAX_PERMITS - max)),
             }
         }
     }
@@ -176,9 +241,12 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If that would make more than [`MAX_PERMITS`](Self::MAX_PERMITS)
-    /// permits in all, counting those held in guards (when they come back,
-    /// the semaphore would hold them all); the count is left as it was.
+    /// If that would make more permits in all, counting those set aside for
+    /// waiters and held in guards (when they come back, the semaphore would
+    /// hold them all), than [`MAX_PERMITS`](Self::MAX_PERMITS) or the
+    /// semaphore's own [maximum](Self::with_max); the count is left as it
+    /// was. [`try_add_permits`](Self::try_add_permits) returns an error
+    /// instead.
     ///
     /// With the panic of a served waiter's waker that panics, once every
     /// waiter the new permits serve has been served and woken; the permits
@@ -193,18 +261,48 @@ impl Semaphore {
     /// ```
     #[track_caller]
     pub fn add_permits(&self, n: usize) {
-        // The total first (the check), then the free count: so free <= total
-        // <= MAX_PERMITS always holds, and the state word can never overflow.
-        if let Err(total) = self
-            .queue
-            .update_word(|total| (n <= Self::MAX_PERMITS - total).then(|| total + n))
-        {
-            panic!(
-                "turnstile-sync: Semaphore::add_permits({n}) would make {} permits in all (free, \
-                 waited for and held in guards), more than Semaphore::MAX_PERMITS",
-                total as u128 + n as u128
-            );
+        if let Err(room) = self.add_permits_within_max(n) {
+            too_many_permits(n, room);
         }
+    }
+
+    /// Adds `n` permits, serving waiters in FIFO order, unless that would
+    /// make more permits in all than the semaphore's maximum
+    /// ([`MAX_PERMITS`](Self::MAX_PERMITS), or the one given to
+    /// [`with_max`](Self::with_max)).
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyPermits`] if the permits would not fit, counting those set
+    /// aside for waiters and held in guards; the count is left as it was.
+    ///
+    /// # Panics
+    ///
+    /// With the panic of a served waiter's waker that panics, as
+    /// [`add_permits`](Self::add_permits) does; the permits are added
+    /// regardless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{Semaphore, TooManyPermits};
+    /// let sem = Semaphore::with_max(1, 2);
+    /// assert_eq!(sem.try_add_permits(1), Ok(()));
+    /// assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn try_add_permits(&self, n: usize) -> Result<(), TooManyPermits> {
+        self.add_permits_within_max(n).map_err(|_| TooManyPermits)
+    }
+
+    /// [`try_add_permits`](Self::try_add_permits), with how many permits
+    /// would have fitted as the error.
+    fn add_permits_within_max(&self, n: usize) -> Result<(), usize> {
+        // The total first (the check), then the free count: so free <= total
+        // <= max always holds, and the state word can never overflow.
+        self.queue
+            .update_word(|total| (n <= Self::MAX_PERMITS - total).then(|| total + n))
+            .map_err(|total| Self::MAX_PERMITS - total)?;
         // Release: whoever takes these permits (an Acquire read-modify-write,
         // directly or through the queue's settling) sees what we did before
         // adding them.
@@ -212,12 +310,65 @@ impl Semaphore {
         if state & (QUEUED | WATCHED) != 0 {
             self.release_slow(state);
         }
+        Ok(())
     }
 
-    /// Takes `n` permits held by a guard out of the total for good.
-    fn forget_permits(&self, n: usize) {
-        // The guard's permits are part of the total, so this cannot
-        // underflow.
+    /// Takes up to `n` free permits out of the semaphore for good, and
+    /// returns how many it took: fewer than `n` if fewer are free. They no
+    /// longer count toward [`MAX_PERMITS`](Self::MAX_PERMITS), as if held in
+    /// a guard that was [forgotten](SemaphoreGuard::forget).
+    ///
+    /// Strict FIFO: while anyone waits, the permits in the semaphore are
+    /// owed to the oldest waiter (released permits are on their way to it),
+    /// so this takes none and returns 0 — as a
+    /// [`try_acquire`](Self::try_acquire) would not jump the queue either.
+    /// Permits set aside for a waiter are never taken. Works on a closed
+    /// semaphore too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile_sync::Semaphore::new(5);
+    /// let guard = sem.try_acquire_many(2).unwrap();
+    /// assert_eq!(sem.forget_permits(4), 3); // only 3 were free
+    /// assert_eq!(sem.available_permits(), 0);
+    /// drop(guard);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn forget_permits(&self, n: usize) -> usize {
+        // Relaxed: a guess for the compare-exchange.
+        let mut state = self.state.load(Relaxed);
+        let taken = loop {
+            let taken = (state >> PERMIT_SHIFT).min(n);
+            if state & QUEUED != 0 || taken == 0 {
+                return 0;
+            }
+            // Relaxed: the permits are thrown away, not used, so nothing a
+            // releaser did needs to be seen; a read-modify-write continues
+            // the releases' release sequence whatever its ordering, so the
+            // next holder still synchronises with them. Relaxed on failure:
+            // look again.
+            match self.state.compare_exchange_weak(
+                state,
+                state - (taken << PERMIT_SHIFT),
+                Relaxed,
+                Relaxed,
+            ) {
+                Ok(_) => break taken,
+                Err(now) => state = now,
+            }
+        };
+        // The free count first, then the total (as `add_permits` does the
+        // reverse): free <= total holds throughout.
+        self.forget_held(taken);
+        taken
+    }
+
+    /// Takes `n` permits, out of the word already (held by a guard, or just
+    /// taken by [`forget_permits`](Self::forget_permits)), out of the total
+    /// for good.
+    fn forget_held(&self, n: usize) {
+        // The permits are part of the total, so this cannot underflow.
         let _ = self.queue.update_word(|total| Some(total - n));
     }
 
@@ -540,6 +691,68 @@ impl Semaphore {
         this.try_take(n)?;
         Ok(SemaphoreGuardArc::new(this.clone(), n))
     }
+
+    /// Like [`acquire_blocking`](Self::acquire_blocking), holding an `Arc`:
+    /// the guard is `'static`, for other threads.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] if the semaphore is or becomes closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(1));
+    /// let permit = sem.acquire_arc_blocking().unwrap();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn acquire_arc_blocking(this: &Arc<Self>) -> Result<SemaphoreGuardArc, Closed> {
+        Self::acquire_many_arc_blocking(this, 1)
+    }
+
+    /// Like [`acquire_many_blocking`](Self::acquire_many_blocking), holding
+    /// an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] if the semaphore is or becomes closed.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(3));
+    /// let s = sem.clone();
+    /// let permits = std::thread::spawn(move || s.acquire_many_arc_blocking(3).unwrap())
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!((permits.permits(), sem.available_permits()), (3, 0));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[track_caller]
+    pub fn acquire_many_arc_blocking(
+        this: &Arc<Self>,
+        n: usize,
+    ) -> Result<SemaphoreGuardArc, Closed> {
+        check_request(n);
+        // The uncontended case needs no waker: skip setting up the parking.
+        match this.try_take(n) {
+            Ok(()) => Ok(SemaphoreGuardArc::new(this.clone(), n)),
+            Err(TryAcquireError::Closed) => Err(Closed),
+            Err(TryAcquireError::NoPermits) => {
+                crate::wait::block::block_on(Self::acquire_many_arc(this, n))
+            }
+        }
+    }
     }
 }
 
@@ -718,6 +931,26 @@ fn check_request(n: usize) {
     if n > Semaphore::MAX_PERMITS {
         request_too_large(n);
     }
+}
+
+#[cold]
+#[track_caller]
+fn too_many_permits(n: usize, room: usize) -> ! {
+    panic!(
+        "turnstile-sync: Semaphore::add_permits({n}) exceeds the semaphore's maximum \
+         (Semaphore::MAX_PERMITS, or the max given to Semaphore::with_max), counting permits free, \
+         waited for and held in guards: only {room} more fit; the count is left as it was (use \
+         try_add_permits to handle this)"
+    );
+}
+
+#[cold]
+#[track_caller]
+fn merge_mismatch(guard: &str) -> ! {
+    panic!(
+        "turnstile-sync: {guard}::merge of a guard from another semaphore; merge only guards of \
+         the same semaphore ({guard}::source tells them apart)"
+    );
 }
 
 #[cold]
@@ -1039,8 +1272,71 @@ impl<'a> SemaphoreGuard<'a> {
     /// assert_eq!(sem.try_acquire_many(3).unwrap().permits(), 3);
     /// ```
     #[inline]
+    #[doc(alias = "num_permits")]
     pub fn permits(&self) -> usize {
         self.permits
+    }
+
+    /// The semaphore the permits came from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{Semaphore, SemaphoreGuard};
+    /// let sem = Semaphore::new(1);
+    /// let guard = sem.try_acquire().unwrap();
+    /// assert!(core::ptr::eq(SemaphoreGuard::source(&guard), &sem));
+    /// ```
+    #[inline]
+    pub fn source(guard: &Self) -> &'a Semaphore {
+        guard.sem
+    }
+
+    /// Splits `n` of this guard's permits off into a new guard; `None`
+    /// (and this guard unchanged) if it holds fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile_sync::Semaphore::new(3);
+    /// let mut guard = sem.try_acquire_many(3).unwrap();
+    /// let one = guard.split(1).unwrap();
+    /// assert_eq!((guard.permits(), one.permits()), (2, 1));
+    /// assert!(guard.split(3).is_none());
+    /// drop(one);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    #[inline]
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(Self::new(self.sem, n))
+    }
+
+    /// Moves the permits of `other`, a guard of the same semaphore, into
+    /// this one.
+    ///
+    /// # Panics
+    ///
+    /// If `other` holds permits of another semaphore (its permits are
+    /// returned to it as it drops); compare
+    /// [`source`](Self::source)s first if the guards may come from two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile_sync::Semaphore::new(3);
+    /// let mut guard = sem.try_acquire().unwrap();
+    /// guard.merge(sem.try_acquire_many(2).unwrap());
+    /// assert_eq!(guard.permits(), 3);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn merge(&mut self, mut other: Self) {
+        if !core::ptr::eq(self.sem, other.sem) {
+            merge_mismatch("SemaphoreGuard");
+        }
+        // Both are part of the semaphore's total, at most MAX_PERMITS.
+        self.permits += core::mem::take(&mut other.permits);
     }
 
     /// Drops the guard without returning its permits: the semaphore has that
@@ -1055,7 +1351,7 @@ impl<'a> SemaphoreGuard<'a> {
     /// ```
     #[inline]
     pub fn forget(mut guard: Self) {
-        guard.sem.forget_permits(guard.permits);
+        guard.sem.forget_held(guard.permits);
         guard.permits = 0;
     }
 }
@@ -1112,8 +1408,58 @@ impl SemaphoreGuardArc {
     /// assert_eq!(sem.try_acquire_many_arc(2).unwrap().permits(), 2);
     /// ```
     #[inline]
+    #[doc(alias = "num_permits")]
     pub fn permits(&self) -> usize {
         self.permits
+    }
+
+    /// Splits `n` of this guard's permits off into a new guard (with a
+    /// clone of the `Arc`); `None` (and this guard unchanged) if it holds
+    /// fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(3));
+    /// let mut guard = sem.try_acquire_many_arc(3).unwrap();
+    /// let one = guard.split(1).unwrap();
+    /// std::thread::spawn(move || drop(one)).join().unwrap();
+    /// assert_eq!((guard.permits(), sem.available_permits()), (2, 1));
+    /// assert!(guard.split(3).is_none());
+    /// ```
+    #[inline]
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(Self::new(self.sem.clone(), n))
+    }
+
+    /// Moves the permits of `other`, a guard of the same semaphore, into
+    /// this one.
+    ///
+    /// # Panics
+    ///
+    /// If `other` holds permits of another semaphore (its permits are
+    /// returned to it as it drops); compare
+    /// [`source`](Self::source)s first if the guards may come from two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(turnstile_sync::Semaphore::new(3));
+    /// let mut guard = sem.try_acquire_arc().unwrap();
+    /// guard.merge(sem.try_acquire_many_arc(2).unwrap());
+    /// assert_eq!(guard.permits(), 3);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn merge(&mut self, mut other: Self) {
+        if !Arc::ptr_eq(&self.sem, &other.sem) {
+            merge_mismatch("SemaphoreGuardArc");
+        }
+        // Both are part of the semaphore's total, at most MAX_PERMITS.
+        self.permits += core::mem::take(&mut other.permits);
     }
 
     /// The semaphore the permits came from.
@@ -1142,7 +1488,7 @@ impl SemaphoreGuardArc {
     /// ```
     #[inline]
     pub fn forget(mut guard: Self) {
-        guard.sem.forget_permits(guard.permits);
+        guard.sem.forget_held(guard.permits);
         guard.permits = 0;
     }
 }
@@ -1217,6 +1563,30 @@ impl fmt::Display for TryAcquireError {
 }
 
 impl core::error::Error for TryAcquireError {}
+
+/// The error of [`Semaphore::try_add_permits`]: the permits would exceed
+/// the semaphore's maximum ([`Semaphore::MAX_PERMITS`], or the one given to
+/// [`Semaphore::with_max`]).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile_sync::{Semaphore, TooManyPermits};
+/// let sem = Semaphore::with_max(0, 1);
+/// let err = sem.try_add_permits(2).unwrap_err();
+/// assert_eq!(err, TooManyPermits);
+/// assert_eq!(err.to_string(), "too many permits: the semaphore's maximum would be exceeded");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TooManyPermits;
+
+impl fmt::Display for TooManyPermits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("too many permits: the semaphore's maximum would be exceeded")
+    }
+}
+
+impl core::error::Error for TooManyPermits {}
 
 impl From<Closed> for TryAcquireError {
     fn from(Closed: Closed) -> Self {

@@ -335,3 +335,21 @@ mod semaphore {
     #[cfg(not(feature = "alloc"))]
     static_assertions::assert_not_impl_any!(Acquire<'static>: Unpin);
 }
+
+// Semaphore::try_add_permits's error (issue 13): plain data, like the others.
+mod semaphore_ceiling {
+    use static_assertions::assert_impl_all;
+    use turnstile_sync::TooManyPermits;
+
+    assert_impl_all!(
+        TooManyPermits: Send,
+        Sync,
+        Unpin,
+        Copy,
+        Eq,
+        core::hash::Hash,
+        core::fmt::Debug,
+        core::fmt::Display,
+        core::error::Error
+    );
+}

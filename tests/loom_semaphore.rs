@@ -444,3 +444,34 @@ fn panicking_wake_vs_cancel_across_batches() {
         turnstile_sync::SemaphoreGuard::forget(s.try_acquire_many(10).unwrap());
     });
 }
+
+/// Model (issue 13). `forget_permits` vs a release that serves a queued
+/// waiter: B holds both permits and A waits for them; B releases them while
+/// C forgets. The released permits are owed to A (`QUEUED` is set until A
+/// is served), so C takes none in any interleaving: A is granted both, and
+/// they come back. C retries after A's grant and finds nothing free.
+#[test]
+fn forget_permits_vs_release_and_a_queued_waiter() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(2);
+    }
+    model(5, || {
+        let s: &'static Semaphore = &S;
+        let g = s.try_acquire_many(2).unwrap();
+        let mut a = Box::pin(s.acquire_many(2));
+        assert!(poll_once(&mut a).is_pending());
+        let ta = thread::spawn(move || {
+            let (g, _) = drive(a);
+            g.unwrap()
+        });
+        let tc = thread::spawn(move || s.forget_permits(2));
+        drop(g);
+        let ga = ta.join().unwrap();
+        assert_eq!(tc.join().unwrap(), 0, "forgot permits owed to A");
+        assert_eq!(ga.permits(), 2);
+        assert_eq!(s.forget_permits(1), 0);
+        drop(ga);
+        assert_eq!(s.available_permits(), 2);
+        assert_eq!(s.forget_permits(2), 2);
+    });
+}

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use common::{assert_pending, assert_ready, iters, poll_once, CountingWaker, Rng};
-use turnstile_sync::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError};
+use turnstile_sync::{Acquire, Closed, Semaphore, SemaphoreGuard, TooManyPermits, TryAcquireError};
 
 const MAX: usize = Semaphore::MAX_PERMITS;
 
@@ -1474,4 +1474,343 @@ fn forgotten_permits_no_longer_count_toward_max_permits() {
         sem.add_permits(MAX - 1);
         assert_eq!(sem.available_permits(), MAX);
     }
+}
+
+// ---------------------------------------------------------------------------
+// forget_permits (issue 13)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn forget_permits_takes_only_free_permits() {
+    let sem = Semaphore::new(5);
+    let g = sem.try_acquire_many(2).unwrap();
+    assert_eq!(sem.forget_permits(0), 0);
+    assert_eq!(sem.forget_permits(1), 1);
+    assert_eq!(sem.forget_permits(usize::MAX), 2, "only 2 were free");
+    assert_eq!(sem.available_permits(), 0);
+    assert_eq!(sem.forget_permits(1), 0);
+    drop(g);
+    assert_eq!(sem.available_permits(), 2, "held permits are not forgotten");
+    sem.close();
+    assert_eq!(sem.forget_permits(1), 1, "a closed semaphore forgets too");
+    assert_eq!(sem.available_permits(), 1);
+}
+
+/// Permits set aside for a queued head are not free, and while anyone waits
+/// the free ones are owed to the head: `forget_permits` takes nothing, and
+/// the head and the waiters behind it are served in FIFO order.
+#[test]
+fn forget_permits_never_takes_set_aside_permits() {
+    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
+    let sem = Semaphore::new(3);
+    let g = sem.try_acquire_many(2).unwrap();
+    let mut a = queued(&sem, 3, &wa);
+    let mut b = queued(&sem, 1, &wb);
+    assert_eq!(sem.available_permits(), 0, "1 set aside for A");
+    assert_eq!(sem.forget_permits(3), 0);
+    drop(g);
+    assert_eq!(wa.count(), 1, "A has all 3: its set-aside was kept");
+    assert_eq!(wb.count(), 0);
+    let ga = granted(&mut a, &wa, 3);
+    assert_eq!(sem.forget_permits(1), 0, "nothing free, B waits");
+    drop(ga);
+    assert_eq!(wb.count(), 1);
+    drop(granted(&mut b, &wb, 1));
+    assert_eq!(sem.forget_permits(3), 3);
+    assert_eq!(sem.available_permits(), 0);
+}
+
+/// Forgotten free permits leave the `MAX_PERMITS` total, as a forgotten
+/// guard's do.
+#[test]
+fn forget_permits_frees_max_permits_room() {
+    let sem = Semaphore::new(MAX);
+    assert_eq!(sem.forget_permits(2), 2);
+    let msg = panic_message(|| sem.add_permits(3));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), MAX - 2);
+    sem.add_permits(2);
+    assert_eq!(sem.available_permits(), MAX);
+    let msg = panic_message(|| sem.add_permits(1));
+    assert!(msg.contains("MAX_PERMITS"), "unclear message: {msg}");
+    assert_eq!(sem.available_permits(), MAX);
+}
+
+// ---------------------------------------------------------------------------
+// Guards: split, merge, source (issue 13)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn guard_source_is_the_semaphore() {
+    let (a, b) = (Semaphore::new(1), Semaphore::new(1));
+    let ga = a.try_acquire().unwrap();
+    assert!(std::ptr::eq(SemaphoreGuard::source(&ga), &a));
+    assert!(!std::ptr::eq(SemaphoreGuard::source(&ga), &b));
+}
+
+/// Splitting and merging move permits between guards and never change the
+/// count; the permits the parts return serve queued waiters in FIFO order.
+#[test]
+fn split_and_merge_keep_the_count_exact_and_serve_waiters_in_order() {
+    let (wa, wb, wc) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let sem = Semaphore::new(6);
+    let mut g = sem.try_acquire_many(6).unwrap();
+    assert!(g.split(7).is_none());
+    assert_eq!(g.permits(), 6, "a refused split changes nothing");
+    let mut two = g.split(2).unwrap();
+    let empty = g.split(0).unwrap();
+    assert_eq!((g.permits(), two.permits(), empty.permits()), (4, 2, 0));
+    drop(empty);
+    assert_eq!(sem.available_permits(), 0);
+    let mut a = queued(&sem, 3, &wa);
+    let mut b = queued(&sem, 1, &wb);
+    let mut c = queued(&sem, 2, &wc);
+    // 1 + 1 for A (it waits for 3: kept for it); B is not served ahead.
+    drop(two.split(1).unwrap());
+    drop(two);
+    assert_eq!((wa.count(), wb.count()), (0, 0));
+    let mut rest = g.split(1).unwrap();
+    rest.merge(g.split(2).unwrap());
+    assert_eq!((g.permits(), rest.permits()), (1, 3));
+    drop(rest); // 1 to finish A, 1 for B, 1 set aside for C
+    assert_eq!((wa.count(), wb.count(), wc.count()), (1, 1, 0));
+    let mut ga = granted(&mut a, &wa, 3);
+    let gb = granted(&mut b, &wb, 1);
+    ga.merge(gb);
+    ga.merge(g);
+    assert_eq!(ga.permits(), 5);
+    assert_eq!(sem.available_permits(), 0, "C's 1 set aside is not free");
+    drop(ga);
+    assert_eq!(wc.count(), 1);
+    drop(granted(&mut c, &wc, 2));
+    assert_eq!(sem.available_permits(), 6);
+}
+
+#[test]
+#[should_panic(expected = "SemaphoreGuard::merge of a guard from another semaphore")]
+fn merge_of_two_semaphores_panics() {
+    let (a, b) = (Semaphore::new(1), Semaphore::new(1));
+    let mut ga = a.try_acquire().unwrap();
+    ga.merge(b.try_acquire().unwrap());
+}
+
+/// The refused guard goes back to its own semaphore; the other is untouched.
+#[test]
+fn refused_merge_returns_the_other_guard_to_its_semaphore() {
+    let (a, b) = (Semaphore::new(2), Semaphore::new(2));
+    let mut ga = a.try_acquire().unwrap();
+    let msg = panic_message(|| ga.merge(b.try_acquire_many(2).unwrap()));
+    assert!(
+        msg.contains("merge only guards of the same semaphore"),
+        "{msg}"
+    );
+    assert_eq!(ga.permits(), 1);
+    assert_eq!((a.available_permits(), b.available_permits()), (1, 2));
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn arc_guards_split_and_merge() {
+    use std::sync::Arc;
+    use turnstile_sync::SemaphoreGuardArc;
+    let w = CountingWaker::new();
+    let sem = Arc::new(Semaphore::new(4));
+    let mut g = sem.try_acquire_many_arc(4).unwrap();
+    assert!(g.split(5).is_none());
+    let mut one = g.split(1).unwrap();
+    assert!(Arc::ptr_eq(SemaphoreGuardArc::source(&one), &sem));
+    one.merge(g.split(1).unwrap());
+    assert_eq!((g.permits(), one.permits()), (2, 2));
+    let mut f = Box::pin(sem.acquire_many_arc(3));
+    assert_pending(f.as_mut(), w.waker());
+    drop(one);
+    assert_eq!(w.count(), 0, "2 of 3 kept for the head");
+    drop(g.split(1).unwrap());
+    assert_eq!(w.count(), 1);
+    let mut got = assert_ready(f.as_mut(), w.waker()).unwrap();
+    assert_eq!(got.permits(), 3);
+    got.merge(g.split(1).unwrap());
+    drop(g);
+    assert_eq!(got.permits(), 4);
+    drop(got);
+    assert_eq!(sem.available_permits(), 4);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+#[should_panic(expected = "SemaphoreGuardArc::merge of a guard from another semaphore")]
+fn arc_merge_of_two_semaphores_panics() {
+    use std::sync::Arc;
+    let (a, b) = (Arc::new(Semaphore::new(1)), Arc::new(Semaphore::new(1)));
+    let mut ga = a.try_acquire_arc().unwrap();
+    ga.merge(b.try_acquire_arc().unwrap());
+}
+
+// ---------------------------------------------------------------------------
+// Blocking Arc forms (issue 13, std)
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "std")]
+mod arc_blocking {
+    use super::*;
+    use std::sync::Arc;
+    use std::thread;
+
+    fn until_queued(sem: &Semaphore) {
+        while !format!("{sem:?}").contains("waiters: true") {
+            thread::yield_now();
+        }
+    }
+
+    /// A blocked thread queues behind an earlier task, FIFO, and its guard
+    /// is `'static`: it comes back from the thread.
+    #[test]
+    fn acquire_many_arc_blocking_waits_its_turn() {
+        let w = CountingWaker::new();
+        let sem = Arc::new(Semaphore::new(0));
+        let mut first = Box::pin(sem.acquire_many_arc(1));
+        assert_pending(first.as_mut(), w.waker());
+        let s = sem.clone();
+        let blocked = thread::spawn(move || s.acquire_many_arc_blocking(2));
+        // The task is queued, so the thread's `try_take` fails and it
+        // blocks on its own `AcquireArc` (the fourth `Arc`), behind the task.
+        while Arc::strong_count(&sem) < 4 {
+            thread::yield_now();
+        }
+        sem.add_permits(2);
+        assert_eq!(w.count(), 1, "the earlier task is served first");
+        let g1 = assert_ready(first.as_mut(), w.waker()).unwrap();
+        until_queued(&sem);
+        sem.add_permits(1);
+        let g2 = blocked.join().unwrap().unwrap();
+        assert_eq!((g1.permits(), g2.permits()), (1, 2));
+        assert!(Arc::ptr_eq(
+            turnstile_sync::SemaphoreGuardArc::source(&g2),
+            &sem
+        ));
+        drop((g1, g2));
+        assert_eq!(sem.available_permits(), 3);
+        assert_eq!(sem.acquire_arc_blocking().unwrap().permits(), 1);
+        assert_eq!(sem.acquire_many_arc_blocking(0).unwrap().permits(), 0);
+    }
+
+    #[test]
+    fn acquire_arc_blocking_fails_on_close() {
+        let sem = Arc::new(Semaphore::new(1));
+        let g = sem.acquire_arc_blocking().unwrap();
+        let s = sem.clone();
+        let blocked = thread::spawn(move || s.acquire_arc_blocking().map(|g| g.permits()));
+        until_queued(&sem);
+        sem.close();
+        assert_eq!(blocked.join().unwrap(), Err(Closed));
+        assert_eq!(sem.acquire_many_arc_blocking(1).unwrap_err(), Closed);
+        drop(g);
+        assert_eq!(sem.available_permits(), 1);
+        let msg = panic_message(|| drop(sem.acquire_many_arc_blocking(MAX + 1)));
+        assert!(msg.contains("MAX_PERMITS"), "{msg}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A ceiling: Semaphore::with_max (issue 13)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn with_max_add_past_the_ceiling_panics_and_leaves_the_count() {
+    static CEILED: Semaphore = Semaphore::with_max(2, 5);
+    let sem = &CEILED;
+    sem.add_permits(3);
+    assert_eq!(sem.available_permits(), 5);
+    let msg = panic_message(|| sem.add_permits(1));
+    assert!(
+        msg.contains("with_max") && msg.contains("only 0 more fit"),
+        "{msg}"
+    );
+    assert_eq!(sem.available_permits(), 5);
+    let msg = panic_message(|| sem.add_permits(usize::MAX));
+    assert!(msg.contains("maximum"), "{msg}");
+    assert_eq!(sem.available_permits(), 5);
+    assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    assert_eq!(sem.try_add_permits(usize::MAX), Err(TooManyPermits));
+    assert_eq!(sem.available_permits(), 5);
+    assert_eq!(sem.try_add_permits(0), Ok(()));
+    // Still works.
+    drop(sem.try_acquire_many(5).unwrap());
+    assert_eq!(sem.available_permits(), 5);
+}
+
+/// The ceiling counts permits held in guards and set aside for waiters, so
+/// guards coming back never leave more than `max` free; forgotten permits
+/// leave room.
+#[test]
+fn with_max_guards_returning_permits_never_exceed_it() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::with_max(3, 3);
+    let g = sem.try_acquire_many(2).unwrap();
+    assert_eq!(
+        sem.try_add_permits(1),
+        Err(TooManyPermits),
+        "2 held + 1 free"
+    );
+    drop(g);
+    assert_eq!(sem.available_permits(), 3);
+    let g = sem.try_acquire_many(3).unwrap();
+    let mut f = queued(&sem, 2, &w);
+    assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    SemaphoreGuard::forget(g);
+    sem.add_permits(1);
+    assert_eq!((sem.available_permits(), w.count()), (0, 0), "1 set aside");
+    assert_eq!(
+        sem.try_add_permits(3),
+        Err(TooManyPermits),
+        "1 set aside + 3 > 3"
+    );
+    assert_eq!(sem.try_add_permits(1), Ok(()));
+    let got = granted(&mut f, &w, 2);
+    assert_eq!(sem.try_add_permits(1), Ok(()));
+    assert_eq!(sem.try_add_permits(1), Err(TooManyPermits));
+    drop(got);
+    assert_eq!(sem.available_permits(), 3);
+    assert_eq!(sem.forget_permits(2), 2);
+    assert_eq!(sem.try_add_permits(3), Err(TooManyPermits));
+    sem.add_permits(2);
+    assert_eq!(sem.available_permits(), 3);
+}
+
+#[test]
+fn with_max_checks_its_arguments() {
+    assert_eq!(
+        Semaphore::with_max(0, 0).try_add_permits(1),
+        Err(TooManyPermits)
+    );
+    assert_eq!(Semaphore::with_max(MAX, MAX).available_permits(), MAX);
+    let msg = panic_message(|| {
+        std::hint::black_box(Semaphore::with_max(3, 2));
+    });
+    assert!(msg.contains("more permits than its max"), "{msg}");
+    let msg = panic_message(|| {
+        std::hint::black_box(Semaphore::with_max(0, MAX + 1));
+    });
+    assert!(msg.contains("MAX_PERMITS"), "{msg}");
+    // Without a ceiling of its own, the ceiling is MAX_PERMITS.
+    let sem = Semaphore::new(MAX - 1);
+    assert_eq!(sem.try_add_permits(2), Err(TooManyPermits));
+    assert_eq!(sem.try_add_permits(1), Ok(()));
+    assert_eq!(sem.available_permits(), MAX);
+}
+
+#[test]
+fn too_many_permits_error() {
+    let err = TooManyPermits;
+    assert_eq!(
+        err.to_string(),
+        "too many permits: the semaphore's maximum would be exceeded"
+    );
+    assert_eq!(format!("{err:?}"), "TooManyPermits");
+    let e: &dyn std::error::Error = &err;
+    assert!(e.source().is_none());
 }

@@ -108,6 +108,11 @@ fn coordination_sizes() {
 /// the boxed node and a flag (≤ 32). The other tiers are printed only: the
 /// bare tier's semaphore carries its list inline and each future its node.
 /// Guards are a reference (or `Arc`) and the count.
+///
+/// A ceiling (`Semaphore::with_max`) costs 0 bytes in every tier: the wait
+/// list's spare word, which holds the permit total for the `MAX_PERMITS`
+/// check, holds the headroom the ceiling withholds as well, so the existing
+/// check enforces it (see `src/semaphore.rs`, "The total and the ceiling").
 #[test]
 fn semaphore_sizes() {
     use turnstile_sync::{Acquire, Semaphore, SemaphoreGuard};
