@@ -373,18 +373,34 @@ pub use deadline::{TimedOut, Until, WaitExt};
 pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard, WaitUnlocked};
 #[cfg(feature = "alloc")]
-pub use mutex::{LockArc, MutexGuardArc};
+pub use mutex::LockArc;
 pub use notify::{Notified, Notify};
 pub use rwlock::{
-    MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
+    MappedRwLockReadGuard, Read, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, UpgradeTimeout,
     WaitWriteUnlocked, Write,
 };
 #[cfg(feature = "alloc")]
 pub use rwlock::{
-    ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
-    UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc,
+    ReadArc, RwLockUpgradableReadGuardArc, UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc,
+    WriteArc,
 };
+
+// The names tokio gives these types, so that a search for them finds ours.
+// The aliases sit on the re-exports because rustdoc drops a `doc(alias)` on
+// an item that it inlines from a private module (the methods' aliases, inside
+// their `impl` blocks, are kept).
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedMutexGuard")]
+pub use mutex::MutexGuardArc;
+#[doc(alias = "RwLockMappedWriteGuard")]
+pub use rwlock::MappedRwLockWriteGuard;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedRwLockReadGuard")]
+pub use rwlock::RwLockReadGuardArc;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedRwLockWriteGuard")]
+pub use rwlock::RwLockWriteGuardArc;
 pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError, WaitAvailable};
 #[cfg(feature = "alloc")]
 pub use semaphore::{AcquireArc, SemaphoreGuardArc};

@@ -164,6 +164,7 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[doc(alias = "blocking_lock")]
     pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
         // The uncontended case needs no waker: skip setting up the parking.
         if let Some(guard) = self.try_lock() {
@@ -230,6 +231,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # });
     /// ```
     #[inline]
+    #[doc(alias = "lock_owned")]
     pub fn lock_arc(this: &Arc<Self>) -> LockArc<T> {
         LockArc(LockInner::new(this.clone()))
     }
@@ -248,6 +250,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(mutex.try_lock_arc().is_none());
     /// ```
     #[inline]
+    #[doc(alias = "try_lock_owned")]
     pub fn try_lock_arc(this: &Arc<Self>) -> Option<MutexGuardArc<T>> {
         this.raw
             .try_lock()
@@ -476,6 +479,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// let guard = mutex.try_lock().unwrap();
     /// assert!(std::ptr::eq(MutexGuard::source(&guard), &mutex));
     /// ```
+    #[doc(alias = "mutex")]
     pub fn source(guard: &Self) -> &'a Mutex<T> {
         guard.mutex
     }
@@ -663,6 +667,7 @@ impl<T: ?Sized> MutexGuardArc<T> {
     /// let guard = mutex.try_lock_arc().unwrap();
     /// assert_eq!(std::sync::Arc::strong_count(turnstile_sync::MutexGuardArc::source(&guard)), 2);
     /// ```
+    #[doc(alias = "mutex")]
     pub fn source(guard: &Self) -> &Arc<Mutex<T>> {
         &guard.mutex
     }

@@ -407,6 +407,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let seen = std::thread::spawn(move || *l.read_blocking()).join().unwrap();
     /// assert_eq!(seen, 1);
     /// ```
+    #[doc(alias = "blocking_read")]
     pub fn read_blocking(&self) -> RwLockReadGuard<'_, T> {
         // The uncontended case needs no waker: skip setting up the parking.
         if let Some(guard) = self.try_read() {
@@ -429,6 +430,7 @@ impl<T: ?Sized> RwLock<T> {
     /// std::thread::spawn(move || *l.write_blocking() += 1).join().unwrap();
     /// assert_eq!(*lock.read_blocking(), 1);
     /// ```
+    #[doc(alias = "blocking_write")]
     pub fn write_blocking(&self) -> RwLockWriteGuard<'_, T> {
         if let Some(guard) = self.try_write() {
             return guard;
@@ -486,6 +488,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # });
     /// ```
     #[inline]
+    #[doc(alias = "read_owned")]
     pub fn read_arc(this: &Arc<Self>) -> ReadArc<T> {
         ReadArc(AcquireInner::new(this.clone()))
     }
@@ -499,6 +502,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*lock.try_read_arc().unwrap(), 1);
     /// ```
     #[inline]
+    #[doc(alias = "try_read_owned")]
     pub fn try_read_arc(this: &Arc<Self>) -> Option<RwLockReadGuardArc<T>> {
         this.raw
             .try_read()
@@ -526,6 +530,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # });
     /// ```
     #[inline]
+    #[doc(alias = "write_owned")]
     pub fn write_arc(this: &Arc<Self>) -> WriteArc<T> {
         WriteArc(AcquireInner::new(this.clone()))
     }
@@ -540,6 +545,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_write_arc().is_none());
     /// ```
     #[inline]
+    #[doc(alias = "try_write_owned")]
     pub fn try_write_arc(this: &Arc<Self>) -> Option<RwLockWriteGuardArc<T>> {
         this.raw
             .try_write()
