@@ -362,6 +362,96 @@ fn read_guards_are_covariant() {
 }
 
 #[test]
+fn try_map_gives_the_guard_back_on_none_and_the_lock_stays_held() {
+    let lock = RwLock::new((1u8, None::<String>));
+
+    let reader = RwLockReadGuard::try_map(lock.try_read().unwrap(), |pair| pair.1.as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    assert_eq!(lock.reader_count(), 1, "the returned guard still reads");
+    assert!(lock.try_write().is_none());
+    assert_eq!(reader.0, 1, "it is the whole guard");
+    drop(reader);
+
+    let mut writer = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |pair| pair.1.as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "the returned guard still writes");
+    assert!(lock.try_read().is_none());
+    writer.1 = Some(String::from("a"));
+    let mut name: MappedRwLockWriteGuard<'_, String> =
+        RwLockWriteGuard::try_map(writer, |pair| pair.1.as_mut()).expect("the part is there");
+    name.push('b');
+    assert!(lock.is_write_locked());
+    drop(name);
+    assert!(!lock.is_locked());
+
+    let name: MappedRwLockReadGuard<'_, String> =
+        RwLockReadGuard::try_map(lock.try_read().unwrap(), |pair| pair.1.as_ref())
+            .expect("the part is there");
+    assert_eq!(&*name, "ab");
+    assert_eq!(lock.reader_count(), 1);
+    drop(name);
+    assert_usable(&lock);
+}
+
+#[test]
+fn mapped_guards_map_and_try_map_again() {
+    let lock = RwLock::new((0u8, [Some(1u8), None]));
+
+    let array = RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.1);
+    let array = MappedRwLockReadGuard::try_map(array, |a| a[1].as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    assert_eq!(lock.reader_count(), 1);
+    let first = MappedRwLockReadGuard::try_map(array, |a| a[0].as_ref()).expect("Some part");
+    let first: MappedRwLockReadGuard<'_, [u8]> =
+        MappedRwLockReadGuard::map(first, core::slice::from_ref);
+    assert_eq!(&*first, [1]);
+    assert!(lock.try_write().is_none());
+    drop(first);
+    assert!(!lock.is_locked());
+
+    let array = RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.1);
+    let array = MappedRwLockWriteGuard::try_map(array, |a| a[1].as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(lock.is_write_locked());
+    let first = MappedRwLockWriteGuard::try_map(array, |a| a[0].as_mut()).expect("Some part");
+    let mut first: MappedRwLockWriteGuard<'_, [u8]> =
+        MappedRwLockWriteGuard::map(first, core::slice::from_mut);
+    first[0] = 5;
+    assert!(lock.try_read().is_none());
+    drop(first);
+    assert_eq!(lock.try_read().unwrap().1, [Some(5), None]);
+    assert_usable(&lock);
+}
+
+#[test]
+fn try_map_and_mapped_map_that_panic_unlock() {
+    let lock = RwLock::new(0u8);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        RwLockReadGuard::try_map(lock.try_read().unwrap(), |_| -> Option<&u8> {
+            panic!("boom")
+        })
+    }));
+    assert!(r.is_err());
+    let w = catch_unwind(AssertUnwindSafe(|| {
+        RwLockWriteGuard::try_map(lock.try_write().unwrap(), |_| -> Option<&mut u8> {
+            panic!("boom")
+        })
+    }));
+    assert!(w.is_err());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mapped = RwLockReadGuard::map(lock.try_read().unwrap(), |v| v);
+        MappedRwLockReadGuard::try_map(mapped, |_| -> Option<&u8> { panic!("boom") })
+    }));
+    assert!(r.is_err());
+    let w = catch_unwind(AssertUnwindSafe(|| {
+        let mapped = RwLockWriteGuard::map(lock.try_write().unwrap(), |v| v);
+        MappedRwLockWriteGuard::map(mapped, |_| -> &mut u8 { panic!("boom") })
+    }));
+    assert!(w.is_err());
+    assert_usable(&lock);
+}
+
+#[test]
 fn map_that_panics_unlocks() {
     let lock = RwLock::new(0);
     let r = catch_unwind(AssertUnwindSafe(|| {

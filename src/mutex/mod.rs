@@ -516,6 +516,46 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
             _borrow: PhantomData,
         }
     }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock. (tokio's and lock_api's `try_map`, std's
+    /// `filter_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{Mutex, MutexGuard};
+    /// let mutex = Mutex::new(vec![1, 2]);
+    /// let guard = mutex.try_lock().unwrap();
+    /// let guard = MutexGuard::try_map(guard, |v| v.get_mut(5)).unwrap_err();
+    /// assert!(mutex.is_locked());
+    /// let mut second = MutexGuard::try_map(guard, |v| v.get_mut(1)).unwrap();
+    /// *second = 7;
+    /// drop(second);
+    /// assert_eq!(*mutex.try_lock().unwrap(), [1, 7]);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(
+            // SAFETY: the guard holds the lock, so this is the only access;
+            // the reference is gone once `f` returns.
+            guard.mutex.data.with_mut(|value| unsafe { &mut *value }),
+        ) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedMutexGuard {
+            raw: &guard.mutex.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
 }
 
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
@@ -583,6 +623,73 @@ pub struct MappedMutexGuard<'a, U: ?Sized> {
 unsafe impl<U: ?Sized + Send> Send for MappedMutexGuard<'_, U> {}
 // SAFETY: `&MappedMutexGuard` gives `&U` only, which `U: Sync` allows.
 unsafe impl<U: ?Sized + Sync> Sync for MappedMutexGuard<'_, U> {}
+
+impl<'a, U: ?Sized> MappedMutexGuard<'a, U> {
+    /// Narrows the guard further, to a part `V` of `U`. The mutex stays
+    /// locked until the new guard is dropped; its `Send` and `Sync` follow
+    /// `V`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let mutex = Mutex::new((0, (1, 2)));
+    /// let inner = MutexGuard::map(mutex.try_lock().unwrap(), |t| &mut t.1);
+    /// let mut last = MappedMutexGuard::map(inner, |pair| &mut pair.1);
+    /// *last = 9;
+    /// drop(last);
+    /// assert_eq!(*mutex.try_lock().unwrap(), (0, (1, 9)));
+    /// ```
+    pub fn map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> &mut V,
+    ) -> MappedMutexGuard<'a, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: `value` points into the locked value, the lock is held
+        // until `guard` (owned here) drops, so this is the only access.
+        let value = NonNull::from(f(unsafe { &mut *guard.value.as_ptr() }));
+        let guard = ManuallyDrop::new(guard);
+        MappedMutexGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let mutex = Mutex::new((0, Some(5)));
+    /// let part = MutexGuard::map(mutex.try_lock().unwrap(), |t| &mut t.1);
+    /// let mut five = MappedMutexGuard::try_map(part, |o| o.as_mut()).unwrap();
+    /// *five += 1;
+    /// drop(five);
+    /// assert_eq!(mutex.try_lock().unwrap().1, Some(6));
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> Option<&mut V>,
+    ) -> Result<MappedMutexGuard<'a, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: as in `map`; the reference is gone once `f` returns.
+        let value = match f(unsafe { &mut *guard.value.as_ptr() }) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedMutexGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
+}
 
 impl<U: ?Sized> Deref for MappedMutexGuard<'_, U> {
     type Target = U;

@@ -1064,6 +1064,39 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
             _borrow: PhantomData,
         }
     }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the read lock. (tokio's and lock_api's `try_map`, std's
+    /// `filter_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let guard = RwLockReadGuard::try_map(lock.try_read().unwrap(), |v| v.get(5)).unwrap_err();
+    /// assert_eq!(lock.reader_count(), 1);
+    /// let second = RwLockReadGuard::try_map(guard, |v| v.get(1)).unwrap();
+    /// assert_eq!(*second, 2);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<MappedRwLockReadGuard<'a, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(guard.rwlock().data_ref()) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockReadGuard {
+            raw: &guard.rwlock().raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
 }
 
 impl<T: ?Sized> RwLock<T> {
@@ -1361,6 +1394,39 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
             _borrow: PhantomData,
         }
     }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the write lock. (tokio's and lock_api's `try_map`, std's
+    /// `filter_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let guard = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |v| v.get_mut(5)).unwrap_err();
+    /// assert!(lock.is_write_locked());
+    /// *RwLockWriteGuard::try_map(guard, |v| v.get_mut(1)).unwrap() = 7;
+    /// assert_eq!(*lock.try_read().unwrap(), [1, 7]);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedRwLockWriteGuard<'a, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(guard.lock.data_mut()) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockWriteGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
 }
 
 impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
@@ -1472,6 +1538,65 @@ unsafe impl<U: ?Sized + Sync> Send for MappedRwLockReadGuard<'_, U> {}
 // SAFETY: as for `Send`.
 unsafe impl<U: ?Sized + Sync> Sync for MappedRwLockReadGuard<'_, U> {}
 
+impl<'a, U: ?Sized> MappedRwLockReadGuard<'a, U> {
+    /// Narrows the guard further, to a part `V` of `U`. The lock stays
+    /// read-locked until the new guard is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new((0, (1, 2)));
+    /// let inner = RwLockReadGuard::map(lock.try_read().unwrap(), |t| &t.1);
+    /// let last = MappedRwLockReadGuard::map(inner, |pair| &pair.1);
+    /// assert_eq!(*last, 2);
+    /// ```
+    pub fn map<V: ?Sized>(guard: Self, f: impl FnOnce(&U) -> &V) -> MappedRwLockReadGuard<'a, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: `value` points into the read-locked value, and the read
+        // lock is held until `guard` (owned here) drops.
+        let value = NonNull::from(f(unsafe { &*guard.value.as_ptr() }));
+        let guard = ManuallyDrop::new(guard);
+        MappedRwLockReadGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the read lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new((0, None::<u8>));
+    /// let part = RwLockReadGuard::map(lock.try_read().unwrap(), |t| &t.1);
+    /// let part = MappedRwLockReadGuard::try_map(part, |o| o.as_ref()).unwrap_err();
+    /// assert_eq!(lock.reader_count(), 1);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&U) -> Option<&V>,
+    ) -> Result<MappedRwLockReadGuard<'a, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: as in `map`; the reference is gone once `f` returns.
+        let value = match f(unsafe { &*guard.value.as_ptr() }) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockReadGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
+}
+
 impl<U: ?Sized> Deref for MappedRwLockReadGuard<'_, U> {
     type Target = U;
 
@@ -1524,6 +1649,69 @@ pub struct MappedRwLockWriteGuard<'a, U: ?Sized> {
 unsafe impl<U: ?Sized + Send> Send for MappedRwLockWriteGuard<'_, U> {}
 // SAFETY: `&MappedRwLockWriteGuard` gives `&U` only, which `U: Sync` allows.
 unsafe impl<U: ?Sized + Sync> Sync for MappedRwLockWriteGuard<'_, U> {}
+
+impl<'a, U: ?Sized> MappedRwLockWriteGuard<'a, U> {
+    /// Narrows the guard further, to a part `V` of `U`. The lock stays
+    /// write-locked until the new guard is dropped; its `Send` and `Sync`
+    /// follow `V`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((0, (1, 2)));
+    /// let inner = RwLockWriteGuard::map(lock.try_write().unwrap(), |t| &mut t.1);
+    /// *MappedRwLockWriteGuard::map(inner, |pair| &mut pair.1) = 9;
+    /// assert_eq!(*lock.try_read().unwrap(), (0, (1, 9)));
+    /// ```
+    pub fn map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> &mut V,
+    ) -> MappedRwLockWriteGuard<'a, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: `value` points into the write-locked value, the lock is
+        // held until `guard` (owned here) drops, so this is the only access.
+        let value = NonNull::from(f(unsafe { &mut *guard.value.as_ptr() }));
+        let guard = ManuallyDrop::new(guard);
+        MappedRwLockWriteGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the write lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((0, Some(5)));
+    /// let part = RwLockWriteGuard::map(lock.try_write().unwrap(), |t| &mut t.1);
+    /// *MappedRwLockWriteGuard::try_map(part, |o| o.as_mut()).unwrap() += 1;
+    /// assert_eq!(lock.try_read().unwrap().1, Some(6));
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> Option<&mut V>,
+    ) -> Result<MappedRwLockWriteGuard<'a, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: as in `map`; the reference is gone once `f` returns.
+        let value = match f(unsafe { &mut *guard.value.as_ptr() }) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockWriteGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
+}
 
 impl<U: ?Sized> Deref for MappedRwLockWriteGuard<'_, U> {
     type Target = U;
