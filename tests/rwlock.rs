@@ -174,6 +174,98 @@ fn downgrade_lets_queued_readers_in() {
     assert_usable(&lock);
 }
 
+#[test]
+fn downgrade_map_lets_other_readers_in_and_blocks_writers() {
+    let (wr, ww, wl) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let lock = RwLock::new((0u8, String::new()));
+
+    // With no writer queued, new readers get in at once; writers do not.
+    let first = RwLockWriteGuard::downgrade_map(lock.try_write().unwrap(), |pair| &pair.0);
+    let other = lock
+        .try_read()
+        .expect("a reader is let in beside the mapped guard");
+    assert_eq!((*first, other.0), (0, 0));
+    assert!(lock.try_write().is_none());
+    assert!(lock.try_upgradable_read().is_some());
+    drop(other);
+    assert!(lock.try_write().is_none(), "the mapped guard still reads");
+    drop(first);
+    assert!(!lock.is_locked());
+
+    let mut w = lock.try_write().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    let mut late = pin!(lock.read());
+    assert_pending(late.as_mut(), wl.waker());
+    w.1.push_str("set");
+    let name: MappedRwLockReadGuard<'_, String> =
+        RwLockWriteGuard::downgrade_map(w, |pair| &pair.1);
+    assert_eq!(&*name, "set");
+    assert!(!lock.is_write_locked());
+    // The readers queued during the write go in with it, as for `downgrade`.
+    let read = assert_ready(read.as_mut(), wr.waker());
+    let late = assert_ready(late.as_mut(), wl.waker());
+    assert_eq!(read.1, "set");
+    assert_eq!(lock.reader_count(), 3);
+    // A new reader queues behind the queued writer (phases); writers wait.
+    assert!(lock.try_read().is_none());
+    assert!(lock.try_write().is_none());
+    assert_pending(write.as_mut(), ww.waker());
+    drop((read, late));
+    assert_pending(write.as_mut(), ww.waker());
+    assert_eq!(ww.count(), 0, "woken while the mapped reader is in");
+    drop(name);
+    assert_eq!(ww.count(), 1);
+    drop(assert_ready(write.as_mut(), ww.waker()));
+    assert_usable(&lock);
+}
+
+#[test]
+fn try_downgrade_map_on_none_keeps_the_write_lock() {
+    let wr = CountingWaker::new();
+    let lock = RwLock::new(None::<u8>);
+    let w = lock.try_write().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    let mut w = RwLockWriteGuard::try_downgrade_map(w, |v| v.as_ref())
+        .expect_err("try_downgrade_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "nothing was downgraded");
+    assert_eq!(wr.count(), 0, "no reader was let in");
+    assert!(lock.try_read().is_none());
+    *w = Some(4);
+    let four = RwLockWriteGuard::try_downgrade_map(w, |v| v.as_ref()).expect("the part is there");
+    assert_eq!(*four, 4);
+    assert!(!lock.is_write_locked());
+    assert_eq!(wr.count(), 1);
+    let read = assert_ready(read.as_mut(), wr.waker());
+    assert_eq!(*read, Some(4));
+    assert!(lock.try_write().is_none());
+    drop((four, read));
+    assert_usable(&lock);
+}
+
+#[test]
+fn downgrade_map_that_panics_releases_the_write_lock() {
+    let lock = RwLock::new(0u8);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        RwLockWriteGuard::downgrade_map(lock.try_write().unwrap(), |_| -> &u8 { panic!("boom") })
+    }));
+    assert!(r.is_err());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        RwLockWriteGuard::try_downgrade_map(lock.try_write().unwrap(), |_| -> Option<&u8> {
+            panic!("boom")
+        })
+    }));
+    assert!(r.is_err());
+    assert_usable(&lock);
+}
+
 /// A downgrade is a write release: the readers that queued during the write
 /// go in with the downgraded guard, also the one that queued behind a
 /// writer, and the writer waits for all of them.

@@ -1475,6 +1475,79 @@ impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
         guard.lock.raw.downgrade_write(true);
         RwLockUpgradableReadGuard::new(guard.lock)
     }
+
+    /// [Downgrades](Self::downgrade) the write lock and narrows the read
+    /// guard to a part of the value, in one step: no writer can come in
+    /// between, and the readers queued meanwhile go in with it, as for
+    /// `downgrade`. (tokio's `downgrade_map`.)
+    ///
+    /// `T: Sync`, as for `downgrade`: the readers let in share the whole
+    /// value, including the part this guard reads, with the thread the write
+    /// guard may have moved to. A `Send` but not `Sync` value (a `Cell`)
+    /// would then be read and written from two threads at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((0, String::new()));
+    /// let mut writer = lock.try_write().unwrap();
+    /// writer.1.push_str("ready");
+    /// let name = RwLockWriteGuard::downgrade_map(writer, |pair| &pair.1);
+    /// assert_eq!(&*name, "ready");
+    /// assert_eq!(lock.try_read().unwrap().0, 0); // other readers get in
+    /// assert!(lock.try_write().is_none());
+    /// ```
+    pub fn downgrade_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> &U,
+    ) -> MappedRwLockReadGuard<'a, U> {
+        // `f` runs while the write lock is still held; if it panics, `guard`
+        // is dropped normally and releases it.
+        let value = NonNull::from(f(guard.lock.data_ref()));
+        let guard = ManuallyDrop::new(guard);
+        guard.lock.raw.downgrade_write(false);
+        MappedRwLockReadGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`downgrade_map`](Self::downgrade_map), for a part that may not
+    /// be there: if `f` returns `None`, nothing is downgraded and the write
+    /// guard comes back unchanged in `Err`. (tokio's `try_downgrade_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(None::<u8>);
+    /// let mut writer = RwLockWriteGuard::try_downgrade_map(lock.try_write().unwrap(), |v| v.as_ref())
+    ///     .unwrap_err();
+    /// assert!(lock.is_write_locked());
+    /// *writer = Some(3);
+    /// let three = RwLockWriteGuard::try_downgrade_map(writer, |v| v.as_ref()).unwrap();
+    /// assert_eq!(*three, 3);
+    /// assert!(lock.try_read().is_some());
+    /// ```
+    pub fn try_downgrade_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<MappedRwLockReadGuard<'a, U>, Self> {
+        // As in `downgrade_map`: `f` runs under the write lock.
+        let value = match f(guard.lock.data_ref()) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        guard.lock.raw.downgrade_write(false);
+        Ok(MappedRwLockReadGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
 }
 
 impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
