@@ -391,10 +391,18 @@ pub use rwlock::{
 // an item that it inlines from a private module (the methods' aliases, inside
 // their `impl` blocks, are kept).
 #[cfg(feature = "alloc")]
+#[doc(alias = "OwnedMappedMutexGuard")]
+pub use mutex::MappedMutexGuardArc;
+#[cfg(feature = "alloc")]
 #[doc(alias = "OwnedMutexGuard")]
 pub use mutex::MutexGuardArc;
 #[doc(alias = "RwLockMappedWriteGuard")]
 pub use rwlock::MappedRwLockWriteGuard;
+#[cfg(feature = "alloc")]
+pub use rwlock::MappedRwLockReadGuardArc;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedRwLockMappedWriteGuard")]
+pub use rwlock::MappedRwLockWriteGuardArc;
 #[cfg(feature = "alloc")]
 #[doc(alias = "OwnedRwLockReadGuard")]
 pub use rwlock::RwLockReadGuardArc;

@@ -438,6 +438,17 @@ fn read_guards_are_covariant() {
         fn shorten_arc<'s>(guard: RwLockReadGuardArc<&'static str>) -> RwLockReadGuardArc<&'s str> {
             guard
         }
+        fn shorten_mapped_arc<'s>(
+            guard: turnstile_sync::MappedRwLockReadGuardArc<&'static str, &'static str>,
+        ) -> turnstile_sync::MappedRwLockReadGuardArc<&'s str, &'s str> {
+            guard
+        }
+        let lock = Arc::new(RwLock::new("static"));
+        let mapped =
+            shorten_mapped_arc(RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |s| s));
+        let both: [&str; 2] = [*mapped, &local];
+        assert_eq!(both, ["static", "local"]);
+        drop(mapped);
         let lock = Arc::new(RwLock::new("static"));
         let guard = shorten_arc(lock.try_read_arc().unwrap());
         let both: [&str; 2] = [*guard, &local];
@@ -1622,6 +1633,139 @@ fn blocking_variants_on_threads() {
     let per_thread_writes = |t: usize| (0..rounds).filter(|i| (t + i) % 4 != 2).count() as u64;
     let expected: u64 = (0..threads).map(per_thread_writes).sum();
     assert_eq!(*lock.read_blocking(), expected);
+    assert_usable(&lock);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn mapped_arc_guards_release_on_drop_and_keep_the_lock_alive() {
+    use std::sync::Arc;
+    use turnstile_sync::{
+        MappedRwLockReadGuardArc, MappedRwLockWriteGuardArc, RwLockReadGuardArc,
+        RwLockWriteGuardArc,
+    };
+    let lock = Arc::new(RwLock::new((1u8, String::from("a"))));
+    let weak = Arc::downgrade(&lock);
+
+    let mut name: MappedRwLockWriteGuardArc<(u8, String), String> =
+        RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |pair| &mut pair.1);
+    name.push('b');
+    assert_eq!(format!("{name:?}"), "\"ab\"");
+    assert!(lock.is_write_locked());
+    assert!(lock.try_read().is_none());
+    assert_eq!(
+        Arc::strong_count(&lock),
+        2,
+        "the mapped guard holds the Arc"
+    );
+    drop(name);
+    assert!(!lock.is_locked(), "dropping the mapped write guard unlocks");
+    assert_eq!(Arc::strong_count(&lock), 1, "and gives its Arc back");
+
+    let name: MappedRwLockReadGuardArc<(u8, String), String> =
+        RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |pair| &pair.1);
+    assert_eq!(format!("{name:?}"), "\"ab\"");
+    assert_eq!(lock.reader_count(), 1);
+    assert!(lock.try_read().is_some(), "other readers get in");
+    assert!(lock.try_write().is_none());
+    assert_eq!(Arc::strong_count(&lock), 2);
+    drop(name);
+    assert!(!lock.is_locked(), "dropping the mapped read guard unlocks");
+    assert_eq!(Arc::strong_count(&lock), 1);
+
+    // Both keep the lock alive, and locked, after the caller's Arc is gone.
+    let mut writer = RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |pair| &mut pair.0);
+    drop(lock);
+    *writer = 2;
+    assert!(weak.upgrade().unwrap().try_read().is_none());
+    drop(writer);
+    assert!(weak.upgrade().is_none(), "the last guard freed the lock");
+
+    let lock = Arc::new(RwLock::new((1u8, String::from("a"))));
+    let weak = Arc::downgrade(&lock);
+    let reader = RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |pair| &pair.1);
+    drop(lock);
+    assert!(weak.upgrade().unwrap().try_write().is_none());
+    assert_eq!(&*reader, "a");
+    drop(reader);
+    assert!(weak.upgrade().is_none(), "the last guard freed the lock");
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn mapped_arc_guards_try_map_and_map_again() {
+    use std::sync::Arc;
+    use turnstile_sync::{
+        MappedRwLockReadGuardArc, MappedRwLockWriteGuardArc, RwLockReadGuardArc,
+        RwLockWriteGuardArc,
+    };
+    let lock = Arc::new(RwLock::new((0u8, [Some(1u8), None])));
+
+    let reader = RwLockReadGuardArc::try_map(lock.try_read_arc().unwrap(), |t| t.1[1].as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    assert_eq!(lock.reader_count(), 1, "the returned guard still reads");
+    let array = RwLockReadGuardArc::map(reader, |t| &t.1);
+    let array = MappedRwLockReadGuardArc::try_map(array, |a| a[1].as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    let first = MappedRwLockReadGuardArc::try_map(array, |a| a[0].as_ref()).expect("Some part");
+    let first: MappedRwLockReadGuardArc<_, [u8]> =
+        MappedRwLockReadGuardArc::map(first, core::slice::from_ref);
+    assert_eq!(&*first, [1]);
+    assert_eq!(lock.reader_count(), 1);
+    drop(first);
+    assert!(!lock.is_locked());
+
+    let writer = RwLockWriteGuardArc::try_map(lock.try_write_arc().unwrap(), |t| t.1[1].as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "the returned guard still writes");
+    let array = RwLockWriteGuardArc::map(writer, |t| &mut t.1);
+    let array = MappedRwLockWriteGuardArc::try_map(array, |a| a[1].as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    let first = MappedRwLockWriteGuardArc::try_map(array, |a| a[0].as_mut()).expect("Some part");
+    let mut first: MappedRwLockWriteGuardArc<_, [u8]> =
+        MappedRwLockWriteGuardArc::map(first, core::slice::from_mut);
+    first[0] = 5;
+    assert!(lock.is_write_locked());
+    drop(first);
+    assert_eq!(lock.try_read().unwrap().1, [Some(5), None]);
+    assert_eq!(Arc::strong_count(&lock), 1);
+    assert_usable(&lock);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn arc_downgrade_map_lets_other_readers_in_and_blocks_writers() {
+    use std::sync::Arc;
+    use turnstile_sync::RwLockWriteGuardArc;
+    let (wr, ww) = (CountingWaker::new(), CountingWaker::new());
+    let lock = Arc::new(RwLock::new((0u8, None::<u8>)));
+
+    let w = RwLockWriteGuardArc::try_downgrade_map(lock.try_write_arc().unwrap(), |t| t.1.as_ref())
+        .expect_err("try_downgrade_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "nothing was downgraded");
+    drop(w);
+
+    let mut w = lock.try_write_arc().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    w.1 = Some(3);
+    let three = RwLockWriteGuardArc::try_downgrade_map(w, |t| t.1.as_ref()).expect("Some part");
+    assert_eq!(*three, 3);
+    assert_eq!(wr.count(), 1, "the queued reader is let in");
+    let read = assert_ready(read.as_mut(), wr.waker());
+    assert!(lock.try_read().is_some(), "new readers too");
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    drop((three, read));
+    drop(assert_ready(write.as_mut(), ww.waker()));
+
+    let first = RwLockWriteGuardArc::downgrade_map(lock.try_write_arc().unwrap(), |t| &t.0);
+    assert_eq!(*first, 0);
+    assert!(lock.try_read().is_some());
+    assert!(lock.try_write().is_none());
+    assert_eq!(Arc::strong_count(&lock), 2);
+    drop(first);
+    assert_eq!(Arc::strong_count(&lock), 1);
     assert_usable(&lock);
 }
 

@@ -778,6 +778,68 @@ impl<T: ?Sized> MutexGuardArc<T> {
     pub fn source(guard: &Self) -> &Arc<Mutex<T>> {
         &guard.mutex
     }
+
+    /// Narrows the guard to a part `U` of the value, like
+    /// [`MutexGuard::map`]. The mapped guard keeps the `Arc`, so the mutex
+    /// stays alive and locked until it is dropped, whatever happens to the
+    /// caller's `Arc`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new((1, String::new())));
+    /// let mut name: MappedMutexGuardArc<(i32, String), String> =
+    ///     MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |pair| &mut pair.1);
+    /// name.push('x');
+    /// drop(name);
+    /// assert_eq!(mutex.try_lock().unwrap().1, "x");
+    /// ```
+    pub fn map<U: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> MappedMutexGuardArc<T, U> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&mut *guard));
+        MappedMutexGuardArc {
+            guard,
+            value,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new(vec![1]));
+    /// let guard = MutexGuardArc::try_map(mutex.try_lock_arc().unwrap(), |v| v.get_mut(3)).unwrap_err();
+    /// assert!(mutex.is_locked());
+    /// let first = MutexGuardArc::try_map(guard, |v| v.first_mut()).unwrap();
+    /// assert_eq!(*first, 1);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuardArc<T, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&mut *guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedMutexGuardArc {
+            guard,
+            value,
+            _invariant: PhantomData,
+        })
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -811,6 +873,141 @@ impl<T: ?Sized> Drop for MutexGuardArc<T> {
 
 #[cfg(feature = "alloc")]
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuardArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`MutexGuardArc`] narrowed by [`MutexGuardArc::map`] to a part `U` of
+/// the value `T`. It owns the `Arc` of the mutex, so it is `'static` (for
+/// `T: 'static`) and keeps the mutex alive and locked until it is dropped.
+///
+/// `Send` iff `T: Send` and `U: Send`: it gives `&mut U` (moving it moves
+/// that access), and it may drop the last `Arc`, and with it `T`, on the
+/// thread it moved to. `Sync` iff `U: Sync`: a shared reference to it gives
+/// `&U` only, nothing of `T` (RUSTSEC-2020-0059 was deriving these from
+/// `T` alone).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+/// let mutex = Arc::new(Mutex::new([1, 2, 3]));
+/// let first: MappedMutexGuardArc<[i32; 3], i32> =
+///     MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |a| &mut a[0]);
+/// drop(mutex); // the guard keeps the mutex alive
+/// assert_eq!(*first, 1);
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MappedMutexGuardArc<T: ?Sized, U: ?Sized> {
+    /// The guard it was mapped from: it holds the `Arc` and the lock, and
+    /// its drop unlocks and gives the count back. It is never dereferenced
+    /// while this guard lives, so `value` is the only way to the data.
+    guard: MutexGuardArc<T>,
+    /// Into the locked value, in the `Arc`'s allocation.
+    value: NonNull<U>,
+    /// Invariant in `U`, as `&mut U` is; with `NonNull`, opts out of the
+    /// auto traits, which the impls below set.
+    _invariant: PhantomData<*mut U>,
+}
+
+// SAFETY: moving the guard moves `&mut U` (needs `U: Send`) and the `Arc`:
+// `Arc<Mutex<T>>` is `Send` for `T: Send`, which also covers dropping the
+// last count, and `T`, on the new thread. The unlock is atomic.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for MappedMutexGuardArc<T, U> {}
+// SAFETY: `&MappedMutexGuardArc` gives `&U` only (the `Arc` is not reachable
+// through it), which `U: Sync` allows on any thread.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized, U: ?Sized + Sync> Sync for MappedMutexGuardArc<T, U> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> MappedMutexGuardArc<T, U> {
+    /// Narrows the guard further, to a part `V` of `U`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new((0, (1, 2))));
+    /// let inner = MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |t| &mut t.1);
+    /// *MappedMutexGuardArc::map(inner, |pair| &mut pair.1) = 9;
+    /// assert_eq!(*mutex.try_lock().unwrap(), (0, (1, 9)));
+    /// ```
+    pub fn map<V: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut U) -> &mut V,
+    ) -> MappedMutexGuardArc<T, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&mut *guard));
+        MappedMutexGuardArc {
+            guard: guard.guard,
+            value,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new((0, None::<u8>)));
+    /// let part = MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |t| &mut t.1);
+    /// let part = MappedMutexGuardArc::try_map(part, |o| o.as_mut()).unwrap_err();
+    /// assert!(mutex.is_locked());
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut U) -> Option<&mut V>,
+    ) -> Result<MappedMutexGuardArc<T, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&mut *guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedMutexGuardArc {
+            guard: guard.guard,
+            value,
+            _invariant: PhantomData,
+        })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> Deref for MappedMutexGuardArc<T, U> {
+    type Target = U;
+
+    #[inline]
+    fn deref(&self) -> &U {
+        // SAFETY: `value` points into the value of the mutex that `guard`
+        // keeps alive (its `Arc`) and locked until this guard drops.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> DerefMut for MappedMutexGuardArc<T, U> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only access
+        // (`guard` is never dereferenced).
+        unsafe { self.value.as_mut() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuardArc<T, U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
