@@ -409,9 +409,15 @@ pub use rwlock::RwLockReadGuardArc;
 #[cfg(feature = "alloc")]
 #[doc(alias = "OwnedRwLockWriteGuard")]
 pub use rwlock::RwLockWriteGuardArc;
-pub use semaphore::{Acquire, Closed, Semaphore, SemaphoreGuard, TryAcquireError, WaitAvailable};
+pub use semaphore::{Acquire, Closed, Semaphore, TryAcquireError, WaitAvailable};
 #[cfg(feature = "alloc")]
-pub use semaphore::{AcquireArc, SemaphoreGuardArc};
+pub use semaphore::AcquireArc;
+// tokio's names for the semaphore's guards (see the aliases above).
+#[doc(alias = "SemaphorePermit")]
+pub use semaphore::SemaphoreGuard;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedSemaphorePermit")]
+pub use semaphore::SemaphoreGuardArc;
 
 /// The named futures of every primitive, collected in one place (they are
 /// also exported at the crate root).
