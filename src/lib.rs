@@ -373,23 +373,51 @@ pub use deadline::{TimedOut, Until, WaitExt};
 pub use latch::{ArriveAndWait, Latch, LatchWait};
 pub use mutex::{Lock, MappedMutexGuard, Mutex, MutexGuard, WaitUnlocked};
 #[cfg(feature = "alloc")]
-pub use mutex::{LockArc, MutexGuardArc};
+pub use mutex::LockArc;
 pub use notify::{Notified, Notify};
 pub use rwlock::{
-    MappedRwLockReadGuard, MappedRwLockWriteGuard, Read, RwLock, RwLockReadGuard,
+    MappedRwLockReadGuard, Read, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, UpgradableRead, Upgrade, UpgradeTimeout,
     WaitWriteUnlocked, Write,
 };
 #[cfg(feature = "alloc")]
 pub use rwlock::{
-    ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
-    UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc, WriteArc,
+    ReadArc, RwLockUpgradableReadGuardArc, UpgradableReadArc, UpgradeArc, UpgradeTimeoutArc,
+    WriteArc,
 };
-pub use semaphore::{
-    Acquire, Closed, Semaphore, SemaphoreGuard, TooManyPermits, TryAcquireError, WaitAvailable,
-};
+
+// The names tokio gives these types, so that a search for them finds ours.
+// The aliases sit on the re-exports because rustdoc drops a `doc(alias)` on
+// an item that it inlines from a private module (the methods' aliases, inside
+// their `impl` blocks, are kept).
 #[cfg(feature = "alloc")]
-pub use semaphore::{AcquireArc, SemaphoreGuardArc};
+#[doc(alias = "OwnedMappedMutexGuard")]
+pub use mutex::MappedMutexGuardArc;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedMutexGuard")]
+pub use mutex::MutexGuardArc;
+#[doc(alias = "RwLockMappedWriteGuard")]
+pub use rwlock::MappedRwLockWriteGuard;
+#[cfg(feature = "alloc")]
+pub use rwlock::MappedRwLockReadGuardArc;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedRwLockMappedWriteGuard")]
+pub use rwlock::MappedRwLockWriteGuardArc;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedRwLockReadGuard")]
+pub use rwlock::RwLockReadGuardArc;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedRwLockWriteGuard")]
+pub use rwlock::RwLockWriteGuardArc;
+pub use semaphore::{Acquire, Closed, Semaphore, TooManyPermits, TryAcquireError, WaitAvailable};
+#[cfg(feature = "alloc")]
+pub use semaphore::AcquireArc;
+// tokio's names for the semaphore's guards (see the aliases above).
+#[doc(alias = "SemaphorePermit")]
+pub use semaphore::SemaphoreGuard;
+#[cfg(feature = "alloc")]
+#[doc(alias = "OwnedSemaphorePermit")]
+pub use semaphore::SemaphoreGuardArc;
 
 /// The named futures of every primitive, collected in one place (they are
 /// also exported at the crate root).

@@ -611,6 +611,7 @@ impl Semaphore {
     /// # });
     /// ```
     #[inline]
+    #[doc(alias = "acquire_owned")]
     pub fn acquire_arc(this: &Arc<Self>) -> AcquireArc {
         Self::acquire_many_arc(this, 1)
     }
@@ -641,6 +642,7 @@ impl Semaphore {
     /// ```
     #[inline]
     #[track_caller]
+    #[doc(alias = "acquire_many_owned")]
     pub fn acquire_many_arc(this: &Arc<Self>, n: usize) -> AcquireArc {
         AcquireArc(AcquireInner::new(this.clone(), n))
     }
@@ -660,6 +662,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire_arc().is_err());
     /// ```
     #[inline]
+    #[doc(alias = "try_acquire_owned")]
     pub fn try_acquire_arc(this: &Arc<Self>) -> Result<SemaphoreGuardArc, TryAcquireError> {
         Self::try_acquire_many_arc(this, 1)
     }
@@ -683,6 +686,7 @@ impl Semaphore {
     /// ```
     #[inline]
     #[track_caller]
+    #[doc(alias = "try_acquire_many_owned")]
     pub fn try_acquire_many_arc(
         this: &Arc<Self>,
         n: usize,

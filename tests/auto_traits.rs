@@ -10,6 +10,11 @@
 //!   `T: Sync`.
 //! - `MappedMutexGuard<U>`: follows `U`, the part it maps to, not the whole
 //!   `T` (RUSTSEC-2020-0059).
+//! - `MappedMutexGuardArc<T, U>`, `MappedRwLockWriteGuardArc<T, U>`: `Send`
+//!   iff `U: Send` and `T: Send` (they own the `Arc`, and may drop the last
+//!   one, and `T`, where they are sent); `Sync` iff `U: Sync` (only `&U` is
+//!   reachable through them). `MappedRwLockReadGuardArc<T, U>`: `Send` iff
+//!   `U: Sync` and `T: Send`, `Sync` iff `U: Sync`.
 //! - `Lock<T>`, `LockArc<T>` futures: `Send` iff `T: Send`, so they can be
 //!   spawned.
 //! - `RwLock<T>`: `Send` iff `T: Send`, `Sync` iff `T: Send + Sync`.
@@ -176,9 +181,33 @@ mod rwlock {
     mod arc {
         use super::*;
         use turnstile_sync::{
-            ReadArc, RwLockReadGuardArc, RwLockUpgradableReadGuardArc, RwLockWriteGuardArc,
-            UpgradableReadArc, UpgradeArc, WriteArc,
+            MappedRwLockReadGuardArc, MappedRwLockWriteGuardArc, ReadArc, RwLockReadGuardArc,
+            RwLockUpgradableReadGuardArc, RwLockWriteGuardArc, UpgradableReadArc, UpgradeArc,
+            WriteArc,
         };
+
+        // MappedRwLockReadGuardArc<T, U>: Send iff T: Send and U: Sync; Sync
+        // iff U: Sync.
+        assert_impl_all!(MappedRwLockReadGuardArc<u8, u8>: Send, Sync, Debug);
+        assert_impl_all!(MappedRwLockReadGuardArc<u8, [u8]>: Send, Sync);
+        assert_impl_all!(MappedRwLockReadGuardArc<SendNotSync, u8>: Send, Sync);
+        assert_not_impl_any!(MappedRwLockReadGuardArc<u8, SendNotSync>: Send, Sync);
+        assert_impl_all!(MappedRwLockReadGuardArc<NeitherSendNorSync, u8>: Sync);
+        assert_not_impl_any!(MappedRwLockReadGuardArc<NeitherSendNorSync, u8>: Send);
+        assert_impl_all!(MappedRwLockReadGuardArc<u8, SyncNotSend>: Send, Sync);
+        assert_not_impl_any!(MappedRwLockReadGuardArc<u8, NeitherSendNorSync>: Send, Sync);
+
+        // MappedRwLockWriteGuardArc<T, U>: Send iff T: Send and U: Send;
+        // Sync iff U: Sync.
+        assert_impl_all!(MappedRwLockWriteGuardArc<u8, u8>: Send, Sync, Debug);
+        assert_impl_all!(MappedRwLockWriteGuardArc<SendNotSync, SendNotSync>: Send);
+        assert_not_impl_any!(MappedRwLockWriteGuardArc<SendNotSync, SendNotSync>: Sync);
+        assert_impl_all!(MappedRwLockWriteGuardArc<SendNotSync, u8>: Send, Sync);
+        assert_impl_all!(MappedRwLockWriteGuardArc<NeitherSendNorSync, u8>: Sync);
+        assert_not_impl_any!(MappedRwLockWriteGuardArc<NeitherSendNorSync, u8>: Send);
+        assert_impl_all!(MappedRwLockWriteGuardArc<u8, SyncNotSend>: Sync);
+        assert_not_impl_any!(MappedRwLockWriteGuardArc<u8, SyncNotSend>: Send);
+        assert_not_impl_any!(MappedRwLockWriteGuardArc<u8, NeitherSendNorSync>: Send, Sync);
 
         assert_impl_all!(RwLockReadGuardArc<u8>: Send, Sync, Debug);
         assert_not_impl_any!(RwLockReadGuardArc<SendNotSync>: Send, Sync);
@@ -235,7 +264,7 @@ assert_not_impl_any!(turnstile_sync::BarrierWait<'static>: Unpin);
 #[cfg(feature = "alloc")]
 mod arc {
     use super::*;
-    use turnstile_sync::{LockArc, MutexGuardArc};
+    use turnstile_sync::{LockArc, MappedMutexGuardArc, MutexGuardArc};
 
     // MutexGuardArc<T>: as MutexGuard.
     assert_impl_all!(MutexGuardArc<u8>: Send, Sync);
@@ -244,6 +273,19 @@ mod arc {
     assert_not_impl_any!(MutexGuardArc<NeitherSendNorSync>: Send, Sync);
     assert_impl_all!(MutexGuardArc<SyncNotSend>: Sync);
     assert_not_impl_any!(MutexGuardArc<SyncNotSend>: Send);
+
+    // MappedMutexGuardArc<T, U>: Send iff T: Send and U: Send; Sync iff
+    // U: Sync.
+    assert_impl_all!(MappedMutexGuardArc<u8, u8>: Send, Sync, Debug);
+    assert_impl_all!(MappedMutexGuardArc<u8, [u8]>: Send, Sync);
+    assert_impl_all!(MappedMutexGuardArc<SendNotSync, SendNotSync>: Send);
+    assert_not_impl_any!(MappedMutexGuardArc<SendNotSync, SendNotSync>: Sync);
+    assert_impl_all!(MappedMutexGuardArc<SendNotSync, u8>: Send, Sync);
+    assert_impl_all!(MappedMutexGuardArc<NeitherSendNorSync, u8>: Sync);
+    assert_not_impl_any!(MappedMutexGuardArc<NeitherSendNorSync, u8>: Send);
+    assert_not_impl_any!(MappedMutexGuardArc<u8, NeitherSendNorSync>: Send, Sync);
+    assert_impl_all!(MappedMutexGuardArc<u8, SyncNotSend>: Sync);
+    assert_not_impl_any!(MappedMutexGuardArc<u8, SyncNotSend>: Send);
 
     // LockArc<T>: Send iff T: Send.
     assert_impl_all!(LockArc<u8>: Send);

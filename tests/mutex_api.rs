@@ -199,6 +199,74 @@ fn map_unlocks_if_the_closure_panics() {
 }
 
 #[test]
+fn try_map_gives_the_guard_back_on_none_and_the_lock_stays_held() {
+    let mutex = Mutex::new((1u8, None::<String>));
+    let guard = mutex.try_lock().unwrap();
+    let mut guard = MutexGuard::try_map(guard, |pair| pair.1.as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(mutex.is_locked(), "the returned guard still holds the lock");
+    assert!(mutex.try_lock().is_none());
+    // It is the same, whole guard: it still reaches every field.
+    guard.0 = 2;
+    guard.1 = Some(String::from("a"));
+    let mut name: MappedMutexGuard<'_, String> =
+        MutexGuard::try_map(guard, |pair| pair.1.as_mut()).expect("the part is there now");
+    name.push('b');
+    assert!(mutex.is_locked(), "the mapped guard keeps the lock");
+    drop(name);
+    assert!(!mutex.is_locked(), "dropping the mapped guard unlocks");
+    assert_eq!(mutex.into_inner(), (2, Some(String::from("ab"))));
+}
+
+#[test]
+fn mapped_guard_maps_and_try_maps_again() {
+    let mutex = Mutex::new((0u8, [Some(1u8), None]));
+    let array = MutexGuard::map(mutex.try_lock().unwrap(), |pair| &mut pair.1);
+    let array = MappedMutexGuard::try_map(array, |a| a[1].as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(mutex.is_locked());
+    let mut first = MappedMutexGuard::try_map(array, |a| a[0].as_mut()).expect("Some part");
+    *first = 5;
+    let byte: MappedMutexGuard<'_, [u8]> =
+        MappedMutexGuard::map(first, |value| core::slice::from_mut(value));
+    assert_eq!(&*byte, [5]);
+    assert!(mutex.try_lock().is_none());
+    drop(byte);
+    assert!(!mutex.is_locked());
+    assert_eq!(mutex.into_inner(), (0, [Some(5), None]));
+}
+
+#[test]
+fn try_map_and_mapped_map_unlock_if_the_closure_panics() {
+    let mutex = Mutex::new(0u8);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let _ = MutexGuard::try_map(mutex.try_lock().unwrap(), |_| -> Option<&mut u8> {
+            panic!("in try_map")
+        });
+    }));
+    assert!(result.is_err());
+    assert!(!mutex.is_locked(), "a panic inside try_map left it locked");
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mapped = MutexGuard::map(mutex.try_lock().unwrap(), |v| v);
+        let _ = MappedMutexGuard::map(mapped, |_| -> &mut u8 { panic!("in map") });
+    }));
+    assert!(result.is_err());
+    assert!(
+        !mutex.is_locked(),
+        "a panic inside a mapped map left it locked"
+    );
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mapped = MutexGuard::map(mutex.try_lock().unwrap(), |v| v);
+        let _ = MappedMutexGuard::try_map(mapped, |_| -> Option<&mut u8> { panic!("in try_map") });
+    }));
+    assert!(result.is_err());
+    assert!(
+        !mutex.is_locked(),
+        "a panic inside a mapped try_map left it locked"
+    );
+}
+
+#[test]
 fn panic_in_critical_section_unlocks_without_poisoning() {
     let mutex = Mutex::new(1);
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -291,7 +359,7 @@ fn guard_of_zero_sized_and_large_values() {
 mod arc {
     use super::*;
     use std::sync::Arc;
-    use turnstile_sync::MutexGuardArc;
+    use turnstile_sync::{MappedMutexGuardArc, MutexGuardArc};
 
     #[test]
     fn lock_arc_guard_owns_the_arc() {
@@ -361,6 +429,86 @@ mod arc {
         let mut lock = pin!(mutex.lock_arc());
         drop(assert_ready(lock.as_mut(), waker.waker()));
         let _ = poll_once(lock.as_mut(), waker.waker());
+    }
+
+    #[test]
+    fn mapped_guard_arc_releases_on_drop_and_keeps_the_mutex_alive() {
+        let mutex = Arc::new(Mutex::new((1u8, String::from("a"))));
+        let weak = Arc::downgrade(&mutex);
+        let mut name: MappedMutexGuardArc<(u8, String), String> =
+            MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |pair| &mut pair.1);
+        assert_eq!(
+            Arc::strong_count(&mutex),
+            2,
+            "the mapped guard holds the Arc"
+        );
+        name.push('b');
+        assert_eq!(format!("{name:?}"), "\"ab\"");
+        assert!(mutex.is_locked());
+        drop(name);
+        assert!(!mutex.is_locked(), "dropping the mapped guard unlocks");
+        assert_eq!(Arc::strong_count(&mutex), 1, "and gives its Arc back");
+
+        let mut name = MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |pair| &mut pair.1);
+        drop(mutex);
+        assert!(
+            weak.upgrade().is_some(),
+            "the mapped guard keeps the mutex alive"
+        );
+        name.push('c');
+        let mutex = weak.upgrade().unwrap();
+        assert!(mutex.try_lock().is_none(), "and locked");
+        drop(mutex);
+        assert_eq!(&*name, "abc");
+        drop(name);
+        assert!(weak.upgrade().is_none(), "the last guard freed the mutex");
+    }
+
+    #[test]
+    fn try_map_arc_gives_the_guard_back_on_none() {
+        let mutex = Arc::new(Mutex::new((0u8, [Some(1u8), None])));
+        let guard =
+            MutexGuardArc::try_map(mutex.try_lock_arc().unwrap(), |pair| pair.1[1].as_mut())
+                .expect_err("try_map of a None part returned a guard");
+        assert!(mutex.is_locked(), "the returned guard still holds the lock");
+        assert_eq!(guard.0, 0, "it is the whole guard");
+        let array = MutexGuardArc::map(guard, |pair| &mut pair.1);
+        let array = MappedMutexGuardArc::try_map(array, |a| a[1].as_mut())
+            .expect_err("try_map of a None part returned a guard");
+        assert!(mutex.is_locked());
+        let first = MappedMutexGuardArc::try_map(array, |a| a[0].as_mut()).expect("Some part");
+        let mut first: MappedMutexGuardArc<_, [u8]> =
+            MappedMutexGuardArc::map(first, core::slice::from_mut);
+        first[0] = 5;
+        assert_eq!(Arc::strong_count(&mutex), 2);
+        drop(first);
+        assert!(!mutex.is_locked());
+        assert_eq!(Arc::strong_count(&mutex), 1);
+        assert_eq!(mutex.try_lock().unwrap().1, [Some(5), None]);
+    }
+
+    #[test]
+    fn mapped_guard_arc_unlocks_if_the_closure_panics() {
+        let mutex = Arc::new(Mutex::new(0u8));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let _ = MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |_| -> &mut u8 {
+                panic!("in map")
+            });
+        }));
+        assert!(result.is_err());
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mapped = MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |v| v);
+            let _ = MappedMutexGuardArc::try_map(mapped, |_| -> Option<&mut u8> {
+                panic!("in try_map")
+            });
+        }));
+        assert!(result.is_err());
+        assert!(!mutex.is_locked());
+        assert_eq!(
+            Arc::strong_count(&mutex),
+            1,
+            "the guards' Arcs were given back"
+        );
     }
 
     #[test]

@@ -174,6 +174,98 @@ fn downgrade_lets_queued_readers_in() {
     assert_usable(&lock);
 }
 
+#[test]
+fn downgrade_map_lets_other_readers_in_and_blocks_writers() {
+    let (wr, ww, wl) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let lock = RwLock::new((0u8, String::new()));
+
+    // With no writer queued, new readers get in at once; writers do not.
+    let first = RwLockWriteGuard::downgrade_map(lock.try_write().unwrap(), |pair| &pair.0);
+    let other = lock
+        .try_read()
+        .expect("a reader is let in beside the mapped guard");
+    assert_eq!((*first, other.0), (0, 0));
+    assert!(lock.try_write().is_none());
+    assert!(lock.try_upgradable_read().is_some());
+    drop(other);
+    assert!(lock.try_write().is_none(), "the mapped guard still reads");
+    drop(first);
+    assert!(!lock.is_locked());
+
+    let mut w = lock.try_write().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    let mut late = pin!(lock.read());
+    assert_pending(late.as_mut(), wl.waker());
+    w.1.push_str("set");
+    let name: MappedRwLockReadGuard<'_, String> =
+        RwLockWriteGuard::downgrade_map(w, |pair| &pair.1);
+    assert_eq!(&*name, "set");
+    assert!(!lock.is_write_locked());
+    // The readers queued during the write go in with it, as for `downgrade`.
+    let read = assert_ready(read.as_mut(), wr.waker());
+    let late = assert_ready(late.as_mut(), wl.waker());
+    assert_eq!(read.1, "set");
+    assert_eq!(lock.reader_count(), 3);
+    // A new reader queues behind the queued writer (phases); writers wait.
+    assert!(lock.try_read().is_none());
+    assert!(lock.try_write().is_none());
+    assert_pending(write.as_mut(), ww.waker());
+    drop((read, late));
+    assert_pending(write.as_mut(), ww.waker());
+    assert_eq!(ww.count(), 0, "woken while the mapped reader is in");
+    drop(name);
+    assert_eq!(ww.count(), 1);
+    drop(assert_ready(write.as_mut(), ww.waker()));
+    assert_usable(&lock);
+}
+
+#[test]
+fn try_downgrade_map_on_none_keeps_the_write_lock() {
+    let wr = CountingWaker::new();
+    let lock = RwLock::new(None::<u8>);
+    let w = lock.try_write().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    let mut w = RwLockWriteGuard::try_downgrade_map(w, |v| v.as_ref())
+        .expect_err("try_downgrade_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "nothing was downgraded");
+    assert_eq!(wr.count(), 0, "no reader was let in");
+    assert!(lock.try_read().is_none());
+    *w = Some(4);
+    let four = RwLockWriteGuard::try_downgrade_map(w, |v| v.as_ref()).expect("the part is there");
+    assert_eq!(*four, 4);
+    assert!(!lock.is_write_locked());
+    assert_eq!(wr.count(), 1);
+    let read = assert_ready(read.as_mut(), wr.waker());
+    assert_eq!(*read, Some(4));
+    assert!(lock.try_write().is_none());
+    drop((four, read));
+    assert_usable(&lock);
+}
+
+#[test]
+fn downgrade_map_that_panics_releases_the_write_lock() {
+    let lock = RwLock::new(0u8);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        RwLockWriteGuard::downgrade_map(lock.try_write().unwrap(), |_| -> &u8 { panic!("boom") })
+    }));
+    assert!(r.is_err());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        RwLockWriteGuard::try_downgrade_map(lock.try_write().unwrap(), |_| -> Option<&u8> {
+            panic!("boom")
+        })
+    }));
+    assert!(r.is_err());
+    assert_usable(&lock);
+}
+
 /// A downgrade is a write release: the readers that queued during the write
 /// go in with the downgraded guard, also the one that queued behind a
 /// writer, and the writer waits for all of them.
@@ -346,6 +438,17 @@ fn read_guards_are_covariant() {
         fn shorten_arc<'s>(guard: RwLockReadGuardArc<&'static str>) -> RwLockReadGuardArc<&'s str> {
             guard
         }
+        fn shorten_mapped_arc<'s>(
+            guard: turnstile_sync::MappedRwLockReadGuardArc<&'static str, &'static str>,
+        ) -> turnstile_sync::MappedRwLockReadGuardArc<&'s str, &'s str> {
+            guard
+        }
+        let lock = Arc::new(RwLock::new("static"));
+        let mapped =
+            shorten_mapped_arc(RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |s| s));
+        let both: [&str; 2] = [*mapped, &local];
+        assert_eq!(both, ["static", "local"]);
+        drop(mapped);
         let lock = Arc::new(RwLock::new("static"));
         let guard = shorten_arc(lock.try_read_arc().unwrap());
         let both: [&str; 2] = [*guard, &local];
@@ -359,6 +462,96 @@ fn read_guards_are_covariant() {
         drop(guard);
         assert_eq!(Arc::strong_count(&lock), 1);
     }
+}
+
+#[test]
+fn try_map_gives_the_guard_back_on_none_and_the_lock_stays_held() {
+    let lock = RwLock::new((1u8, None::<String>));
+
+    let reader = RwLockReadGuard::try_map(lock.try_read().unwrap(), |pair| pair.1.as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    assert_eq!(lock.reader_count(), 1, "the returned guard still reads");
+    assert!(lock.try_write().is_none());
+    assert_eq!(reader.0, 1, "it is the whole guard");
+    drop(reader);
+
+    let mut writer = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |pair| pair.1.as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "the returned guard still writes");
+    assert!(lock.try_read().is_none());
+    writer.1 = Some(String::from("a"));
+    let mut name: MappedRwLockWriteGuard<'_, String> =
+        RwLockWriteGuard::try_map(writer, |pair| pair.1.as_mut()).expect("the part is there");
+    name.push('b');
+    assert!(lock.is_write_locked());
+    drop(name);
+    assert!(!lock.is_locked());
+
+    let name: MappedRwLockReadGuard<'_, String> =
+        RwLockReadGuard::try_map(lock.try_read().unwrap(), |pair| pair.1.as_ref())
+            .expect("the part is there");
+    assert_eq!(&*name, "ab");
+    assert_eq!(lock.reader_count(), 1);
+    drop(name);
+    assert_usable(&lock);
+}
+
+#[test]
+fn mapped_guards_map_and_try_map_again() {
+    let lock = RwLock::new((0u8, [Some(1u8), None]));
+
+    let array = RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.1);
+    let array = MappedRwLockReadGuard::try_map(array, |a| a[1].as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    assert_eq!(lock.reader_count(), 1);
+    let first = MappedRwLockReadGuard::try_map(array, |a| a[0].as_ref()).expect("Some part");
+    let first: MappedRwLockReadGuard<'_, [u8]> =
+        MappedRwLockReadGuard::map(first, core::slice::from_ref);
+    assert_eq!(&*first, [1]);
+    assert!(lock.try_write().is_none());
+    drop(first);
+    assert!(!lock.is_locked());
+
+    let array = RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.1);
+    let array = MappedRwLockWriteGuard::try_map(array, |a| a[1].as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(lock.is_write_locked());
+    let first = MappedRwLockWriteGuard::try_map(array, |a| a[0].as_mut()).expect("Some part");
+    let mut first: MappedRwLockWriteGuard<'_, [u8]> =
+        MappedRwLockWriteGuard::map(first, core::slice::from_mut);
+    first[0] = 5;
+    assert!(lock.try_read().is_none());
+    drop(first);
+    assert_eq!(lock.try_read().unwrap().1, [Some(5), None]);
+    assert_usable(&lock);
+}
+
+#[test]
+fn try_map_and_mapped_map_that_panic_unlock() {
+    let lock = RwLock::new(0u8);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        RwLockReadGuard::try_map(lock.try_read().unwrap(), |_| -> Option<&u8> {
+            panic!("boom")
+        })
+    }));
+    assert!(r.is_err());
+    let w = catch_unwind(AssertUnwindSafe(|| {
+        RwLockWriteGuard::try_map(lock.try_write().unwrap(), |_| -> Option<&mut u8> {
+            panic!("boom")
+        })
+    }));
+    assert!(w.is_err());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mapped = RwLockReadGuard::map(lock.try_read().unwrap(), |v| v);
+        MappedRwLockReadGuard::try_map(mapped, |_| -> Option<&u8> { panic!("boom") })
+    }));
+    assert!(r.is_err());
+    let w = catch_unwind(AssertUnwindSafe(|| {
+        let mapped = RwLockWriteGuard::map(lock.try_write().unwrap(), |v| v);
+        MappedRwLockWriteGuard::map(mapped, |_| -> &mut u8 { panic!("boom") })
+    }));
+    assert!(w.is_err());
+    assert_usable(&lock);
 }
 
 #[test]
@@ -1440,6 +1633,139 @@ fn blocking_variants_on_threads() {
     let per_thread_writes = |t: usize| (0..rounds).filter(|i| (t + i) % 4 != 2).count() as u64;
     let expected: u64 = (0..threads).map(per_thread_writes).sum();
     assert_eq!(*lock.read_blocking(), expected);
+    assert_usable(&lock);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn mapped_arc_guards_release_on_drop_and_keep_the_lock_alive() {
+    use std::sync::Arc;
+    use turnstile_sync::{
+        MappedRwLockReadGuardArc, MappedRwLockWriteGuardArc, RwLockReadGuardArc,
+        RwLockWriteGuardArc,
+    };
+    let lock = Arc::new(RwLock::new((1u8, String::from("a"))));
+    let weak = Arc::downgrade(&lock);
+
+    let mut name: MappedRwLockWriteGuardArc<(u8, String), String> =
+        RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |pair| &mut pair.1);
+    name.push('b');
+    assert_eq!(format!("{name:?}"), "\"ab\"");
+    assert!(lock.is_write_locked());
+    assert!(lock.try_read().is_none());
+    assert_eq!(
+        Arc::strong_count(&lock),
+        2,
+        "the mapped guard holds the Arc"
+    );
+    drop(name);
+    assert!(!lock.is_locked(), "dropping the mapped write guard unlocks");
+    assert_eq!(Arc::strong_count(&lock), 1, "and gives its Arc back");
+
+    let name: MappedRwLockReadGuardArc<(u8, String), String> =
+        RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |pair| &pair.1);
+    assert_eq!(format!("{name:?}"), "\"ab\"");
+    assert_eq!(lock.reader_count(), 1);
+    assert!(lock.try_read().is_some(), "other readers get in");
+    assert!(lock.try_write().is_none());
+    assert_eq!(Arc::strong_count(&lock), 2);
+    drop(name);
+    assert!(!lock.is_locked(), "dropping the mapped read guard unlocks");
+    assert_eq!(Arc::strong_count(&lock), 1);
+
+    // Both keep the lock alive, and locked, after the caller's Arc is gone.
+    let mut writer = RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |pair| &mut pair.0);
+    drop(lock);
+    *writer = 2;
+    assert!(weak.upgrade().unwrap().try_read().is_none());
+    drop(writer);
+    assert!(weak.upgrade().is_none(), "the last guard freed the lock");
+
+    let lock = Arc::new(RwLock::new((1u8, String::from("a"))));
+    let weak = Arc::downgrade(&lock);
+    let reader = RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |pair| &pair.1);
+    drop(lock);
+    assert!(weak.upgrade().unwrap().try_write().is_none());
+    assert_eq!(&*reader, "a");
+    drop(reader);
+    assert!(weak.upgrade().is_none(), "the last guard freed the lock");
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn mapped_arc_guards_try_map_and_map_again() {
+    use std::sync::Arc;
+    use turnstile_sync::{
+        MappedRwLockReadGuardArc, MappedRwLockWriteGuardArc, RwLockReadGuardArc,
+        RwLockWriteGuardArc,
+    };
+    let lock = Arc::new(RwLock::new((0u8, [Some(1u8), None])));
+
+    let reader = RwLockReadGuardArc::try_map(lock.try_read_arc().unwrap(), |t| t.1[1].as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    assert_eq!(lock.reader_count(), 1, "the returned guard still reads");
+    let array = RwLockReadGuardArc::map(reader, |t| &t.1);
+    let array = MappedRwLockReadGuardArc::try_map(array, |a| a[1].as_ref())
+        .expect_err("try_map of a None part returned a guard");
+    let first = MappedRwLockReadGuardArc::try_map(array, |a| a[0].as_ref()).expect("Some part");
+    let first: MappedRwLockReadGuardArc<_, [u8]> =
+        MappedRwLockReadGuardArc::map(first, core::slice::from_ref);
+    assert_eq!(&*first, [1]);
+    assert_eq!(lock.reader_count(), 1);
+    drop(first);
+    assert!(!lock.is_locked());
+
+    let writer = RwLockWriteGuardArc::try_map(lock.try_write_arc().unwrap(), |t| t.1[1].as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "the returned guard still writes");
+    let array = RwLockWriteGuardArc::map(writer, |t| &mut t.1);
+    let array = MappedRwLockWriteGuardArc::try_map(array, |a| a[1].as_mut())
+        .expect_err("try_map of a None part returned a guard");
+    let first = MappedRwLockWriteGuardArc::try_map(array, |a| a[0].as_mut()).expect("Some part");
+    let mut first: MappedRwLockWriteGuardArc<_, [u8]> =
+        MappedRwLockWriteGuardArc::map(first, core::slice::from_mut);
+    first[0] = 5;
+    assert!(lock.is_write_locked());
+    drop(first);
+    assert_eq!(lock.try_read().unwrap().1, [Some(5), None]);
+    assert_eq!(Arc::strong_count(&lock), 1);
+    assert_usable(&lock);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn arc_downgrade_map_lets_other_readers_in_and_blocks_writers() {
+    use std::sync::Arc;
+    use turnstile_sync::RwLockWriteGuardArc;
+    let (wr, ww) = (CountingWaker::new(), CountingWaker::new());
+    let lock = Arc::new(RwLock::new((0u8, None::<u8>)));
+
+    let w = RwLockWriteGuardArc::try_downgrade_map(lock.try_write_arc().unwrap(), |t| t.1.as_ref())
+        .expect_err("try_downgrade_map of a None part returned a guard");
+    assert!(lock.is_write_locked(), "nothing was downgraded");
+    drop(w);
+
+    let mut w = lock.try_write_arc().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    w.1 = Some(3);
+    let three = RwLockWriteGuardArc::try_downgrade_map(w, |t| t.1.as_ref()).expect("Some part");
+    assert_eq!(*three, 3);
+    assert_eq!(wr.count(), 1, "the queued reader is let in");
+    let read = assert_ready(read.as_mut(), wr.waker());
+    assert!(lock.try_read().is_some(), "new readers too");
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    drop((three, read));
+    drop(assert_ready(write.as_mut(), ww.waker()));
+
+    let first = RwLockWriteGuardArc::downgrade_map(lock.try_write_arc().unwrap(), |t| &t.0);
+    assert_eq!(*first, 0);
+    assert!(lock.try_read().is_some());
+    assert!(lock.try_write().is_none());
+    assert_eq!(Arc::strong_count(&lock), 2);
+    drop(first);
+    assert_eq!(Arc::strong_count(&lock), 1);
     assert_usable(&lock);
 }
 

@@ -164,6 +164,7 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[doc(alias = "blocking_lock")]
     pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
         // The uncontended case needs no waker: skip setting up the parking.
         if let Some(guard) = self.try_lock() {
@@ -230,6 +231,7 @@ impl<T: ?Sized> Mutex<T> {
     /// # });
     /// ```
     #[inline]
+    #[doc(alias = "lock_owned")]
     pub fn lock_arc(this: &Arc<Self>) -> LockArc<T> {
         LockArc(LockInner::new(this.clone()))
     }
@@ -248,6 +250,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(mutex.try_lock_arc().is_none());
     /// ```
     #[inline]
+    #[doc(alias = "try_lock_owned")]
     pub fn try_lock_arc(this: &Arc<Self>) -> Option<MutexGuardArc<T>> {
         this.raw
             .try_lock()
@@ -476,6 +479,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// let guard = mutex.try_lock().unwrap();
     /// assert!(std::ptr::eq(MutexGuard::source(&guard), &mutex));
     /// ```
+    #[doc(alias = "mutex")]
     pub fn source(guard: &Self) -> &'a Mutex<T> {
         guard.mutex
     }
@@ -511,6 +515,46 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
             value,
             _borrow: PhantomData,
         }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock. (tokio's and lock_api's `try_map`, std's
+    /// `filter_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{Mutex, MutexGuard};
+    /// let mutex = Mutex::new(vec![1, 2]);
+    /// let guard = mutex.try_lock().unwrap();
+    /// let guard = MutexGuard::try_map(guard, |v| v.get_mut(5)).unwrap_err();
+    /// assert!(mutex.is_locked());
+    /// let mut second = MutexGuard::try_map(guard, |v| v.get_mut(1)).unwrap();
+    /// *second = 7;
+    /// drop(second);
+    /// assert_eq!(*mutex.try_lock().unwrap(), [1, 7]);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(
+            // SAFETY: the guard holds the lock, so this is the only access;
+            // the reference is gone once `f` returns.
+            guard.mutex.data.with_mut(|value| unsafe { &mut *value }),
+        ) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedMutexGuard {
+            raw: &guard.mutex.raw,
+            value,
+            _borrow: PhantomData,
+        })
     }
 }
 
@@ -579,6 +623,73 @@ pub struct MappedMutexGuard<'a, U: ?Sized> {
 unsafe impl<U: ?Sized + Send> Send for MappedMutexGuard<'_, U> {}
 // SAFETY: `&MappedMutexGuard` gives `&U` only, which `U: Sync` allows.
 unsafe impl<U: ?Sized + Sync> Sync for MappedMutexGuard<'_, U> {}
+
+impl<'a, U: ?Sized> MappedMutexGuard<'a, U> {
+    /// Narrows the guard further, to a part `V` of `U`. The mutex stays
+    /// locked until the new guard is dropped; its `Send` and `Sync` follow
+    /// `V`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let mutex = Mutex::new((0, (1, 2)));
+    /// let inner = MutexGuard::map(mutex.try_lock().unwrap(), |t| &mut t.1);
+    /// let mut last = MappedMutexGuard::map(inner, |pair| &mut pair.1);
+    /// *last = 9;
+    /// drop(last);
+    /// assert_eq!(*mutex.try_lock().unwrap(), (0, (1, 9)));
+    /// ```
+    pub fn map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> &mut V,
+    ) -> MappedMutexGuard<'a, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: `value` points into the locked value, the lock is held
+        // until `guard` (owned here) drops, so this is the only access.
+        let value = NonNull::from(f(unsafe { &mut *guard.value.as_ptr() }));
+        let guard = ManuallyDrop::new(guard);
+        MappedMutexGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let mutex = Mutex::new((0, Some(5)));
+    /// let part = MutexGuard::map(mutex.try_lock().unwrap(), |t| &mut t.1);
+    /// let mut five = MappedMutexGuard::try_map(part, |o| o.as_mut()).unwrap();
+    /// *five += 1;
+    /// drop(five);
+    /// assert_eq!(mutex.try_lock().unwrap().1, Some(6));
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> Option<&mut V>,
+    ) -> Result<MappedMutexGuard<'a, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: as in `map`; the reference is gone once `f` returns.
+        let value = match f(unsafe { &mut *guard.value.as_ptr() }) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedMutexGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
+}
 
 impl<U: ?Sized> Deref for MappedMutexGuard<'_, U> {
     type Target = U;
@@ -663,8 +774,71 @@ impl<T: ?Sized> MutexGuardArc<T> {
     /// let guard = mutex.try_lock_arc().unwrap();
     /// assert_eq!(std::sync::Arc::strong_count(turnstile_sync::MutexGuardArc::source(&guard)), 2);
     /// ```
+    #[doc(alias = "mutex")]
     pub fn source(guard: &Self) -> &Arc<Mutex<T>> {
         &guard.mutex
+    }
+
+    /// Narrows the guard to a part `U` of the value, like
+    /// [`MutexGuard::map`]. The mapped guard keeps the `Arc`, so the mutex
+    /// stays alive and locked until it is dropped, whatever happens to the
+    /// caller's `Arc`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new((1, String::new())));
+    /// let mut name: MappedMutexGuardArc<(i32, String), String> =
+    ///     MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |pair| &mut pair.1);
+    /// name.push('x');
+    /// drop(name);
+    /// assert_eq!(mutex.try_lock().unwrap().1, "x");
+    /// ```
+    pub fn map<U: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> MappedMutexGuardArc<T, U> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&mut *guard));
+        MappedMutexGuardArc {
+            guard,
+            value,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new(vec![1]));
+    /// let guard = MutexGuardArc::try_map(mutex.try_lock_arc().unwrap(), |v| v.get_mut(3)).unwrap_err();
+    /// assert!(mutex.is_locked());
+    /// let first = MutexGuardArc::try_map(guard, |v| v.first_mut()).unwrap();
+    /// assert_eq!(*first, 1);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuardArc<T, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&mut *guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedMutexGuardArc {
+            guard,
+            value,
+            _invariant: PhantomData,
+        })
     }
 }
 
@@ -699,6 +873,141 @@ impl<T: ?Sized> Drop for MutexGuardArc<T> {
 
 #[cfg(feature = "alloc")]
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuardArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`MutexGuardArc`] narrowed by [`MutexGuardArc::map`] to a part `U` of
+/// the value `T`. It owns the `Arc` of the mutex, so it is `'static` (for
+/// `T: 'static`) and keeps the mutex alive and locked until it is dropped.
+///
+/// `Send` iff `T: Send` and `U: Send`: it gives `&mut U` (moving it moves
+/// that access), and it may drop the last `Arc`, and with it `T`, on the
+/// thread it moved to. `Sync` iff `U: Sync`: a shared reference to it gives
+/// `&U` only, nothing of `T` (RUSTSEC-2020-0059 was deriving these from
+/// `T` alone).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+/// let mutex = Arc::new(Mutex::new([1, 2, 3]));
+/// let first: MappedMutexGuardArc<[i32; 3], i32> =
+///     MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |a| &mut a[0]);
+/// drop(mutex); // the guard keeps the mutex alive
+/// assert_eq!(*first, 1);
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MappedMutexGuardArc<T: ?Sized, U: ?Sized> {
+    /// The guard it was mapped from: it holds the `Arc` and the lock, and
+    /// its drop unlocks and gives the count back. It is never dereferenced
+    /// while this guard lives, so `value` is the only way to the data.
+    guard: MutexGuardArc<T>,
+    /// Into the locked value, in the `Arc`'s allocation.
+    value: NonNull<U>,
+    /// Invariant in `U`, as `&mut U` is; with `NonNull`, opts out of the
+    /// auto traits, which the impls below set.
+    _invariant: PhantomData<*mut U>,
+}
+
+// SAFETY: moving the guard moves `&mut U` (needs `U: Send`) and the `Arc`:
+// `Arc<Mutex<T>>` is `Send` for `T: Send`, which also covers dropping the
+// last count, and `T`, on the new thread. The unlock is atomic.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for MappedMutexGuardArc<T, U> {}
+// SAFETY: `&MappedMutexGuardArc` gives `&U` only (the `Arc` is not reachable
+// through it), which `U: Sync` allows on any thread.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized, U: ?Sized + Sync> Sync for MappedMutexGuardArc<T, U> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> MappedMutexGuardArc<T, U> {
+    /// Narrows the guard further, to a part `V` of `U`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new((0, (1, 2))));
+    /// let inner = MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |t| &mut t.1);
+    /// *MappedMutexGuardArc::map(inner, |pair| &mut pair.1) = 9;
+    /// assert_eq!(*mutex.try_lock().unwrap(), (0, (1, 9)));
+    /// ```
+    pub fn map<V: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut U) -> &mut V,
+    ) -> MappedMutexGuardArc<T, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&mut *guard));
+        MappedMutexGuardArc {
+            guard: guard.guard,
+            value,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedMutexGuardArc, Mutex, MutexGuardArc};
+    /// let mutex = Arc::new(Mutex::new((0, None::<u8>)));
+    /// let part = MutexGuardArc::map(mutex.try_lock_arc().unwrap(), |t| &mut t.1);
+    /// let part = MappedMutexGuardArc::try_map(part, |o| o.as_mut()).unwrap_err();
+    /// assert!(mutex.is_locked());
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut U) -> Option<&mut V>,
+    ) -> Result<MappedMutexGuardArc<T, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&mut *guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedMutexGuardArc {
+            guard: guard.guard,
+            value,
+            _invariant: PhantomData,
+        })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> Deref for MappedMutexGuardArc<T, U> {
+    type Target = U;
+
+    #[inline]
+    fn deref(&self) -> &U {
+        // SAFETY: `value` points into the value of the mutex that `guard`
+        // keeps alive (its `Arc`) and locked until this guard drops.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> DerefMut for MappedMutexGuardArc<T, U> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only access
+        // (`guard` is never dereferenced).
+        unsafe { self.value.as_mut() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuardArc<T, U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }

@@ -407,6 +407,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let seen = std::thread::spawn(move || *l.read_blocking()).join().unwrap();
     /// assert_eq!(seen, 1);
     /// ```
+    #[doc(alias = "blocking_read")]
     pub fn read_blocking(&self) -> RwLockReadGuard<'_, T> {
         // The uncontended case needs no waker: skip setting up the parking.
         if let Some(guard) = self.try_read() {
@@ -429,6 +430,7 @@ impl<T: ?Sized> RwLock<T> {
     /// std::thread::spawn(move || *l.write_blocking() += 1).join().unwrap();
     /// assert_eq!(*lock.read_blocking(), 1);
     /// ```
+    #[doc(alias = "blocking_write")]
     pub fn write_blocking(&self) -> RwLockWriteGuard<'_, T> {
         if let Some(guard) = self.try_write() {
             return guard;
@@ -486,6 +488,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # });
     /// ```
     #[inline]
+    #[doc(alias = "read_owned")]
     pub fn read_arc(this: &Arc<Self>) -> ReadArc<T> {
         ReadArc(AcquireInner::new(this.clone()))
     }
@@ -499,6 +502,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*lock.try_read_arc().unwrap(), 1);
     /// ```
     #[inline]
+    #[doc(alias = "try_read_owned")]
     pub fn try_read_arc(this: &Arc<Self>) -> Option<RwLockReadGuardArc<T>> {
         this.raw
             .try_read()
@@ -526,6 +530,7 @@ impl<T: ?Sized> RwLock<T> {
     /// # });
     /// ```
     #[inline]
+    #[doc(alias = "write_owned")]
     pub fn write_arc(this: &Arc<Self>) -> WriteArc<T> {
         WriteArc(AcquireInner::new(this.clone()))
     }
@@ -540,6 +545,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_write_arc().is_none());
     /// ```
     #[inline]
+    #[doc(alias = "try_write_owned")]
     pub fn try_write_arc(this: &Arc<Self>) -> Option<RwLockWriteGuardArc<T>> {
         this.raw
             .try_write()
@@ -1058,6 +1064,39 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
             _borrow: PhantomData,
         }
     }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the read lock. (tokio's and lock_api's `try_map`, std's
+    /// `filter_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let guard = RwLockReadGuard::try_map(lock.try_read().unwrap(), |v| v.get(5)).unwrap_err();
+    /// assert_eq!(lock.reader_count(), 1);
+    /// let second = RwLockReadGuard::try_map(guard, |v| v.get(1)).unwrap();
+    /// assert_eq!(*second, 2);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<MappedRwLockReadGuard<'a, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(guard.rwlock().data_ref()) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockReadGuard {
+            raw: &guard.rwlock().raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
 }
 
 impl<T: ?Sized> RwLock<T> {
@@ -1355,6 +1394,39 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
             _borrow: PhantomData,
         }
     }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the write lock. (tokio's and lock_api's `try_map`, std's
+    /// `filter_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let guard = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |v| v.get_mut(5)).unwrap_err();
+    /// assert!(lock.is_write_locked());
+    /// *RwLockWriteGuard::try_map(guard, |v| v.get_mut(1)).unwrap() = 7;
+    /// assert_eq!(*lock.try_read().unwrap(), [1, 7]);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedRwLockWriteGuard<'a, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(guard.lock.data_mut()) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockWriteGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
 }
 
 impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
@@ -1402,6 +1474,79 @@ impl<'a, T: ?Sized + Sync> RwLockWriteGuard<'a, T> {
         let guard = ManuallyDrop::new(guard);
         guard.lock.raw.downgrade_write(true);
         RwLockUpgradableReadGuard::new(guard.lock)
+    }
+
+    /// [Downgrades](Self::downgrade) the write lock and narrows the read
+    /// guard to a part of the value, in one step: no writer can come in
+    /// between, and the readers queued meanwhile go in with it, as for
+    /// `downgrade`. (tokio's `downgrade_map`.)
+    ///
+    /// `T: Sync`, as for `downgrade`: the readers let in share the whole
+    /// value, including the part this guard reads, with the thread the write
+    /// guard may have moved to. A `Send` but not `Sync` value (a `Cell`)
+    /// would then be read and written from two threads at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((0, String::new()));
+    /// let mut writer = lock.try_write().unwrap();
+    /// writer.1.push_str("ready");
+    /// let name = RwLockWriteGuard::downgrade_map(writer, |pair| &pair.1);
+    /// assert_eq!(&*name, "ready");
+    /// assert_eq!(lock.try_read().unwrap().0, 0); // other readers get in
+    /// assert!(lock.try_write().is_none());
+    /// ```
+    pub fn downgrade_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> &U,
+    ) -> MappedRwLockReadGuard<'a, U> {
+        // `f` runs while the write lock is still held; if it panics, `guard`
+        // is dropped normally and releases it.
+        let value = NonNull::from(f(guard.lock.data_ref()));
+        let guard = ManuallyDrop::new(guard);
+        guard.lock.raw.downgrade_write(false);
+        MappedRwLockReadGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`downgrade_map`](Self::downgrade_map), for a part that may not
+    /// be there: if `f` returns `None`, nothing is downgraded and the write
+    /// guard comes back unchanged in `Err`. (tokio's `try_downgrade_map`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(None::<u8>);
+    /// let mut writer = RwLockWriteGuard::try_downgrade_map(lock.try_write().unwrap(), |v| v.as_ref())
+    ///     .unwrap_err();
+    /// assert!(lock.is_write_locked());
+    /// *writer = Some(3);
+    /// let three = RwLockWriteGuard::try_downgrade_map(writer, |v| v.as_ref()).unwrap();
+    /// assert_eq!(*three, 3);
+    /// assert!(lock.try_read().is_some());
+    /// ```
+    pub fn try_downgrade_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<MappedRwLockReadGuard<'a, U>, Self> {
+        // As in `downgrade_map`: `f` runs under the write lock.
+        let value = match f(guard.lock.data_ref()) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        guard.lock.raw.downgrade_write(false);
+        Ok(MappedRwLockReadGuard {
+            raw: &guard.lock.raw,
+            value,
+            _borrow: PhantomData,
+        })
     }
 }
 
@@ -1466,6 +1611,65 @@ unsafe impl<U: ?Sized + Sync> Send for MappedRwLockReadGuard<'_, U> {}
 // SAFETY: as for `Send`.
 unsafe impl<U: ?Sized + Sync> Sync for MappedRwLockReadGuard<'_, U> {}
 
+impl<'a, U: ?Sized> MappedRwLockReadGuard<'a, U> {
+    /// Narrows the guard further, to a part `V` of `U`. The lock stays
+    /// read-locked until the new guard is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new((0, (1, 2)));
+    /// let inner = RwLockReadGuard::map(lock.try_read().unwrap(), |t| &t.1);
+    /// let last = MappedRwLockReadGuard::map(inner, |pair| &pair.1);
+    /// assert_eq!(*last, 2);
+    /// ```
+    pub fn map<V: ?Sized>(guard: Self, f: impl FnOnce(&U) -> &V) -> MappedRwLockReadGuard<'a, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: `value` points into the read-locked value, and the read
+        // lock is held until `guard` (owned here) drops.
+        let value = NonNull::from(f(unsafe { &*guard.value.as_ptr() }));
+        let guard = ManuallyDrop::new(guard);
+        MappedRwLockReadGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the read lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new((0, None::<u8>));
+    /// let part = RwLockReadGuard::map(lock.try_read().unwrap(), |t| &t.1);
+    /// let part = MappedRwLockReadGuard::try_map(part, |o| o.as_ref()).unwrap_err();
+    /// assert_eq!(lock.reader_count(), 1);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&U) -> Option<&V>,
+    ) -> Result<MappedRwLockReadGuard<'a, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: as in `map`; the reference is gone once `f` returns.
+        let value = match f(unsafe { &*guard.value.as_ptr() }) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockReadGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
+}
+
 impl<U: ?Sized> Deref for MappedRwLockReadGuard<'_, U> {
     type Target = U;
 
@@ -1518,6 +1722,69 @@ pub struct MappedRwLockWriteGuard<'a, U: ?Sized> {
 unsafe impl<U: ?Sized + Send> Send for MappedRwLockWriteGuard<'_, U> {}
 // SAFETY: `&MappedRwLockWriteGuard` gives `&U` only, which `U: Sync` allows.
 unsafe impl<U: ?Sized + Sync> Sync for MappedRwLockWriteGuard<'_, U> {}
+
+impl<'a, U: ?Sized> MappedRwLockWriteGuard<'a, U> {
+    /// Narrows the guard further, to a part `V` of `U`. The lock stays
+    /// write-locked until the new guard is dropped; its `Send` and `Sync`
+    /// follow `V`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((0, (1, 2)));
+    /// let inner = RwLockWriteGuard::map(lock.try_write().unwrap(), |t| &mut t.1);
+    /// *MappedRwLockWriteGuard::map(inner, |pair| &mut pair.1) = 9;
+    /// assert_eq!(*lock.try_read().unwrap(), (0, (1, 9)));
+    /// ```
+    pub fn map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> &mut V,
+    ) -> MappedRwLockWriteGuard<'a, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: `value` points into the write-locked value, the lock is
+        // held until `guard` (owned here) drops, so this is the only access.
+        let value = NonNull::from(f(unsafe { &mut *guard.value.as_ptr() }));
+        let guard = ManuallyDrop::new(guard);
+        MappedRwLockWriteGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the write lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile_sync::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((0, Some(5)));
+    /// let part = RwLockWriteGuard::map(lock.try_write().unwrap(), |t| &mut t.1);
+    /// *MappedRwLockWriteGuard::try_map(part, |o| o.as_mut()).unwrap() += 1;
+    /// assert_eq!(lock.try_read().unwrap().1, Some(6));
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&mut U) -> Option<&mut V>,
+    ) -> Result<MappedRwLockWriteGuard<'a, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        // SAFETY: as in `map`; the reference is gone once `f` returns.
+        let value = match f(unsafe { &mut *guard.value.as_ptr() }) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        let guard = ManuallyDrop::new(guard);
+        Ok(MappedRwLockWriteGuard {
+            raw: guard.raw,
+            value,
+            _borrow: PhantomData,
+        })
+    }
+}
 
 impl<U: ?Sized> Deref for MappedRwLockWriteGuard<'_, U> {
     type Target = U;
@@ -1606,6 +1873,53 @@ impl<T: ?Sized> RwLockReadGuardArc<T> {
         // this guard read-locks it, and the callers only read the value and
         // reach the raw lock.
         unsafe { lock_of(self.lock) }
+    }
+
+    /// Narrows the guard to a part `U` of the value, like
+    /// [`RwLockReadGuard::map`]. The mapped guard keeps the `Arc`, so the
+    /// lock stays alive and read-locked until it is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{RwLock, RwLockReadGuardArc};
+    /// let lock = Arc::new(RwLock::new((1, String::from("x"))));
+    /// let name = RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |pair| &pair.1);
+    /// drop(lock); // the guard keeps the lock alive
+    /// assert_eq!(&*name, "x");
+    /// ```
+    pub fn map<U: ?Sized>(guard: Self, f: impl FnOnce(&T) -> &U) -> MappedRwLockReadGuardArc<T, U> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&*guard));
+        MappedRwLockReadGuardArc { guard, value }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the read lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{RwLock, RwLockReadGuardArc};
+    /// let lock = Arc::new(RwLock::new(vec![1]));
+    /// let guard = RwLockReadGuardArc::try_map(lock.try_read_arc().unwrap(), |v| v.get(3)).unwrap_err();
+    /// assert_eq!(lock.reader_count(), 1);
+    /// assert_eq!(*RwLockReadGuardArc::try_map(guard, |v| v.first()).unwrap(), 1);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<MappedRwLockReadGuardArc<T, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&*guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedRwLockReadGuardArc { guard, value })
     }
 }
 
@@ -1841,6 +2155,67 @@ impl<T: ?Sized> RwLockWriteGuardArc<T> {
         // moved out exactly once.
         unsafe { core::ptr::read(&guard.lock) }
     }
+
+    /// Narrows the guard to a part `U` of the value, like
+    /// [`RwLockWriteGuard::map`] (and, like it, the mapped guard has no
+    /// downgrade). The mapped guard keeps the `Arc`, so the lock stays alive
+    /// and write-locked until it is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new((1, String::new())));
+    /// let mut name = RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |pair| &mut pair.1);
+    /// name.push('x');
+    /// drop(name);
+    /// assert_eq!(lock.try_read().unwrap().1, "x");
+    /// ```
+    pub fn map<U: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> MappedRwLockWriteGuardArc<T, U> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&mut *guard));
+        MappedRwLockWriteGuardArc {
+            guard,
+            value,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the write lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new(vec![1]));
+    /// let guard = RwLockWriteGuardArc::try_map(lock.try_write_arc().unwrap(), |v| v.get_mut(3)).unwrap_err();
+    /// assert!(lock.is_write_locked());
+    /// *RwLockWriteGuardArc::try_map(guard, |v| v.first_mut()).unwrap() = 2;
+    /// assert_eq!(*lock.try_read().unwrap(), [2]);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<U: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedRwLockWriteGuardArc<T, U>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&mut *guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedRwLockWriteGuardArc {
+            guard,
+            value,
+            _invariant: PhantomData,
+        })
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -1876,6 +2251,61 @@ impl<T: ?Sized + Sync> RwLockWriteGuardArc<T> {
         guard.lock.raw.downgrade_write(true);
         RwLockUpgradableReadGuardArc::new(Self::into_lock(guard))
     }
+
+    /// Like [`RwLockWriteGuard::downgrade_map`]: downgrades and narrows in
+    /// one step, no writer coming in between. `T: Sync` for the same reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new((0, String::from("x"))));
+    /// let name = RwLockWriteGuardArc::downgrade_map(lock.try_write_arc().unwrap(), |pair| &pair.1);
+    /// assert_eq!(&*name, "x");
+    /// assert!(lock.try_read().is_some());
+    /// assert!(lock.try_write().is_none());
+    /// ```
+    pub fn downgrade_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> &U,
+    ) -> MappedRwLockReadGuardArc<T, U> {
+        // `f` runs under the write lock; if it panics, `guard` is dropped
+        // normally and releases it.
+        let value = NonNull::from(f(&*guard));
+        MappedRwLockReadGuardArc {
+            guard: Self::downgrade(guard),
+            value,
+        }
+    }
+
+    /// Like [`RwLockWriteGuard::try_downgrade_map`]: if `f` returns `None`,
+    /// nothing is downgraded and the write guard comes back in `Err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new(None::<u8>));
+    /// let writer = RwLockWriteGuardArc::try_downgrade_map(lock.try_write_arc().unwrap(), |v| v.as_ref())
+    ///     .unwrap_err();
+    /// assert!(lock.is_write_locked());
+    /// ```
+    pub fn try_downgrade_map<U: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<MappedRwLockReadGuardArc<T, U>, Self> {
+        // As in `downgrade_map`.
+        let value = match f(&*guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedRwLockReadGuardArc {
+            guard: Self::downgrade(guard),
+            value,
+        })
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -1906,6 +2336,254 @@ impl<T: ?Sized> Drop for RwLockWriteGuardArc<T> {
 
 #[cfg(feature = "alloc")]
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuardArc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`RwLockReadGuardArc`] narrowed by [`RwLockReadGuardArc::map`] (or
+/// [`RwLockWriteGuardArc::downgrade_map`]) to a part `U` of the value `T`.
+/// It owns the `Arc` of the lock, which stays alive and read-locked until
+/// the guard is dropped. Covariant in `T` and `U`, like the read guards.
+///
+/// `Send` iff `T: Send` and `U: Sync`: it gives `&U`, shared with the
+/// lock's other readers, and it may drop the last `Arc`, and with it `T`,
+/// on the thread it moved to. `Sync` iff `U: Sync`. Nothing else of `T` is
+/// reachable through it (RUSTSEC-2020-0059).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile_sync::{MappedRwLockReadGuardArc, RwLock, RwLockReadGuardArc};
+/// let lock = Arc::new(RwLock::new([1, 2, 3]));
+/// let first: MappedRwLockReadGuardArc<[i32; 3], i32> =
+///     RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |a| &a[0]);
+/// assert_eq!(*first, 1);
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct MappedRwLockReadGuardArc<T: ?Sized, U: ?Sized> {
+    /// The guard it was mapped from: it holds the `Arc` and the read lock,
+    /// and its drop releases both. Only `value` is read through.
+    guard: RwLockReadGuardArc<T>,
+    /// Into the read-locked value; `NonNull` is covariant and opts out of
+    /// the auto traits, which the impls below set.
+    value: NonNull<U>,
+}
+
+// SAFETY: the guard gives `&U` only; having it on another thread shares `U`
+// with the other readers, which `U: Sync` allows. The read release is
+// atomic, and dropping the last `Arc` (and `T`) on that thread needs
+// `T: Send`. `T: Sync` is not needed: only `U` is reachable, and any `&U`
+// that `&T` gives may already cross threads when `U: Sync`.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send, U: ?Sized + Sync> Send for MappedRwLockReadGuardArc<T, U> {}
+// SAFETY: `&MappedRwLockReadGuardArc` gives `&U` only.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized, U: ?Sized + Sync> Sync for MappedRwLockReadGuardArc<T, U> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> MappedRwLockReadGuardArc<T, U> {
+    /// Narrows the guard further, to a part `V` of `U`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedRwLockReadGuardArc, RwLock, RwLockReadGuardArc};
+    /// let lock = Arc::new(RwLock::new((0, (1, 2))));
+    /// let inner = RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |t| &t.1);
+    /// assert_eq!(*MappedRwLockReadGuardArc::map(inner, |pair| &pair.1), 2);
+    /// ```
+    pub fn map<V: ?Sized>(guard: Self, f: impl FnOnce(&U) -> &V) -> MappedRwLockReadGuardArc<T, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&*guard));
+        MappedRwLockReadGuardArc {
+            guard: guard.guard,
+            value,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the read lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedRwLockReadGuardArc, RwLock, RwLockReadGuardArc};
+    /// let lock = Arc::new(RwLock::new((0, None::<u8>)));
+    /// let part = RwLockReadGuardArc::map(lock.try_read_arc().unwrap(), |t| &t.1);
+    /// let part = MappedRwLockReadGuardArc::try_map(part, |o| o.as_ref()).unwrap_err();
+    /// assert_eq!(lock.reader_count(), 1);
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        guard: Self,
+        f: impl FnOnce(&U) -> Option<&V>,
+    ) -> Result<MappedRwLockReadGuardArc<T, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&*guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedRwLockReadGuardArc {
+            guard: guard.guard,
+            value,
+        })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> Deref for MappedRwLockReadGuardArc<T, U> {
+    type Target = U;
+
+    #[inline]
+    fn deref(&self) -> &U {
+        // SAFETY: `value` points into the value of the lock that `guard`
+        // keeps alive (its `Arc`) and read-locked until this guard drops.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockReadGuardArc<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`RwLockWriteGuardArc`] narrowed by [`RwLockWriteGuardArc::map`] to a
+/// part `U` of the value `T`. It owns the `Arc` of the lock, which stays
+/// alive and write-locked until the guard is dropped. It has no
+/// `downgrade` (see [`RwLockWriteGuard::map`]).
+///
+/// `Send` iff `T: Send` and `U: Send`: it gives `&mut U`, and it may drop
+/// the last `Arc`, and with it `T`, on the thread it moved to. `Sync` iff
+/// `U: Sync`. Nothing else of `T` is reachable (RUSTSEC-2020-0059).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile_sync::{MappedRwLockWriteGuardArc, RwLock, RwLockWriteGuardArc};
+/// let lock = Arc::new(RwLock::new([1, 2, 3]));
+/// let mut first: MappedRwLockWriteGuardArc<[i32; 3], i32> =
+///     RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |a| &mut a[0]);
+/// *first = 7;
+/// ```
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct MappedRwLockWriteGuardArc<T: ?Sized, U: ?Sized> {
+    /// The guard it was mapped from: it holds the `Arc` and the write lock,
+    /// and its drop releases both. It is never dereferenced while this
+    /// guard lives, so `value` is the only way to the data.
+    guard: RwLockWriteGuardArc<T>,
+    /// Into the write-locked value.
+    value: NonNull<U>,
+    /// Invariant in `U`, as `&mut U` is; with `NonNull`, opts out of the
+    /// auto traits, which the impls below set.
+    _invariant: PhantomData<*mut U>,
+}
+
+// SAFETY: moving the guard moves `&mut U` (needs `U: Send`) and the `Arc`,
+// whose last count, and `T`, it may drop on the new thread (`T: Send`). The
+// release is atomic.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for MappedRwLockWriteGuardArc<T, U> {}
+// SAFETY: `&MappedRwLockWriteGuardArc` gives `&U` only.
+#[cfg(feature = "alloc")]
+unsafe impl<T: ?Sized, U: ?Sized + Sync> Sync for MappedRwLockWriteGuardArc<T, U> {}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> MappedRwLockWriteGuardArc<T, U> {
+    /// Narrows the guard further, to a part `V` of `U`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedRwLockWriteGuardArc, RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new((0, (1, 2))));
+    /// let inner = RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |t| &mut t.1);
+    /// *MappedRwLockWriteGuardArc::map(inner, |pair| &mut pair.1) = 9;
+    /// assert_eq!(*lock.try_read().unwrap(), (0, (1, 9)));
+    /// ```
+    pub fn map<V: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut U) -> &mut V,
+    ) -> MappedRwLockWriteGuardArc<T, V> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = NonNull::from(f(&mut *guard));
+        MappedRwLockWriteGuardArc {
+            guard: guard.guard,
+            value,
+            _invariant: PhantomData,
+        }
+    }
+
+    /// Like [`map`](Self::map), for a part that may not be there: if `f`
+    /// returns `None`, the guard comes back unchanged in `Err`, still
+    /// holding the write lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use turnstile_sync::{MappedRwLockWriteGuardArc, RwLock, RwLockWriteGuardArc};
+    /// let lock = Arc::new(RwLock::new((0, Some(5))));
+    /// let part = RwLockWriteGuardArc::map(lock.try_write_arc().unwrap(), |t| &mut t.1);
+    /// *MappedRwLockWriteGuardArc::try_map(part, |o| o.as_mut()).unwrap() += 1;
+    /// assert_eq!(lock.try_read().unwrap().1, Some(6));
+    /// ```
+    #[doc(alias = "filter_map")]
+    pub fn try_map<V: ?Sized>(
+        mut guard: Self,
+        f: impl FnOnce(&mut U) -> Option<&mut V>,
+    ) -> Result<MappedRwLockWriteGuardArc<T, V>, Self> {
+        // If `f` panics, `guard` is dropped normally and unlocks.
+        let value = match f(&mut *guard) {
+            Some(value) => NonNull::from(value),
+            None => return Err(guard),
+        };
+        Ok(MappedRwLockWriteGuardArc {
+            guard: guard.guard,
+            value,
+            _invariant: PhantomData,
+        })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> Deref for MappedRwLockWriteGuardArc<T, U> {
+    type Target = U;
+
+    #[inline]
+    fn deref(&self) -> &U {
+        // SAFETY: `value` points into the value of the lock that `guard`
+        // keeps alive (its `Arc`) and write-locked until this guard drops.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized> DerefMut for MappedRwLockWriteGuardArc<T, U> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only access
+        // (`guard` is never dereferenced).
+        unsafe { self.value.as_mut() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for MappedRwLockWriteGuardArc<T, U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
