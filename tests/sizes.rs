@@ -112,7 +112,7 @@ fn coordination_sizes() {
 /// A ceiling (`Semaphore::with_max`) costs 0 bytes in every tier: the wait
 /// list's spare word, which holds the permit total for the `MAX_PERMITS`
 /// check, holds the headroom the ceiling withholds as well, so the existing
-/// check enforces it (see `src/semaphore.rs`, "The total and the ceiling").
+/// check enforces it (see `src/semaphore/mod.rs`, "The total and the ceiling").
 #[test]
 fn semaphore_sizes() {
     use turnstile_sync::{Acquire, Semaphore, SemaphoreGuard};

@@ -1,0 +1,178 @@
+//! The semaphore's internals: the fast paths on its state word and the
+//! settling of its wait queue (see the module docs of [`Semaphore`]).
+
+// `Ordering::Acquire` is spelled out: the name `Acquire` is the future's in
+// this module's parent.
+use crate::shim::{Ordering, Ordering::*};
+use crate::wait::Locked;
+
+use super::{Semaphore, TryAcquireError, CLOSED, GRANTED, PERMIT_SHIFT, QUEUED, SHUT, WATCHED};
+
+/// The internals: the fast paths and settling.
+impl Semaphore {
+    /// Takes `n` permits if they are free and nobody waits.
+    #[inline]
+    pub(super) fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
+        // Relaxed: a guess for the compare-exchange, which does the ordering.
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if n == 0 {
+                // Taking nothing takes nothing from anyone: no need to queue.
+                return Ok(());
+            }
+            if state & QUEUED != 0 || state >> PERMIT_SHIFT < n {
+                return Err(TryAcquireError::NoPermits);
+            }
+            // Acquire on success: pairs with the Release of the release that
+            // freed these permits, so the new holder sees what the previous
+            // one did. Relaxed on failure: retry.
+            match self.state.compare_exchange_weak(
+                state,
+                state - (n << PERMIT_SHIFT),
+                Ordering::Acquire,
+                Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// One attempt at the uncontended case of [`try_take`](Self::try_take):
+    /// `n` (non-zero) permits free, nobody waiting, not closed. `false`
+    /// means "take the slow path", which decides properly.
+    #[inline(always)]
+    pub(super) fn take_now(&self, n: usize) -> bool {
+        // Relaxed: a guess for the compare-exchange, which does the ordering.
+        let state = self.state.load(Relaxed);
+        n != 0
+            && state & (CLOSED | QUEUED) == 0
+            && state >> PERMIT_SHIFT >= n
+            // Acquire on success, as in `try_take`. Relaxed on failure: the
+            // slow path starts over.
+            && self
+                .state
+                .compare_exchange(state, state - (n << PERMIT_SHIFT), Ordering::Acquire, Relaxed)
+                .is_ok()
+    }
+
+    /// Returns `n` permits (a guard's drop, a cancelled grant).
+    #[inline]
+    pub(super) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        // Release: the next holder of these permits sees what we did while
+        // holding them (it takes them with an Acquire read-modify-write, or
+        // the queue's settling does; the word's read-modify-writes form a
+        // release sequence).
+        let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
+        if state & (QUEUED | WATCHED) != 0 {
+            self.release_slow(state);
+        }
+    }
+
+    /// After a change that may serve someone (permits added, the
+    /// semaphore closed), `state` being the word before it: settle the
+    /// queue, then let the watchers look.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn release_slow(&self, state: usize) {
+        if state & QUEUED != 0 {
+            self.settle_all(|_| ());
+        }
+        if state & WATCHED != 0 {
+            self.wake_watchers();
+        }
+    }
+
+    /// Runs `first` and then [`settle`](Self::settle) under the queue's lock,
+    /// and keeps settling, one bounded critical section at a time, while it
+    /// says there is more to do; a waker that panics does not stop it (see
+    /// [`DataQueue::with_rounds`]).
+    fn settle_all(&self, first: impl FnOnce(&mut Locked<'_>)) {
+        self.queue.with_rounds(
+            |locked| {
+                first(locked);
+                ((), self.settle(locked))
+            },
+            |locked| self.settle(locked),
+        );
+    }
+
+    /// Hands the free permits to the waiters, oldest first, under the
+    /// queue's lock (see the module docs). Returns whether it stopped only
+    /// because the wake batch was full, with waiters left.
+    ///
+    /// Permits leave the word only as they are given to a waiter, each
+    /// transfer one compare-exchange, so the word always shows every free
+    /// permit: [`add_permits`](Self::add_permits) checks `MAX_PERMITS`
+    /// against the true count even while a settle runs.
+    pub(super) fn settle(&self, locked: &mut Locked<'_>) -> bool {
+        // Relaxed: every decision below is confirmed by a compare-exchange
+        // on the value it was made from.
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let serving = !locked.is_empty() && locked.has_room();
+            let need = locked.head_data().map_or(0, |need| *need);
+            if serving && state & CLOSED != 0 {
+                locked.finish_head(SHUT);
+                continue;
+            }
+            let free = state >> PERMIT_SHIFT;
+            if serving && free != 0 {
+                let given = free.min(need);
+                // Acquire on success: pairs with the Release of the releases
+                // that freed these permits; the waiter given them learns of
+                // it under this lock, so it sees what the releasers did.
+                // Relaxed on failure: look again.
+                match self.state.compare_exchange(
+                    state,
+                    state - (given << PERMIT_SHIFT),
+                    Ordering::Acquire,
+                    Relaxed,
+                ) {
+                    Ok(_) => {
+                        state -= given << PERMIT_SHIFT;
+                        let left = locked.head_data().expect("the head is still there");
+                        *left -= given;
+                        if *left == 0 {
+                            locked.finish_head(GRANTED);
+                        }
+                        // A head that still needs more keeps what it got:
+                        // nobody may take permits ahead of it.
+                    }
+                    Err(now) => state = now,
+                }
+                continue;
+            }
+            // Nothing more to hand out now: make `QUEUED` say whether anyone
+            // waits. Permits released (or a close) after this compare-exchange
+            // find `QUEUED` set and settle themselves; if one came before it,
+            // the exchange fails and we serve it on the next round. When no
+            // exchange is needed because `QUEUED` is set already, it has been
+            // set all along (only a lock holder clears it), so every release
+            // since we looked saw it and will settle.
+            let queued = !locked.is_empty();
+            let next = if queued {
+                state | QUEUED
+            } else {
+                state & !QUEUED
+            };
+            if next == state {
+                return queued && !locked.has_room();
+            }
+            // Relaxed: the flag publishes no data (grants are learnt under
+            // the lock; permits left in the word keep the release sequence
+            // of the releases that put them there, which a fast-path
+            // Acquire synchronises with). Relaxed on failure: look again.
+            match self.state.compare_exchange(state, next, Relaxed, Relaxed) {
+                Ok(_) => return queued && !locked.has_room(),
+                Err(now) => state = now,
+            }
+        }
+    }
+}
