@@ -38,6 +38,7 @@
 //! | `critical-section` | no      | the bare tier's wait-list lock (required when `alloc` is off)        |
 //! | `portable-atomic`  | no      | atomics from `portable-atomic`, for targets without CAS (thumbv6m)   |
 //! | `async-io`         | no      | `WaitExt::timeout` and `WaitExt::deadline` on async-io's timer; implies `std` |
+//! | `futures-core`     | no      | `FusedFuture` on the lock and acquire futures (`Lock`, `Read`, `Write`, `Acquire`, ... and their `Arc` forms); any tier |
 //!
 //! **The bare tier** is `default-features = false, features =
 //! ["critical-section"]`: `#![no_std]`, no allocator. Constructors are `const`,

@@ -91,6 +91,17 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
     }
 }
 
+/// Terminated once it has resolved (the guard was handed out): polling it
+/// again would panic. (`futures-core` feature.)
+#[cfg(feature = "futures-core")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-core")))]
+impl<T: ?Sized> futures_core::FusedFuture for Lock<'_, T> {
+    #[inline]
+    fn is_terminated(&self) -> bool {
+        self.0.mutex.is_none()
+    }
+}
+
 impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Lock { .. }")
@@ -125,6 +136,18 @@ impl<T: ?Sized> Future for LockArc<T> {
         // SAFETY: structural pin projection to the only field.
         let inner = unsafe { self.map_unchecked_mut(|lock| &mut lock.0) };
         inner.poll_lock(cx).map(MutexGuardArc::new)
+    }
+}
+
+#[cfg(feature = "alloc")]
+/// Terminated once it has resolved (the guard was handed out): polling it
+/// again would panic. (`futures-core` feature.)
+#[cfg(feature = "futures-core")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-core")))]
+impl<T: ?Sized> futures_core::FusedFuture for LockArc<T> {
+    #[inline]
+    fn is_terminated(&self) -> bool {
+        self.0.mutex.is_none()
     }
 }
 

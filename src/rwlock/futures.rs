@@ -114,6 +114,18 @@ macro_rules! rwlock_future {
             }
         }
 
+        /// Terminated once it has resolved: polling it again would panic.
+        /// (`futures-core` feature.)
+        $(#[cfg($cfg)])?
+        #[cfg(feature = "futures-core")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "futures-core")))]
+        impl<$($lt,)? T: ?Sized> futures_core::FusedFuture for $name<$($lt,)? T> {
+            #[inline]
+            fn is_terminated(&self) -> bool {
+                self.0.lock.is_none()
+            }
+        }
+
         $(#[cfg($cfg)])?
         impl<$($lt,)? T: ?Sized> fmt::Debug for $name<$($lt,)? T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -228,6 +228,17 @@ impl<'a> Future for Acquire<'a> {
     }
 }
 
+/// Terminated once it has resolved: polling it again would panic.
+/// (`futures-core` feature.)
+#[cfg(feature = "futures-core")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-core")))]
+impl futures_core::FusedFuture for Acquire<'_> {
+    #[inline]
+    fn is_terminated(&self) -> bool {
+        self.0.sem.is_none()
+    }
+}
+
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
@@ -264,6 +275,18 @@ impl Future for AcquireArc {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: structural pin projection to the only field.
         unsafe { self.map_unchecked_mut(|f| &mut f.0) }.poll_guard(cx, SemaphoreGuardArc::new)
+    }
+}
+
+#[cfg(feature = "alloc")]
+/// Terminated once it has resolved: polling it again would panic.
+/// (`futures-core` feature.)
+#[cfg(feature = "futures-core")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-core")))]
+impl futures_core::FusedFuture for AcquireArc {
+    #[inline]
+    fn is_terminated(&self) -> bool {
+        self.0.sem.is_none()
     }
 }
 
