@@ -91,14 +91,23 @@ impl Drop for WakeBatch {
 /// waker before it panicked (the rest of that waker's batch is woken by the
 /// batch's own `Drop`). Both intrusive queues serve their waiters through
 /// this one loop.
-pub(super) fn in_rounds(round: impl FnMut(&mut WakeBatch) -> bool) {
-    struct Rounds<F: FnMut(&mut WakeBatch) -> bool> {
-        round: F,
+///
+/// The loop is not generic: `round` is called through `dyn`, so every queue
+/// operation shares one copy of it (firmware flash), at the cost of an
+/// indirect call per round on paths that wake someone anyway.
+#[inline]
+pub(super) fn in_rounds(mut round: impl FnMut(&mut WakeBatch) -> bool) {
+    run_rounds(&mut round);
+}
+
+fn run_rounds(round: &mut dyn FnMut(&mut WakeBatch) -> bool) {
+    struct Rounds<'a> {
+        round: &'a mut dyn FnMut(&mut WakeBatch) -> bool,
         /// Whether another round is due.
         more: bool,
     }
 
-    impl<F: FnMut(&mut WakeBatch) -> bool> Rounds<F> {
+    impl Rounds<'_> {
         fn run(&mut self) {
             while self.more {
                 let mut wakers = WakeBatch::new();
@@ -111,7 +120,7 @@ pub(super) fn in_rounds(round: impl FnMut(&mut WakeBatch) -> bool) {
         }
     }
 
-    impl<F: FnMut(&mut WakeBatch) -> bool> Drop for Rounds<F> {
+    impl Drop for Rounds<'_> {
         fn drop(&mut self) {
             // After a normal return `more` is false and this does nothing;
             // if a wake unwound out of `run`, it finishes the rounds.
