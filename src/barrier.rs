@@ -242,8 +242,6 @@ impl Barrier {
         mut waiter: Pin<&mut DataWaiter>,
         waker: &mut Option<core::task::Waker>,
     ) -> Result<bool, ()> {
-        // Allocates the node in the `alloc` tiers, outside the lock.
-        waiter.as_mut().prepare();
         let mut unused = None;
         let outcome = self.queue.with_rounds(
             |locked| {

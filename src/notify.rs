@@ -571,9 +571,8 @@ impl Notified<'_> {
         // SAFETY: `this.waiter` is inside the pinned future.
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         if this.tag & PHASE == INIT {
-            // Allocate the node (alloc tiers) and clone the waker before the
-            // lock, so no allocator or waker code runs under it.
-            waiter.as_mut().prepare();
+            // Clone the waker before the lock, so no waker code runs under
+            // it.
             let waker: Option<Waker> = cx.as_ref().map(|cx| cx.waker().clone());
             let (done, unused) = notify.queue.with(|locked| {
                 // The register-then-recheck step, both under the lock.
