@@ -365,8 +365,8 @@ enum Phase {
 /// The future returned by [`Barrier::wait`]; resolves to a
 /// [`BarrierWaitResult`].
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

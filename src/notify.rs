@@ -443,9 +443,9 @@ const PHASE: usize = PERMIT | WAITING;
 
 /// The future returned by [`Notify::notified`]; completes when notified.
 ///
-/// Once complete it stays complete: polling it again returns `Ready`. In
-/// the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you; pin it with
+/// Once complete it stays complete: polling it again returns `Ready`. It
+/// carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you; pin it with
 /// [`core::pin::pin!`] to call [`enable`](Self::enable)).
 ///
 /// # Cancel safety

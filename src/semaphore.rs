@@ -1168,8 +1168,8 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
 /// [`Semaphore::acquire_many`]; resolves to a [`SemaphoreGuard`], or
 /// [`Closed`].
 ///
-/// In the `alloc` and `std` tiers it is `Unpin` and four words; in the bare
-/// tier it carries its wait-list node and is `!Unpin` (`.await` pins it).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it).
 ///
 /// # Examples
 ///
