@@ -3,8 +3,8 @@
 //! Every tier: each lock future carries its own list node (two links, a
 //! waker, a state) — that is what makes waiting allocation-free: `Lock<'_,
 //! ()>` ≤ 8 words (mutex reference + node of 2 links + 2-word waker + state
-//! + flags, with padding; 64 bytes on 64-bit, was 32 in the `std` tier and
-//! 24 in `alloc` with event-listener's boxed listener).
+//! and flags, with padding; 64 bytes on 64-bit, was 32 in the `std` tier
+//! and 24 in `alloc` with event-listener's boxed listener).
 //!
 //! `alloc`/`std` tiers, 64-bit: `Mutex<()>` is the state word plus one
 //! pointer to the wait list, boxed on first contention (≤ 16 bytes). Bare
