@@ -242,8 +242,6 @@ impl Barrier {
         mut waiter: Pin<&mut DataWaiter>,
         waker: &mut Option<core::task::Waker>,
     ) -> Result<bool, ()> {
-        // Allocates the node in the `alloc` tiers, outside the lock.
-        waiter.as_mut().prepare();
         let mut unused = None;
         let outcome = self.queue.with_rounds(
             |locked| {
@@ -367,8 +365,8 @@ enum Phase {
 /// The future returned by [`Barrier::wait`]; resolves to a
 /// [`BarrierWaitResult`].
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

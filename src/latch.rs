@@ -264,8 +264,8 @@ impl fmt::Debug for Latch {
 
 /// The future returned by [`Latch::wait`]; resolves once the latch is open.
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

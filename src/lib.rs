@@ -34,8 +34,8 @@
 //! | Feature            | Default | Adds                                                                 |
 //! |--------------------|---------|----------------------------------------------------------------------|
 //! | `std`              | yes     | blocking `*_blocking` variants for plain threads; implies `alloc`    |
-//! | `alloc`            | via std | `Arc`-owned guards (`*_arc`); wakeups through `event-listener`       |
-//! | `critical-section` | no      | the bare tier's wait-list lock (required when `alloc` is off)        |
+//! | `alloc`            | via std | `Arc`-owned guards (`*_arc`); wait lists boxed on first contention   |
+//! | `critical-section` | no      | the wait-list lock without `std` (required when `alloc` is off)      |
 //! | `portable-atomic`  | no      | atomics from `portable-atomic`, for targets without CAS (thumbv6m)   |
 //! | `async-io`         | no      | `WaitExt::timeout` and `WaitExt::deadline` on async-io's timer; implies `std` |
 //! | `futures-core`     | no      | `FusedFuture` on the lock and acquire futures (`Lock`, `Read`, `Write`, `Acquire`, ... and their `Arc` forms); any tier |
@@ -43,8 +43,12 @@
 //! **The bare tier** is `default-features = false, features =
 //! ["critical-section"]`: `#![no_std]`, no allocator. Constructors are `const`,
 //! so primitives live in `static`s; waiters are unbounded and FIFO because each
-//! waiting future carries its own node of the wait list (so those futures are
-//! `!Unpin`: pin them, as `.await` does). The wait list is guarded by
+//! waiting future carries its own node of the wait list (in every tier: so the
+//! futures are `!Unpin`, pin them as `.await` does, and no wait allocates).
+//! In the bare tier the list itself is inline in the primitive; in the `alloc`
+//! and `std` tiers it is boxed by the primitive's first contended wait, once
+//! in its life, so an uncontended primitive stays small. The wait list is
+//! guarded by
 //! [`critical-section`](https://docs.rs/critical-section), whose
 //! implementation your firmware (or HAL) provides; wakers are never run inside
 //! it. With `portable-atomic`, how portable-atomic emulates atomics
@@ -66,20 +70,18 @@
 //! `Mutex::lock_arc(&mutex)`, which compiles on every target, rather than
 //! `mutex.lock_arc()`.
 //!
-//! The [`Semaphore`]'s wait list (whose waiters carry their permit counts,
-//! which `event-listener` cannot) is locked by `std::sync::Mutex` with
-//! `std`, by `critical-section` without `std` when that feature is on, and
-//! otherwise (`alloc` alone) by a short spin lock; every critical section is
-//! a few pointer updates and at most eight waiters.
+//! Every wait list is locked by `std::sync::Mutex` with `std`, by
+//! `critical-section` without `std` when that feature is on, and otherwise
+//! (`alloc` alone) by a short spin lock; every critical section is a few
+//! pointer updates and at most eight waiters, and runs no waker code.
 //!
 //! **Interrupt handlers need `critical-section`, without `std`.** Only then
 //! is every wait-list lock a critical section, which an interrupt cannot
-//! preempt: the Semaphore's, and `event-listener`'s in the `alloc` tier
-//! (this crate turns on its `critical-section` feature too). With `alloc`
-//! alone both are spin locks, and a handler that releases a permit or
-//! unlocks while the code it interrupted holds that lock spins forever; with
-//! `std` they are `std::sync::Mutex`es. So firmware that uses a primitive
-//! from an interrupt enables `critical-section` (the bare tier always has it).
+//! preempt. With `alloc` alone they are spin locks, and a handler that
+//! releases a permit or unlocks while the code it interrupted holds that
+//! lock spins forever; with `std` they are `std::sync::Mutex`es. So firmware
+//! that uses a primitive from an interrupt enables `critical-section` (the
+//! bare tier always has it).
 //!
 //! # Choosing a primitive
 //!
@@ -271,16 +273,10 @@
 //!
 //! # Wakers
 //!
-//! In the bare tier, and for the [`Semaphore`] and the [`Barrier`] in every
-//! tier, no waker code runs inside the wait list's lock: a waker's `wake`, `clone` or `drop` may
-//! call back into the primitive (lock, release, poll or drop a waiting
-//! future). In the `alloc` and `std` tiers,
-//! `event-listener` runs `wake`, and drops replaced wakers, while it holds the
-//! primitive's list lock; from there a waker may use the primitive's fast
-//! paths (`try_lock`, and a release nobody waits for) but nothing that touches
-//! its wait queue: polling or dropping a waiting future, or a release that
-//! must wake someone, deadlocks (`std`) or panics (`alloc` without `std`).
-//! The usual executors' wakers only schedule a task, which is fine.
+//! No waker code runs inside a wait list's lock, in any tier: a waker's
+//! `wake`, `clone` or `drop` may call back into the primitive (lock,
+//! release, poll or drop a waiting future), into the same wait queue
+//! included.
 //!
 //! A waker whose `wake` panics strands nobody else. The panic reaches the
 //! call that woke it — an unlock or a guard's drop, [`Latch::count_down`],
@@ -294,17 +290,9 @@
 //! wakeup or permits, like any woken waiter: polled again it completes;
 //! dropped, it passes the wakeup on or gives the permits back.
 //!
-//! - If a second waker panics in the same call: in the bare tier and for
-//!   the [`Semaphore`] (whose remaining waiters are woken while the first
-//!   panic unwinds) the process aborts, as for any panic in a destructor
-//!   during unwinding; in the `std` tier's other primitives the first panic
-//!   propagates and the later ones are dropped.
-//! - In the `alloc` tier without `std` there is no `catch_unwind`, and
-//!   `event-listener`, which wakes the [`Mutex`], [`RwLock`], [`Barrier`],
-//!   [`Latch`] and [`Condvar`] waiters there, cannot survive a panic
-//!   unwinding through it (its count of notified waiters would be wrong for
-//!   good): such a panic aborts the process instead. no_std builds usually
-//!   set `panic = "abort"`, where any panic aborts anyway.
+//! If a second waker panics in the same call, the process aborts (the
+//! remaining waiters are woken while the first panic unwinds, and a panic in
+//! a destructor during unwinding aborts), in every tier.
 //!
 //! # Minimum supported Rust version
 //!
@@ -322,8 +310,8 @@
 
 #[cfg(all(not(feature = "alloc"), not(feature = "critical-section")))]
 compile_error!(
-    "turnstile-sync needs a wait layer: enable `std` (the default) or `alloc` for \
-     event-listener wakeups, or `critical-section` for the bare no-heap tier"
+    "turnstile-sync needs a wait layer: enable `std` (the default) or `alloc`, \
+     or `critical-section` for the bare no-heap tier"
 );
 
 #[cfg(all(not(feature = "portable-atomic"), not(target_has_atomic = "ptr")))]

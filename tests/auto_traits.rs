@@ -29,8 +29,8 @@
 //!   (it may drop the last `Arc`).
 //! - `Barrier`, `Latch`, `Condvar`: `Send + Sync`; their futures `Send`
 //!   (`CondvarWait<T>` iff `T: Send`, `WaitUntil<T, F>` iff `T, F: Send`).
-//! - `Notify`: `Send + Sync`; `Notified`: `Send + Sync`, `!Unpin` in the
-//!   bare tier (its wait-list node is inside).
+//! - `Notify`: `Send + Sync`; `Notified`: `Send + Sync`, `!Unpin` (its
+//!   wait-list node is inside, in every tier).
 //!
 //! Test types: `Cell<u8>` is `Send + !Sync`, `Rc<u8>` is `!Send + !Sync`,
 //! `std::sync::MutexGuard<u8>` is `!Send + Sync`.
@@ -172,9 +172,6 @@ mod rwlock {
     assert_not_impl_any!(Write<'static, SyncNotSend>: Send);
     assert_not_impl_any!(Upgrade<'static, NeitherSendNorSync>: Send);
 
-    #[cfg(feature = "alloc")]
-    assert_impl_all!(Read<'static, ()>: Unpin);
-    #[cfg(not(feature = "alloc"))]
     assert_not_impl_any!(Read<'static, ()>: Unpin);
 
     #[cfg(feature = "alloc")]
@@ -242,23 +239,14 @@ mod notify {
     assert_impl_all!(Notify: Send, Sync, Debug, Default);
     assert_impl_all!(Notified<'static>: Send, Sync, Debug);
     assert_impl_all!(turnstile_sync::futures::Notified<'static>: Send, Sync);
-    #[cfg(feature = "alloc")]
-    assert_impl_all!(Notified<'static>: Unpin);
-    #[cfg(not(feature = "alloc"))]
     assert_not_impl_any!(Notified<'static>: Unpin);
 }
 
-// The wait layer shows through `Unpin`: event-listener keeps its node on the
-// heap, the bare tier's node lives in the future. This also proves the test
-// crate's `cfg(feature = ..)` matches the library's actual tier: were the
-// features not passed to integration tests, one of these would not compile.
-#[cfg(feature = "alloc")]
-assert_impl_all!(Lock<'static, ()>: Unpin);
-#[cfg(not(feature = "alloc"))]
+// The wait layer shows through `Unpin`: in every tier a waiting future
+// carries its list node, so it must stay pinned. (The `arc` module below
+// proves the test crate's `cfg(feature = "alloc")` matches the library's
+// tier: it names types that only exist with `alloc`.)
 assert_not_impl_any!(Lock<'static, ()>: Unpin);
-#[cfg(feature = "alloc")]
-assert_impl_all!(turnstile_sync::BarrierWait<'static>: Unpin);
-#[cfg(not(feature = "alloc"))]
 assert_not_impl_any!(turnstile_sync::BarrierWait<'static>: Unpin);
 
 #[cfg(feature = "alloc")]
@@ -369,12 +357,11 @@ mod semaphore {
         use static_assertions::assert_impl_all;
         use turnstile_sync::{AcquireArc, SemaphoreGuardArc};
         assert_impl_all!(SemaphoreGuardArc: Send, Sync, core::fmt::Debug);
-        assert_impl_all!(AcquireArc: Send, Sync, core::fmt::Debug, Unpin);
-        assert_impl_all!(turnstile_sync::Acquire<'static>: Unpin);
+        assert_impl_all!(AcquireArc: Send, Sync, core::fmt::Debug);
+        static_assertions::assert_not_impl_any!(AcquireArc: Unpin);
     }
 
-    // The bare tier's futures carry their list node and must stay pinned.
-    #[cfg(not(feature = "alloc"))]
+    // The futures carry their list node and must stay pinned.
     static_assertions::assert_not_impl_any!(Acquire<'static>: Unpin);
 }
 

@@ -379,10 +379,6 @@ fn released_waiter_dropped_before_it_was_finished_withdraws_nothing() {
 /// batch of eight). The first waiter is released too when polled again, and
 /// the next generation meets as usual.
 #[test]
-#[cfg_attr(
-    all(feature = "alloc", not(feature = "std")),
-    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
-)]
 fn a_panicking_waker_does_not_strand_the_other_barrier_waiters() {
     use common::{expect_waker_panic, panicking_waker};
     const N: usize = 22;

@@ -394,10 +394,6 @@ fn threads_producer_consumers() {
 /// list used to stop after the panicking waker's batch of eight). The first
 /// waiter re-locks too when polled again, and the mutex ends free.
 #[test]
-#[cfg_attr(
-    all(feature = "alloc", not(feature = "std")),
-    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
-)]
 fn a_panicking_waker_does_not_strand_the_others_of_a_notify_all() {
     use common::{expect_waker_panic, panicking_waker};
     let (mutex, condvar) = (Mutex::new(0), Condvar::new());
@@ -430,10 +426,6 @@ fn a_panicking_waker_does_not_strand_the_others_of_a_notify_all() {
 /// wakeup passes to the next waiter, as for any dropped notified waiter.
 /// Later notifies still reach the rest, one each.
 #[test]
-#[cfg_attr(
-    all(feature = "alloc", not(feature = "std")),
-    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
-)]
 fn a_notify_one_whose_waker_panics_passes_on_when_its_waiter_is_dropped() {
     use common::{expect_waker_panic, panicking_waker};
     let (mutex, condvar) = (Mutex::new(()), Condvar::new());

@@ -446,10 +446,8 @@ fn four_tasks_on_one_thread_take_turns_within_the_bound() {
 /// bare tier wakes outside its critical section and documents that a waker
 /// may call back into the mutex, so the waiter queued behind the
 /// starving one is cancelled from inside its own wake (as a task losing a
-/// `select!` would be) and the newcomer polls from there too. The
-/// event-listener tiers wake inside their list lock, where this callback is
-/// not allowed, so the deterministic form is bare-tier only.
-#[cfg(not(feature = "alloc"))]
+/// `select!` would be) and the newcomer polls from there too. Every tier
+/// wakes outside its list lock, so this runs in every tier.
 #[test]
 fn cancelled_starving_waiter_does_not_strand_a_newcomer() {
     use common::{poll_once, CallbackWaker};

@@ -169,10 +169,6 @@ fn threads_count_down_and_wait() {
 /// to stop after the panicking waker's batch of eight). The first waiter
 /// completes too when polled again, and the latch stays open.
 #[test]
-#[cfg_attr(
-    all(feature = "alloc", not(feature = "std")),
-    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
-)]
 fn a_panicking_waker_does_not_strand_the_other_latch_waiters() {
     use common::{expect_waker_panic, panicking_waker};
     let latch = Latch::new(1);

@@ -308,11 +308,11 @@ fn condvar_cancelled_waiter_passes_on() {
 /// Latch and a panicking waker. Waiters A (whose waker panics), B and C;
 /// one thread opens the latch, another drops A, and C is driven here. If
 /// the count-down notified A first, A's panic reaches it, and B and C are
-/// notified all the same, with event-listener's count of notified
-/// listeners right when A leaves; if A left first, nobody panics. Either
-/// way C completes and B completes when polled. (Before the fix, in the
-/// std tier, a notified A unwound out of event-listener's loop: C was
-/// never woken, and A's leaving underflowed the count.)
+/// notified all the same, with the queue's count of notified waiters right
+/// when A leaves; if A left first, nobody panics. Either way C completes
+/// and B completes when polled. (With the event-listener wait layer of
+/// earlier versions, a notified A unwound out of event-listener's loop: C
+/// was never woken, and A's leaving underflowed the count.)
 #[test]
 fn latch_panicking_wake_vs_cancel() {
     use std::panic::{catch_unwind, AssertUnwindSafe};

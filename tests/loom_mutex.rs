@@ -10,9 +10,9 @@
 //!     cargo test --release --test loom_mutex --no-default-features --features critical-section
 //! ```
 //!
-//! The first is the `std` tier (event-listener, built with its `loom`
-//! feature); the second the bare tier (the intrusive list, whose critical
-//! section is a loom mutex under loom). Every model sets its own preemption
+//! The first is the `std` tier (the intrusive list boxed on first
+//! contention); the second the bare tier (the list inline). Under loom the
+//! list's lock is a loom mutex in both. Every model sets its own preemption
 //! bound; `LOOM_MAX_PREEMPTIONS` overrides it for a deeper local run.
 //!
 //! `HANDOFF_AFTER` is 1 under loom (`src/mutex/raw.rs`), so the hand-off

@@ -1,23 +1,16 @@
 //! Wakers that call back into the mutex from `wake` or from `drop`.
 //!
-//! Bare tier: the intrusive list takes wakers out inside its critical section
-//! and wakes or drops them after leaving it, so a waker may do anything with
+//! Every tier: the intrusive list takes wakers out inside its critical
+//! section and wakes or drops them after leaving it, so a waker may do
+//! anything with
 //! the mutex — lock, release, poll or cancel other lock futures — from `wake`
 //! and from `drop` (the situation of tokio's #5429, where dropping a waker
 //! while the wait list was locked deadlocked). Under miri, a waker run inside
 //! the critical section would also show up as an aliasing violation: the
-//! nested call would make a second `&mut` to the list.
-//!
-//! Event-listener tiers (`alloc`, `std`): event-listener runs `wake` — and
-//! drops replaced or consumed wakers — while it holds its list lock (a std
-//! mutex in `std`, a `RefCell` inside a critical section otherwise). From
-//! there a waker may use the mutex's state word: `try_lock`, and dropping the
-//! guard when that release does not have to notify anyone (nobody else
-//! queued), as tested below. It must NOT touch the mutex's wait queue:
-//! polling or dropping a waiting lock future, or releasing a guard while
-//! other tasks are queued (the release notifies). That deadlocks in the `std`
-//! tier and panics with "RefCell already borrowed" in the `alloc` tier; those
-//! cases are therefore tested in the bare tier only.
+//! nested call would make a second `&mut` to the list. (The `alloc` and
+//! `std` tiers used to wake inside event-listener's list lock, where a waker
+//! could only use the mutex's state word; the `anything` module below was
+//! bare-tier only then.)
 
 mod common;
 
@@ -105,9 +98,8 @@ fn waker_drop_that_try_locks_and_releases() {
     assert_eq!(*MUTEX.try_lock().unwrap(), 1);
 }
 
-/// What the event-listener tiers must not do from a waker is done here.
-#[cfg(not(feature = "alloc"))]
-mod bare {
+/// What a waker inside a list lock could not do is done here.
+mod anything {
     use super::*;
     use common::poll_once;
     use std::pin::Pin;

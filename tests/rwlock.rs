@@ -1946,10 +1946,6 @@ fn threads_with_cancelled_futures() {
 /// eight). The first reader gets in too when polled again; afterwards the
 /// lock is at rest and usable.
 #[test]
-#[cfg_attr(
-    all(feature = "alloc", not(feature = "std")),
-    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
-)]
 fn a_panicking_waker_does_not_strand_the_readers_behind_it() {
     use common::{expect_waker_panic, panicking_waker};
     let lock = RwLock::new(0);
@@ -1989,10 +1985,6 @@ fn a_panicking_waker_does_not_strand_the_readers_behind_it() {
 /// next, and each of the five writers behind it writes in turn, woken once.
 /// Afterwards the lock is at rest and usable.
 #[test]
-#[cfg_attr(
-    all(feature = "alloc", not(feature = "std")),
-    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
-)]
 fn a_panicking_waker_does_not_strand_the_writers_behind_it() {
     use common::{expect_waker_panic, panicking_waker};
     let lock = RwLock::new(0);
@@ -2030,10 +2022,6 @@ fn a_panicking_waker_does_not_strand_the_writers_behind_it() {
 /// lock is still released and every other held-back reader still woken: the
 /// lock is usable afterwards (it used to stay upgradably locked for good).
 #[test]
-#[cfg_attr(
-    all(feature = "alloc", not(feature = "std")),
-    ignore = "without std a waker that panics inside event-listener aborts (wakeups.rs)"
-)]
 fn a_panicking_reader_waker_does_not_keep_a_cancelled_upgrade_locked() {
     use common::{expect_waker_panic, panicking_waker};
     let lock = RwLock::new(0);

@@ -2,8 +2,8 @@
 //! cancellation at every point, close, wakeups, a randomised check against a
 //! reference model, and (std tier) threads and executors.
 //!
-//! Runs in every tier. Futures are boxed and pinned (`Box::pin`) because in
-//! the bare tier they carry their list node and are `!Unpin`.
+//! Runs in every tier. Futures are boxed and pinned (`Box::pin`) because
+//! they carry their list node and are `!Unpin`.
 
 mod common;
 
@@ -766,40 +766,6 @@ fn polling_a_completed_future_panics() {
     drop(f);
     drop(g);
     assert_eq!(sem.available_permits(), 1);
-}
-
-/// `alloc`/`std` tiers: the futures are `Unpin` (their node is boxed), so a
-/// queued future may be moved between polls; it keeps its place and is
-/// served. (Under miri this checks nothing points into the moved future.)
-#[cfg(feature = "alloc")]
-#[test]
-fn moved_pending_future_keeps_its_place() {
-    let (wa, wb) = (CountingWaker::new(), CountingWaker::new());
-    let sem = Semaphore::new(0);
-    let mut a = sem.acquire_many(2);
-    assert_pending(Pin::new(&mut a), wa.waker());
-    let mut b = sem.acquire();
-    assert_pending(Pin::new(&mut b), wb.waker());
-    let mut moved = vec![a, b];
-    let mut b = moved.pop().unwrap();
-    let mut a = moved.pop().unwrap();
-    sem.add_permits(1);
-    assert_eq!((wa.count(), wb.count()), (0, 0));
-    let mut boxed_b = Box::new(b);
-    sem.add_permits(2);
-    assert_eq!((wa.count(), wb.count()), (1, 1));
-    let ga = assert_ready(Pin::new(&mut a), wa.waker()).unwrap();
-    let gb = assert_ready(Pin::new(&mut *boxed_b), wb.waker()).unwrap();
-    assert_eq!((ga.permits(), gb.permits()), (2, 1));
-    drop((ga, gb));
-    assert_eq!(sem.available_permits(), 3);
-    b = sem.acquire();
-    assert_eq!(
-        assert_ready(Pin::new(&mut b), wb.waker())
-            .unwrap()
-            .permits(),
-        1
-    );
 }
 
 // ---------------------------------------------------------------------------

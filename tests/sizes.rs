@@ -1,17 +1,16 @@
 //! Sizes of the mutex, its lock future and its guards, per tier.
 //!
-//! Event-listener tiers, 64-bit: `Mutex<()>` is the state word plus
-//! event-listener's one pointer (≤ 16 bytes); `Lock<'_, ()>` is the mutex
-//! reference, the boxed listener, (`std`) the pointer to the waker wrapper
-//! that keeps a panicking waker out of event-listener, and two bytes of
-//! bookkeeping (≤ 32).
+//! Every tier: each lock future carries its own list node (two links, a
+//! waker, a state) — that is what makes waiting allocation-free: `Lock<'_,
+//! ()>` ≤ 8 words (mutex reference + node of 2 links + 2-word waker + state
+//! and flags, with padding; 64 bytes on 64-bit, was 32 in the `std` tier
+//! and 24 in `alloc` with event-listener's boxed listener).
 //!
-//! Bare tier: the queue keeps head, tail and a count inline, and each lock
-//! future carries its own list node (two links, a waker, a state) — that is
-//! what makes waiting allocation-free. Bounds, in words: `Mutex<()>` ≤ 4
-//! (state + head + tail + count), `Lock<'_, ()>` ≤ 8 (mutex reference + node
-//! of 2 links + 2-word waker + state + flags, with padding). The measured
-//! values are printed for the README.
+//! `alloc`/`std` tiers, 64-bit: `Mutex<()>` is the state word plus one
+//! pointer to the wait list, boxed on first contention (≤ 16 bytes). Bare
+//! tier: the queue keeps head, tail and a count inline: `Mutex<()>` ≤ 4
+//! words (state + head + tail + count). The measured values are printed for
+//! the README.
 //!
 //! Every tier: a guard is one pointer and `Option<guard>` uses its niche; a
 //! mapped guard of a sized value is two pointers.
@@ -45,16 +44,11 @@ fn sizes() {
     assert_eq!(mapped, 2 * WORD);
     assert_eq!(size_of::<Mutex<u64>>(), size_of::<Mutex<()>>() + 8);
 
+    assert!(lock <= 8 * WORD, "Lock<'_, ()> is {lock} bytes");
     #[cfg(all(feature = "alloc", target_pointer_width = "64"))]
-    {
-        assert!(mutex <= 16, "Mutex<()> is {mutex} bytes");
-        assert!(lock <= 32, "Lock<'_, ()> is {lock} bytes");
-    }
+    assert!(mutex <= 16, "Mutex<()> is {mutex} bytes");
     #[cfg(not(feature = "alloc"))]
-    {
-        assert!(mutex <= 4 * WORD, "Mutex<()> is {mutex} bytes");
-        assert!(lock <= 8 * WORD, "Lock<'_, ()> is {lock} bytes");
-    }
+    assert!(mutex <= 4 * WORD, "Mutex<()> is {mutex} bytes");
 }
 
 #[cfg(feature = "alloc")]
@@ -70,12 +64,15 @@ fn arc_sizes() {
     assert_eq!(lock, size_of::<Lock<'static, ()>>());
 }
 
-/// Barrier, Latch and Condvar. Event-listener tiers, 64-bit: `Barrier` is
+/// Barrier, Latch and Condvar. `alloc`/`std` tiers, 64-bit: `Barrier` is
 /// the arrival count, `n` and its lazily boxed data queue (≤ 24 bytes);
-/// `Latch` the count and event-listener's pointer (≤ 16); `Condvar` the
-/// pointer alone (≤ 16). Bare tier: each adds its 3-word queue inline
+/// `Latch` the count and the lazily boxed list's pointer (≤ 16); `Condvar`
+/// the pointer alone (≤ 16). Bare tier: each adds its 3-word queue inline
 /// (head, tail, and the notified count or, for the barrier, the generation)
-/// instead of the pointer.
+/// instead of the pointer. The futures carry their list node in every tier
+/// (64-bit: `BarrierWait` 72 bytes, was 32 with event-listener; `LatchWait`
+/// 64, was 32 (`std`) / 24 (`alloc`); `CondvarWait<()>`, which holds a
+/// `Lock` too, 136, was 72 / 56); bounded in words below.
 #[test]
 fn coordination_sizes() {
     use turnstile_sync::{Barrier, BarrierWait, Condvar, CondvarWait, Latch, LatchWait};
@@ -95,6 +92,9 @@ fn coordination_sizes() {
         assert!(latch <= 16, "Latch is {latch} bytes");
         assert!(condvar <= 16, "Condvar is {condvar} bytes");
     }
+    assert!(size_of::<BarrierWait<'static>>() <= 9 * WORD);
+    assert!(size_of::<LatchWait<'static>>() <= 8 * WORD);
+    assert!(size_of::<CondvarWait<'static, ()>>() <= 17 * WORD);
     #[cfg(not(feature = "alloc"))]
     {
         assert!(barrier <= 5 * WORD, "Barrier is {barrier} bytes");
@@ -104,9 +104,10 @@ fn coordination_sizes() {
 }
 
 /// Semaphore. `std` tier, 64-bit: the state word and the lazily boxed wait
-/// list (≤ 16 bytes); `Acquire<'_>` is the semaphore reference, the count,
-/// the boxed node and a flag (≤ 32). The other tiers are printed only: the
-/// bare tier's semaphore carries its list inline and each future its node.
+/// list (≤ 16 bytes); the bare tier's semaphore carries its list inline.
+/// Every tier: `Acquire<'_>` is the semaphore reference, the count, its list
+/// node (2 links, a 2-word waker, the data word and a state) and a flag
+/// (≤ 9 words; 72 bytes on 64-bit, was 32 with a boxed node).
 /// Guards are a reference (or `Arc`) and the count.
 ///
 /// A ceiling (`Semaphore::with_max`) costs 0 bytes in every tier: the wait
@@ -131,11 +132,9 @@ fn semaphore_sizes() {
     );
     assert_eq!(guard, 2 * WORD);
     assert_eq!(size_of::<Option<SemaphoreGuard<'static>>>(), 2 * WORD);
+    assert!(acquire <= 9 * WORD, "Acquire<'_> is {acquire} bytes");
     #[cfg(all(feature = "std", target_pointer_width = "64"))]
-    {
-        assert!(sem <= 16, "Semaphore is {sem} bytes");
-        assert!(acquire <= 32, "Acquire<'_> is {acquire} bytes");
-    }
+    assert!(sem <= 16, "Semaphore is {sem} bytes");
     #[cfg(feature = "alloc")]
     {
         use turnstile_sync::{AcquireArc, SemaphoreGuardArc};
@@ -149,11 +148,13 @@ fn semaphore_sizes() {
     }
 }
 
-/// RwLock: the state word and two wait queues. Event-listener tiers, 64-bit:
-/// 8 + 8 + 8 = 24 bytes (the bound). Bare tier: the word and two
-/// 3-word queues (≤ 7 words). Guards are one pointer; a mapped guard two
-/// (sized `U`); the futures carry the lock reference, the waiter, the kind
-/// and a flag (the bare tier's waiter is the list node).
+/// RwLock: the state word and two wait queues. `alloc`/`std` tiers, 64-bit:
+/// 8 + 8 + 8 = 24 bytes (the bound; each queue's list is boxed on
+/// first contention). Bare tier: the word and two 3-word queues (≤ 7
+/// words). Guards are one pointer; a mapped guard two (sized `U`); the
+/// futures carry the lock reference, the waiter (the list node), the kind
+/// and a flag: ≤ 8 words in every tier (64 bytes on 64-bit; was 32 (`std`)
+/// / 24 (`alloc`) with event-listener's boxed listener).
 #[test]
 fn rwlock_sizes() {
     use turnstile_sync::{
@@ -185,16 +186,11 @@ fn rwlock_sizes() {
     assert_eq!(read, write);
     assert_eq!(read, upgrade);
 
+    assert!(read <= 8 * WORD, "Read<'_, ()> is {read} bytes");
     #[cfg(all(feature = "alloc", target_pointer_width = "64"))]
-    {
-        assert!(lock <= 24, "RwLock<()> is {lock} bytes");
-        assert!(read <= 32, "Read<'_, ()> is {read} bytes");
-    }
+    assert!(lock <= 24, "RwLock<()> is {lock} bytes");
     #[cfg(not(feature = "alloc"))]
-    {
-        assert!(lock <= 7 * WORD, "RwLock<()> is {lock} bytes");
-        assert!(read <= 8 * WORD, "Read<'_, ()> is {read} bytes");
-    }
+    assert!(lock <= 7 * WORD, "RwLock<()> is {lock} bytes");
 }
 
 #[cfg(feature = "alloc")]
@@ -211,10 +207,10 @@ fn rwlock_arc_sizes() {
 
 /// Notify: the state word and the data queue. `std` and `alloc` tiers,
 /// 64-bit: the word and the queue's one word (the list is boxed on the first
-/// wait) = 16 bytes; `Notified<'_>` is the notify reference, the waiter (its
-/// boxed node and a flag) and the generation with the phase = 32 bytes. Bare
-/// tier: the word and the inline list (head, tail, spare word) ≤ 4 words;
-/// the future carries its node (≤ 9 words).
+/// wait) = 16 bytes. Bare tier: the word and the inline list (head, tail,
+/// spare word) ≤ 4 words. Every tier: `Notified<'_>` is the notify
+/// reference, the waiter (its list node and a flag) and the generation with
+/// the phase, ≤ 9 words (72 bytes on 64-bit; was 32 with a boxed node).
 #[test]
 fn notify_sizes() {
     use turnstile_sync::{Notified, Notify};
@@ -230,14 +226,9 @@ fn notify_sizes() {
             "bare"
         }
     );
+    assert!(notified <= 9 * WORD, "Notified<'_> is {notified} bytes");
     #[cfg(all(feature = "alloc", target_pointer_width = "64"))]
-    {
-        assert!(notify <= 16, "Notify is {notify} bytes");
-        assert!(notified <= 32, "Notified<'_> is {notified} bytes");
-    }
+    assert!(notify <= 16, "Notify is {notify} bytes");
     #[cfg(not(feature = "alloc"))]
-    {
-        assert!(notify <= 4 * WORD, "Notify is {notify} bytes");
-        assert!(notified <= 9 * WORD, "Notified<'_> is {notified} bytes");
-    }
+    assert!(notify <= 4 * WORD, "Notify is {notify} bytes");
 }

@@ -1,7 +1,7 @@
 //! The alloc tier (feature `alloc`): an 8 KiB heap, primitives behind `Arc`,
 //! and tasks that use the `*_arc` forms, whose guards own their primitive.
 //! The static primitives of `main.rs` run alongside, now on the alloc tier's
-//! wait layer (event-listener), still released from interrupts.
+//! wait layer (wait lists boxed on first contention), still released from interrupts.
 
 use alloc::sync::Arc;
 use core::mem::MaybeUninit;

@@ -429,7 +429,7 @@ async fn level_holder() {
 // Interrupts.
 
 #[cfg(feature = "alloc")]
-const TIER: &str = "alloc tier (event-listener wait layer, 8 KiB heap)";
+const TIER: &str = "alloc tier (wait lists boxed on first contention, 8 KiB heap)";
 #[cfg(not(feature = "alloc"))]
 const TIER: &str = "bare tier (no allocator)";
 #[cfg(target_has_atomic = "32")]

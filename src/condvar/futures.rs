@@ -152,8 +152,8 @@ impl<T: ?Sized, S> Drop for WaitCore<'_, T, S> {
 /// The future returned by [`Condvar::wait`]; resolves to the re-acquired
 /// [`MutexGuard`]. `Send` iff `T: Send`.
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

@@ -64,8 +64,8 @@ impl<M: Deref<Target = Mutex<T>>, T: ?Sized> Drop for LockInner<M, T> {
 
 /// The future returned by [`Mutex::lock`]; resolves to a [`MutexGuard`].
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

@@ -31,8 +31,8 @@
 //! polled again before its wakeup (by a `select!`, say) ("barging"). That keeps
 //! throughput high, since the lock is never idle while a woken waiter is being
 //! scheduled. A woken waiter that finds the lock taken again has *lost a
-//! race*; it queues again at the tail (event-listener can only append, and
-//! both wait layers behave alike). Once it has lost [`HANDOFF_AFTER`] races it
+//! race*; it queues again at the tail (the wait queue can only append).
+//! Once it has lost [`HANDOFF_AFTER`] races it
 //! counts itself in the starving field, and while that field is non-zero
 //! nobody barges: new callers queue, and the lock goes only to a waiter that
 //! was notified or is itself starving. The waiters ahead of a starving one are

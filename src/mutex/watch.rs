@@ -57,8 +57,8 @@ impl<T: ?Sized> Mutex<T> {
 /// The future returned by [`Mutex::wait_unlocked`]; resolves once the mutex
 /// was seen unlocked.
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

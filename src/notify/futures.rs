@@ -20,10 +20,9 @@ const PHASE: usize = PERMIT | WAITING;
 
 /// The future returned by [`Notify::notified`]; completes when notified.
 ///
-/// Once complete it stays complete: polling it again returns `Ready`. In
-/// the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you; pin it with
-/// [`core::pin::pin!`] to call [`enable`](Self::enable)).
+/// Once complete it stays complete: polling it again returns `Ready`. It
+/// carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you; pin it with [`core::pin::pin!`] to call [`enable`](Self::enable)).
 ///
 /// # Cancel safety
 ///
@@ -148,9 +147,8 @@ impl Notified<'_> {
         // SAFETY: `this.waiter` is inside the pinned future.
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         if this.tag & PHASE == INIT {
-            // Allocate the node (alloc tiers) and clone the waker before the
-            // lock, so no allocator or waker code runs under it.
-            waiter.as_mut().prepare();
+            // Clone the waker before the lock, so no waker code runs under
+            // it.
             let waker: Option<Waker> = cx.as_ref().map(|cx| cx.waker().clone());
             let (done, unused) = notify.queue.with(|locked| {
                 // The register-then-recheck step, both under the lock.

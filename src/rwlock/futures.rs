@@ -139,8 +139,8 @@ rwlock_future! {
     /// The future returned by [`RwLock::read`]; resolves to a
     /// [`RwLockReadGuard`].
     ///
-    /// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it
-    /// carries its wait-list node and is `!Unpin` (`.await` pins it for you).
+    /// It carries its wait-list node, in every tier, and is `!Unpin`
+    /// (`.await` pins it for you).
     ///
     /// # Examples
     ///

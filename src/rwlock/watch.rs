@@ -58,8 +58,8 @@ impl<T: ?Sized> RwLock<T> {
 /// The future returned by [`RwLock::wait_write_unlocked`]; resolves once
 /// no write lock was seen held.
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

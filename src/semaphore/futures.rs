@@ -118,11 +118,10 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
             // Join the tail, then settle: that serves us at once if permits
             // came free since `try_take` looked (the register-then-recheck
             // step), and sets `QUEUED` so newcomers queue behind us. Then
-            // park, all in one critical section. The node is allocated and
-            // the waker cloned before it, so that no allocator or waker code
-            // runs under the lock. If the settle served more waiters than
-            // one wake batch holds, it goes on in further critical sections.
-            waiter.as_mut().prepare();
+            // park, all in one critical section. The waker is cloned before
+            // it, so that no waker code runs under the lock. If the settle
+            // served more waiters than one wake batch holds, it goes on in
+            // further critical sections.
             let waker = cx.waker().clone();
             let parked = sem.queue.with_rounds(
                 |locked| {
@@ -202,8 +201,8 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
 /// [`Semaphore::acquire_many`]; resolves to a [`SemaphoreGuard`], or
 /// [`Closed`].
 ///
-/// In the `alloc` and `std` tiers it is `Unpin` and four words; in the bare
-/// tier it carries its wait-list node and is `!Unpin` (`.await` pins it).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it).
 ///
 /// # Examples
 ///

@@ -110,8 +110,8 @@ impl Semaphore {
 /// The future returned by [`Semaphore::wait_available`]; resolves once the
 /// permits were seen free, or [`Closed`].
 ///
-/// In the `alloc` and `std` tiers it is `Unpin`; in the bare tier it carries
-/// its wait-list node and is `!Unpin` (`.await` pins it for you).
+/// It carries its wait-list node, in every tier, and is `!Unpin` (`.await`
+/// pins it for you).
 ///
 /// # Examples
 ///

@@ -1,8 +1,8 @@
 //! A wait queue whose waiters carry a word of data, in every tier.
 //!
-//! `event-listener` can only append a listener and notify the oldest ones;
-//! a notifier cannot see what a waiter waits *for*. A semaphore needs exactly
-//! that: its head waiter may need more permits than are free, and then the
+//! A plain wait queue ([`super::WaitQueue`]) can only append a waiter and
+//! notify the oldest ones; a notifier cannot see what a waiter waits *for*.
+//! A semaphore needs exactly that: its head waiter may need more permits than are free, and then the
 //! permits that are free must be kept for it, not handed to a newcomer. So
 //! this queue lets its user, holding the queue's lock ([`DataQueue::with`]),
 //! read and change the head waiter's data (for the semaphore: the permits it
@@ -11,18 +11,19 @@
 //! generation it arrived in, and being finished is what tells a waiter (or
 //! its dropped future) that its generation was released.
 //!
-//! It is one intrusive FIFO list ([`super::list`]) in every tier. What
-//! differs is where its parts live:
+//! It is one intrusive FIFO list ([`super::list`]) in every tier, and a
+//! waiter's node lives inside its future in every tier, so a wait never
+//! allocates. What differs is where the list and its lock live:
 //!
-//! | tier           | list and lock                         | a waiter's node                       |
-//! |----------------|---------------------------------------|---------------------------------------|
-//! | `std`          | boxed on first contention (one word)  | boxed on its first wait; one spare kept per thread |
-//! | `alloc`        | boxed on first contention (one word)  | boxed on its first wait               |
-//! | bare           | inline in the primitive               | inline in the future                  |
+//! | tier             | list and lock                                      |
+//! |------------------|----------------------------------------------------|
+//! | `std`, `alloc`   | boxed on first contention (one word until then)    |
+//! | bare             | inline in the primitive                            |
 //!
-//! The boxes keep the primitive and its futures small (a `Semaphore` is two
-//! words in the `std` tier) and cost nothing on the fast paths, which never
-//! touch the queue; the bare tier never allocates. Until the list is boxed,
+//! The box keeps the primitive small (a `Semaphore` is two words in the
+//! `std` tier); it is made once in the primitive's life, on its first
+//! contended wait, and costs nothing on the fast paths, which never touch
+//! the queue; the bare tier never allocates. Until the list is boxed,
 //! the queue's one word holds a *spare word* for its user instead
 //! ([`DataQueue::update_word`]; the semaphore keeps its permit total there),
 //! and the box carries it over.
@@ -390,20 +391,14 @@ pub(crate) enum Left {
     Done(u8, usize),
 }
 
-/// One waiter's place in a [`DataQueue`]; lives inside a future.
+/// One waiter's place in a [`DataQueue`]: the list node, inside the future.
 pub(crate) struct DataWaiter {
-    /// Null until the first registration; then a box this waiter owns, reused
-    /// for later registrations and freed in `Drop`.
-    #[cfg(feature = "alloc")]
-    node: *mut Node,
     /// Shared with the list through raw pointers; only accessed under the
     /// queue's lock while registered.
-    #[cfg(not(feature = "alloc"))]
     node: UnsafeCell<Node>,
     /// Linked (`Queued`) or finished and not yet seen (`Done`). Owner-only.
     registered: bool,
-    /// In the bare tier the node's address is in the list while registered.
-    #[cfg(not(feature = "alloc"))]
+    /// The node's address is in the list while registered.
     _pinned: core::marker::PhantomPinned,
 }
 
@@ -417,12 +412,8 @@ impl DataWaiter {
     const_fn! {
     pub(crate) const fn new() -> Self {
         Self {
-            #[cfg(feature = "alloc")]
-            node: core::ptr::null_mut(),
-            #[cfg(not(feature = "alloc"))]
             node: UnsafeCell::new(Node::new(Entry::new())),
             registered: false,
-            #[cfg(not(feature = "alloc"))]
             _pinned: core::marker::PhantomPinned,
         }
     }
@@ -433,37 +424,24 @@ impl DataWaiter {
         self.registered
     }
 
-    /// The node (allocating it on first use in the `alloc` tiers) and the
-    /// owner-only flag. The node must not be moved: see the pin.
+    /// The node and the owner-only flag. `DataWaiter` is `!Unpin`, so a
+    /// `&mut DataWaiter` does not claim exclusive access to the node that
+    /// the list reaches by pointer.
     fn parts(self: Pin<&mut Self>) -> (*mut Node, &mut bool) {
         // SAFETY: nothing is moved out of the waiter; the node stays where it
         // is, which is what the pin promises.
         let this = unsafe { self.get_unchecked_mut() };
-        #[cfg(feature = "alloc")]
-        {
-            if this.node.is_null() {
-                this.node = spare::take();
-            }
-            (this.node, &mut this.registered)
-        }
-        #[cfg(not(feature = "alloc"))]
-        {
-            (this.node.get(), &mut this.registered)
-        }
+        (this.node.get(), &mut this.registered)
     }
 
     /// Appends this waiter, carrying `data`, at the tail of the queue that
-    /// `locked` belongs to. In the `alloc` tiers the first registration
-    /// allocates the node; call [`prepare`](Self::prepare) first to do that
-    /// outside the lock.
+    /// `locked` belongs to.
     pub(crate) fn push_back(self: Pin<&mut Self>, locked: &mut Locked<'_>, data: usize) {
         let (node, registered) = self.parts();
         assert!(!*registered, "turnstile-sync: waiter registered twice");
         // SAFETY: the node is live, not linked (`registered` is false) and
-        // stays in place until it is unlinked: the bare tier's is pinned and
-        // the `alloc` tiers' is a box freed only when unregistered. Its owner
-        // leaves the queue before it goes away (`Drop` checks). We hold the
-        // lock.
+        // pinned, so it stays in place until it is unlinked; its owner leaves
+        // the queue before it goes away (`Drop` checks). We hold the lock.
         unsafe {
             (*node).state.data = data;
             (*node).state.slot = Slot::Queued;
@@ -499,14 +477,6 @@ impl DataWaiter {
         debug_assert!(entry.waker.is_none(), "parked twice");
         entry.waker = Some(waker);
         Ok(())
-    }
-
-    /// Allocates the node ahead of [`push_back`](Self::push_back) so that
-    /// the allocation happens outside the lock (nothing to do in the bare
-    /// tier).
-    #[inline]
-    pub(crate) fn prepare(self: Pin<&mut Self>) {
-        let _ = self.parts();
     }
 
     /// `Some((outcome, data))` (and unregistered) if the waiter has been
@@ -640,7 +610,7 @@ impl DataWaiter {
 
 impl Drop for DataWaiter {
     /// Inline: a waiter that never waited (every uncontended acquire) costs
-    /// two predictable branches here, not a call.
+    /// one predictable branch here, not a call.
     #[inline]
     fn drop(&mut self) {
         // The owning future leaves the queue in its own `Drop`, before this
@@ -650,93 +620,5 @@ impl Drop for DataWaiter {
             !self.registered,
             "turnstile-sync: a registered waiter was dropped without leaving its queue"
         );
-        #[cfg(feature = "alloc")]
-        if !self.node.is_null() {
-            self.free_node();
-        }
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl DataWaiter {
-    #[cold]
-    fn free_node(&mut self) {
-        // SAFETY: from `spare::take` in `parts`, unlinked (not registered:
-        // checked by `drop`, the only caller), idle, and owned by this waiter
-        // alone.
-        unsafe { spare::give(self.node) };
-    }
-}
-
-/// Where the `alloc` tiers' waiter nodes come from and go to. With `std`,
-/// each thread keeps one spare node, so a task that waits again and again
-/// (every contended acquire is a new future) reuses one node instead of
-/// paying an allocation and a free per wait; without `std`, the heap.
-#[cfg(feature = "alloc")]
-mod spare {
-    use super::{Entry, Node};
-    use alloc::boxed::Box;
-
-    /// A fresh or recycled idle node, unlinked, with no waker.
-    #[inline]
-    pub(super) fn take() -> *mut Node {
-        #[cfg(all(feature = "std", not(loom)))]
-        {
-            let node = SPARE
-                .try_with(|spare| spare.0.replace(core::ptr::null_mut()))
-                .unwrap_or(core::ptr::null_mut());
-            if !node.is_null() {
-                return node;
-            }
-        }
-        Box::into_raw(Box::new(Node::new(Entry::new())))
-    }
-
-    /// Recycles or frees `node`.
-    ///
-    /// # Safety
-    /// `node` came from [`take`], is idle (unlinked, no waker, not finished)
-    /// and nothing else refers to it.
-    #[inline]
-    pub(super) unsafe fn give(node: *mut Node) {
-        #[cfg(all(feature = "std", not(loom)))]
-        {
-            let kept = SPARE
-                .try_with(|spare| {
-                    if spare.0.get().is_null() {
-                        spare.0.set(node);
-                        true
-                    } else {
-                        false
-                    }
-                })
-                .unwrap_or(false);
-            if kept {
-                return;
-            }
-        }
-        // SAFETY: from `Box::into_raw` (caller), and not kept above.
-        drop(unsafe { Box::from_raw(node) });
-    }
-
-    /// This thread's spare node (null: none), freed when the thread exits.
-    #[cfg(all(feature = "std", not(loom)))]
-    struct Spare(core::cell::Cell<*mut Node>);
-
-    #[cfg(all(feature = "std", not(loom)))]
-    impl Drop for Spare {
-        fn drop(&mut self) {
-            let node = self.0.get();
-            if !node.is_null() {
-                // SAFETY: a node given to the spare slot is idle and owned by
-                // the slot alone.
-                drop(unsafe { Box::from_raw(node) });
-            }
-        }
-    }
-
-    #[cfg(all(feature = "std", not(loom)))]
-    std::thread_local! {
-        static SPARE: Spare = const { Spare(core::cell::Cell::new(core::ptr::null_mut())) };
     }
 }

@@ -1,13 +1,19 @@
-//! The wait layer of the bare tier: an intrusive FIFO list, no allocator.
+//! The `WaitQueue` of every tier: an intrusive FIFO list whose nodes live
+//! inside the pinned futures, so a wait never allocates.
 //!
-//! Each waiting future carries its own list node (a [`Waiter`]); the
-//! [`WaitQueue`] holds only the head and tail pointers and the number of
-//! notified waiters that have not yet consumed their notification. The list
-//! and every node linked into it are touched only inside a critical section
-//! (`critical-section`, whose implementation the firmware provides; a loom
-//! mutex under `--cfg loom`). Nothing inside the critical section runs waker
-//! code: wakers are taken out of their nodes inside and woken or dropped
-//! after it ends, and new wakers are cloned before it starts.
+//! Each waiting future carries its own list node (a [`Waiter`]); the list
+//! holds only the head and tail pointers and the number of notified waiters
+//! that have not yet consumed their notification. The list and every node
+//! linked into it are touched only under the list's lock ([`RawLock`]:
+//! `critical-section` in the bare tier, `std::sync::Mutex` with `std`, a
+//! loom mutex under `--cfg loom`). Nothing under the lock runs waker code:
+//! wakers are taken out of their nodes inside and woken or dropped after it
+//! ends, and new wakers are cloned before it starts.
+//!
+//! Where the list lives depends on the tier: in the bare tier inline in the
+//! primitive; in the `alloc` and `std` tiers in a box made on the queue's
+//! first registration (once per primitive, never per wait), so that a
+//! primitive's queue is one word (see [`WaitQueue`]).
 //!
 //! A notified node is unlinked at once and counted in `List::notified`, so the
 //! list holds exactly the waiters still waiting, in arrival order.
@@ -28,8 +34,7 @@ enum State {
     Queued,
     /// Unlinked by a notifier; the notification is not yet consumed.
     /// `additional` records which kind it was (`notify_additional` or
-    /// `notify`), so a cancelled waiter passes on the same kind (as
-    /// event-listener does).
+    /// `notify`), so a cancelled waiter passes on the same kind.
     Notified { additional: bool },
 }
 
@@ -43,23 +48,16 @@ struct List {
     notified: usize,
 }
 
-/// A FIFO queue of waiters (see the module docs of `wait`).
-pub(crate) struct WaitQueue {
+/// The list and its lock.
+struct Shared {
     lock: RawLock,
     /// May only be accessed inside `with_list`.
     list: UnsafeCell<List>,
 }
 
-// SAFETY: the raw pointers in `list` are only followed inside `with_list`,
-// which excludes every other access to the list and its nodes; the wakers
-// moved in and out of nodes are `Send`.
-unsafe impl Send for WaitQueue {}
-// SAFETY: as for `Send`: all shared access goes through `with_list`.
-unsafe impl Sync for WaitQueue {}
-
-impl WaitQueue {
+impl Shared {
     const_fn! {
-        pub(crate) const fn new() -> Self {
+        const fn new() -> Self {
             Self {
                 lock: RawLock::new(),
                 list: UnsafeCell::new(List {
@@ -70,10 +68,9 @@ impl WaitQueue {
         }
     }
 
-    /// Runs `f` on the list inside the critical section (the bare tier's
-    /// [`RawLock`] is `critical-section`; a loom mutex under loom). `f` must
-    /// not run waker code or re-enter `with_list` (critical sections nest, so
-    /// a re-entry would alias the `&mut List`).
+    /// Runs `f` on the list under the lock. `f` must not run waker code or
+    /// re-enter `with_list` (critical sections nest, so a re-entry would
+    /// alias the `&mut List`).
     #[inline]
     fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
         self.lock.with(|| {
@@ -82,6 +79,105 @@ impl WaitQueue {
             // this is the only reference to the list.
             f(unsafe { &mut *self.list.get() })
         })
+    }
+}
+
+/// A FIFO queue of waiters (see the module docs of `wait`).
+pub(crate) struct WaitQueue {
+    /// `alloc` tiers: null until the first waiter registers, then a leaked
+    /// `Box<Shared>`, freed in `Drop`; it never changes again. One word for
+    /// a primitive never contended, one allocation in the primitive's life
+    /// for one that is (the list head: the nodes are in the futures).
+    #[cfg(feature = "alloc")]
+    shared: crate::shim::AtomicPtr<Shared>,
+    #[cfg(not(feature = "alloc"))]
+    shared: Shared,
+}
+
+// SAFETY: the raw pointers in the list are only followed under its lock,
+// which excludes every other access to the list and its nodes; the wakers
+// moved in and out of nodes are `Send`; the boxed `Shared` is only reached
+// through `&self`.
+unsafe impl Send for WaitQueue {}
+// SAFETY: as for `Send`: all shared access goes through `with_list`, or is
+// atomic.
+unsafe impl Sync for WaitQueue {}
+
+impl WaitQueue {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self {
+                #[cfg(feature = "alloc")]
+                shared: crate::shim::AtomicPtr::new(core::ptr::null_mut()),
+                #[cfg(not(feature = "alloc"))]
+                shared: Shared::new(),
+            }
+        }
+    }
+
+    /// The list, if a waiter ever registered (always, in the bare tier).
+    /// `None`: nobody was ever queued here, so there is nobody to notify
+    /// (and a notify allocates nothing).
+    #[inline]
+    fn installed(&self) -> Option<&Shared> {
+        #[cfg(feature = "alloc")]
+        {
+            // Acquire: pairs with the installing exchange's Release, so the
+            // `Shared` is seen initialised. A notifier that learned of a
+            // waiter through the primitive's state word (the protocol in the
+            // module docs of `wait`) is ordered after that waiter's
+            // registration, hence after the installation: it cannot read
+            // null here and miss the waiter.
+            let ptr = self.shared.load(crate::shim::Ordering::Acquire);
+            // SAFETY: non-null means installed; it lives until `self` is
+            // dropped.
+            (!ptr.is_null()).then(|| unsafe { &*ptr })
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            Some(&self.shared)
+        }
+    }
+
+    /// Runs `f` on the list under its lock (see [`Shared::with_list`]),
+    /// making the list first if this is the queue's first registration.
+    #[inline]
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
+        #[cfg(feature = "alloc")]
+        let shared = match self.installed() {
+            Some(shared) => shared,
+            None => self.install(),
+        };
+        #[cfg(not(feature = "alloc"))]
+        let shared = &self.shared;
+        shared.with_list(f)
+    }
+
+    #[cfg(feature = "alloc")]
+    #[cold]
+    fn install(&self) -> &Shared {
+        use crate::shim::Ordering::{AcqRel, Acquire};
+        use alloc::boxed::Box;
+        let new = Box::into_raw(Box::new(Shared::new()));
+        // AcqRel on success: its Release publishes the new `Shared` (the
+        // Acquire half is not needed but costs nothing on this cold path).
+        // Acquire on failure: we follow the winner's pointer, so we must see
+        // its `Shared` initialised.
+        match self
+            .shared
+            .compare_exchange(core::ptr::null_mut(), new, AcqRel, Acquire)
+        {
+            // SAFETY: just installed; it lives until `self` is dropped.
+            Ok(_) => unsafe { &*new },
+            Err(winner) => {
+                // SAFETY: `new` came from `Box::into_raw` above and was never
+                // shared.
+                drop(unsafe { Box::from_raw(new) });
+                // SAFETY: installed by another thread; it lives until `self`
+                // is dropped.
+                unsafe { &*winner }
+            }
+        }
     }
 
     /// Makes sure at least `n` waiters are notified, oldest first. Returns
@@ -104,11 +200,15 @@ impl WaitQueue {
     /// waiters in all hold a notification. Returns how many waiters this call
     /// notified.
     fn notify_from_head(&self, n: usize, additional: bool) -> usize {
+        let Some(shared) = self.installed() else {
+            // Nobody ever registered here: nobody to notify.
+            return 0;
+        };
         // How many this call may still notify (`notify_additional` only).
         let mut remaining = n;
         let mut notified = 0;
         list::in_rounds(|wakers| {
-            self.with_list(|list| {
+            shared.with_list(|list| {
                 let done = |list: &List, remaining: usize| {
                     list.queued.is_empty()
                         || if additional {
@@ -137,6 +237,20 @@ impl WaitQueue {
             })
         });
         notified
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Drop for WaitQueue {
+    fn drop(&mut self) {
+        // Relaxed: `&mut self` already orders this after every other use.
+        let ptr = self.shared.load(crate::shim::Ordering::Relaxed);
+        if !ptr.is_null() {
+            // SAFETY: installed from `Box::into_raw`; `&mut self` means no
+            // waiter borrows the queue any more (each future borrows or owns
+            // the primitive), so nothing refers to it.
+            drop(unsafe { alloc::boxed::Box::from_raw(ptr) });
+        }
     }
 }
 
@@ -278,7 +392,7 @@ impl Waiter {
 
     /// Unregisters, passing on a notification received and not consumed, of
     /// the same kind: one from `notify_additional` wakes one more waiter, one
-    /// from `notify` makes sure one waiter is notified (event-listener's rule).
+    /// from `notify` makes sure one waiter is notified.
     pub(crate) fn cancel(self: Pin<&mut Self>, queue: &WaitQueue) {
         match self.leave(queue) {
             Some(true) => queue.notify_additional(1),

@@ -1,13 +1,12 @@
-//! The intrusive doubly linked FIFO list both intrusive wait queues are made
-//! of ([`intrusive`](super::intrusive) for the bare tier's `WaitQueue`,
-//! [`data`](super::data) for waiters that carry data in every tier), and the
-//! lock that guards such a list.
+//! The intrusive doubly linked FIFO list both wait queues are made of
+//! ([`intrusive`](super::intrusive) for `WaitQueue`, [`data`](super::data)
+//! for waiters that carry data), in every tier, and the lock that guards
+//! such a list.
 //!
 //! The list only links and unlinks; what a node's `state` means is up to the
 //! queue that uses it. Every method is `unsafe` because the list holds raw
-//! pointers to nodes that live elsewhere (in a pinned future, or in a box the
-//! future owns): the caller holds the list's lock and guarantees that every
-//! linked node is live.
+//! pointers to nodes that live elsewhere (in pinned futures): the caller
+//! holds the list's lock and guarantees that every linked node is live.
 
 use core::mem::MaybeUninit;
 use core::ptr;

@@ -3,28 +3,36 @@
 //! Every primitive keeps its own state in an atomic word and comes here only
 //! on its slow paths. The layer has two queues.
 //!
-//! [`WaitQueue`] notifies waiters that carry nothing: the waiter re-checks
-//! the primitive's state itself. It has one interface (below) and two
-//! implementations:
-//!
-//! - `listener` (tiers `alloc` and `std`): a thin wrapper over
-//!   [`event_listener::Event`];
-//! - `intrusive` (the bare tier): a FIFO list whose nodes live inside the
-//!   pinned futures, guarded by `critical-section`; it never allocates.
+//! [`WaitQueue`] (module `intrusive`) notifies waiters that carry nothing:
+//! the waiter re-checks the primitive's state itself. Its interface is
+//! below.
 //!
 //! [`DataQueue`] (module `data`) is for waiters that carry a word of data the
 //! releaser must see — a semaphore waiter's permit count, a barrier waiter's
-//! generation — which
-//! event-listener cannot give: its user works on the head of the queue under
-//! the queue's lock, changing the head's data and taking waiters off with an
-//! outcome. The `Notify` uses it too: a waiter's word is its generation, and
-//! under the lock `notify_one` chooses between waking the head and storing a
-//! permit, and a cancelled waiter passes its wakeup on by its outcome. It is the same intrusive list in every tier (boxed in the
-//! `alloc` tiers to keep primitives small); see its module docs.
+//! generation — which a plain queue cannot give: its user works on the head
+//! of the queue under the queue's lock, changing the head's data and taking
+//! waiters off with an outcome. The `Notify` uses it too: a waiter's word is
+//! its generation, and under the lock `notify_one` chooses between waking
+//! the head and storing a permit, and a cancelled waiter passes its wakeup on
+//! by its outcome. See its module docs.
 //!
-//! Both intrusive queues share the list and its lock (module `list`): the
-//! lock is `critical-section` in the bare tier, `std::sync::Mutex` with
-//! `std`, a loom mutex under loom.
+//! Both are the same intrusive FIFO list (module `list`) in every tier, and
+//! in every tier a waiter's list node lives inside its pinned future, so no
+//! wait allocates (tests/no_alloc_wait.rs counts). What differs per tier is
+//! where the list head lives and what locks it:
+//!
+//! | tier                         | list head                                   | lock                      |
+//! |------------------------------|---------------------------------------------|---------------------------|
+//! | `std`                        | boxed on the primitive's first contention   | `std::sync::Mutex<()>`    |
+//! | `alloc`, `critical-section`  | boxed on the primitive's first contention   | a critical section        |
+//! | `alloc` alone                | boxed on the primitive's first contention   | a spin lock on one flag   |
+//! | bare (`critical-section`)    | inline in the primitive                     | a critical section        |
+//! | `--cfg loom`                 | as the tier                                 | a loom mutex              |
+//!
+//! The box keeps an uncontended primitive one word per queue (a `Mutex<()>`
+//! is two words); it is made once in the primitive's life, by its first
+//! waiter, and freed with the primitive. The futures are `!Unpin` in every
+//! tier, as they hold the node.
 //!
 //! # The `WaitQueue` interface
 //!
@@ -40,7 +48,7 @@
 //!   this call notified (the RwLock learns from a 0 that nobody was queued).
 //! - `WaitQueue::notify_additional(n)` notifies `n` *more* waiters, from the
 //!   head, that had not been notified, however many are notified already
-//!   (event-listener's `notify_additional`). `notify(1)` twice may notify one
+//!   (as event-listener's `notify_additional`). `notify(1)` twice may notify one
 //!   waiter (the second call finds the first one's still unconsumed);
 //!   `notify_additional(1)` twice notifies two. The condvar's `notify_one`
 //!   needs this; the others use `notify`.
@@ -72,45 +80,30 @@
 //!
 //! # Wakers
 //!
-//! The intrusive list takes a waker out of its node inside the critical
-//! section and wakes (or drops) it after leaving, and clones a new waker
-//! before entering, so no waker code ever runs inside the critical section: a
-//! waker that calls back into the primitive cannot deadlock or corrupt the
-//! list, and interrupt latency does not depend on waker code.
-//! event-listener wakes a listener's waker, and drops a replaced one, while
-//! holding its own list lock (`std`: a mutex; no_std: a `RefCell` under a
-//! critical section); a waker must therefore not touch the same queue from
-//! inside `wake` or `drop` (the crate docs say what that rules out). The
-//! primitives add no lock of their own around a wake.
+//! The list takes a waker out of its node under the lock and wakes (or
+//! drops) it after releasing the lock, and clones a new waker before taking
+//! it, so no waker code ever runs under the lock: a waker that calls back
+//! into the primitive — even into the same queue, from `wake`, `wake_by_ref`
+//! or `drop` — cannot deadlock or corrupt the list, and interrupt latency
+//! does not depend on waker code. The primitives add no lock of their own
+//! around a wake.
 //!
-//! A `wake` that panics strands nobody. The intrusive queues take at most a
-//! batch of waiters off per critical section and wake the batch after it
-//! (`list::in_rounds`); if a wake panics, the rest of its batch and the
-//! batches still due are notified and woken as the panic unwinds, and the
-//! panic then reaches whoever released. (A second waker that panics during
-//! that unwinding aborts the process, as any panic in a destructor during
-//! unwinding does.) event-listener cannot survive a wake that unwinds
-//! through it, so with `std` the waker it holds catches the task's panic
-//! and the panic is re-raised once event-listener has returned; without
-//! `std` such a panic aborts (module `listener`). Either way every waiter
-//! the release would have notified is notified, and the primitive stays
-//! usable. A waiter whose own waker panicked holds its notification like
+//! A `wake` that panics strands nobody, in every tier. The queues take at
+//! most a batch of waiters off per critical section and wake the batch
+//! after it (`list::in_rounds`); if a wake panics, the rest of its batch and
+//! the batches still due are notified and woken as the panic unwinds, and
+//! the panic then reaches whoever released. (A second waker that panics
+//! during that unwinding aborts the process, as any panic in a destructor
+//! during unwinding does.) Every waiter the release would have notified is
+//! notified, and the primitive stays usable. A waiter whose own waker panicked holds its notification like
 //! any other: polled again it proceeds, dropped it passes the notification
 //! on. Latch and Barrier waits also re-check their primitive on every poll,
 //! so their completion never depends on a wakeup having arrived.
 
-#[cfg(feature = "alloc")]
-mod listener;
-#[cfg(feature = "alloc")]
-pub(crate) use listener::{WaitQueue, Waiter};
-
 mod data;
+mod intrusive;
 mod list;
 pub(crate) use data::{DataQueue, DataWaiter, Left, Locked};
-
-#[cfg(not(feature = "alloc"))]
-mod intrusive;
-#[cfg(not(feature = "alloc"))]
 pub(crate) use intrusive::{WaitQueue, Waiter};
 
 #[cfg(feature = "std")]

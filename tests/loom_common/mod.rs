@@ -45,10 +45,10 @@ where
 ///
 /// Not on `loom::thread::park`/`Thread::unpark`: loom 0.7's `unpark` makes a
 /// thread runnable even while it is blocked acquiring a loom `Mutex` (it
-/// only checks "blocked", not on what), and event-listener wakes wakers while
-/// holding its list mutex, so a thread dropping its listener at that moment
-/// would be resumed without the mutex and trip loom's "expected to be able to
-/// acquire lock" assertion. `Notify` only releases a thread waiting on it.
+/// only checks "blocked", not on what), so a waker woken while its thread
+/// waits for a loom mutex (event-listener, the earlier wait layer, woke
+/// wakers while holding its list mutex) would resume it without the mutex
+/// and trip loom's "expected to be able to acquire lock" assertion. `Notify` only releases a thread waiting on it.
 /// `Notify` may return spuriously (once); the `woken` flag filters that out,
 /// so a thread waiting here resumes only after its waker was woken.
 pub struct Signal {
