@@ -68,18 +68,6 @@ struct Entry {
     finished: AtomicBool,
 }
 
-impl Entry {
-    const_fn! {
-        const fn new() -> Self {
-            Self {
-                data: 0,
-                slot: Slot::Idle,
-                finished: AtomicBool::new(false),
-            }
-        }
-    }
-}
-
 type Node = list::Node<Entry>;
 
 /// The list, its lock, and the user's spare word.
@@ -394,8 +382,11 @@ pub(crate) enum Left {
 /// One waiter's place in a [`DataQueue`]: the list node, inside the future.
 pub(crate) struct DataWaiter {
     /// Shared with the list through raw pointers; only accessed under the
-    /// queue's lock while registered.
-    node: UnsafeCell<Node>,
+    /// queue's lock while registered. Uninitialised until the first
+    /// `push_back`, which writes all of it (as the `WaitQueue`'s waiter
+    /// does); it holds no waker whenever the waiter is not registered, so it
+    /// never needs dropping.
+    node: UnsafeCell<core::mem::MaybeUninit<Node>>,
     /// Linked (`Queued`) or finished and not yet seen (`Done`). Owner-only.
     registered: bool,
     /// The node's address is in the list while registered.
@@ -412,7 +403,7 @@ impl DataWaiter {
     const_fn! {
     pub(crate) const fn new() -> Self {
         Self {
-            node: UnsafeCell::new(Node::new(Entry::new())),
+            node: UnsafeCell::new(core::mem::MaybeUninit::uninit()),
             registered: false,
             _pinned: core::marker::PhantomPinned,
         }
@@ -426,12 +417,14 @@ impl DataWaiter {
 
     /// The node and the owner-only flag. `DataWaiter` is `!Unpin`, so a
     /// `&mut DataWaiter` does not claim exclusive access to the node that
-    /// the list reaches by pointer.
+    /// the list reaches by pointer. The node is initialised once the waiter
+    /// has been pushed (and from then on): read through the pointer only
+    /// while `registered`.
     fn parts(self: Pin<&mut Self>) -> (*mut Node, &mut bool) {
         // SAFETY: nothing is moved out of the waiter; the node stays where it
         // is, which is what the pin promises.
         let this = unsafe { self.get_unchecked_mut() };
-        (this.node.get(), &mut this.registered)
+        (this.node.get().cast::<Node>(), &mut this.registered)
     }
 
     /// Appends this waiter, carrying `data`, at the tail of the queue that
@@ -442,9 +435,14 @@ impl DataWaiter {
         // SAFETY: the node is live, not linked (`registered` is false) and
         // pinned, so it stays in place until it is unlinked; its owner leaves
         // the queue before it goes away (`Drop` checks). We hold the lock.
+        // The node is written whole, initialising it (its old contents, if
+        // any, hold no waker: nothing is lost by not dropping them).
         unsafe {
-            (*node).state.data = data;
-            (*node).state.slot = Slot::Queued;
+            node.write(Node::new(Entry {
+                data,
+                slot: Slot::Queued,
+                finished: AtomicBool::new(false),
+            }));
             locked.list.push_back(node);
         }
         *registered = true;

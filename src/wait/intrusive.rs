@@ -20,6 +20,7 @@
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
+use core::mem::MaybeUninit;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
@@ -257,8 +258,12 @@ impl Drop for WaitQueue {
 /// One waiter's place in a [`WaitQueue`]: the list node, inside the future.
 pub(crate) struct Waiter {
     /// Shared with notifiers through raw pointers; only accessed inside the
-    /// queue's critical section.
-    node: UnsafeCell<Node>,
+    /// queue's critical section. Uninitialised until the first `register`,
+    /// which writes all of it: a future that never waits never pays for
+    /// setting up its node (nor, on firmware, for a `memclr` call). Whenever
+    /// the waiter is not registered the node holds no waker, so it never
+    /// needs dropping.
+    node: UnsafeCell<MaybeUninit<Node>>,
     /// Whether the node is `Queued` or `Notified`. Only the owner reads or
     /// writes it, so it needs no critical section.
     registered: bool,
@@ -277,7 +282,7 @@ unsafe impl Sync for Waiter {}
 impl Waiter {
     pub(crate) const fn new() -> Self {
         Self {
-            node: UnsafeCell::new(Node::new(State::Idle)),
+            node: UnsafeCell::new(MaybeUninit::uninit()),
             registered: false,
             _pinned: PhantomPinned,
         }
@@ -290,11 +295,13 @@ impl Waiter {
 
     /// The owner's view. `Waiter` is `!Unpin`, so a `&mut Waiter` does not
     /// claim exclusive access to the node that notifiers reach by pointer.
+    /// The node is initialised once the waiter has registered (and from then
+    /// on): read through the pointer only while `registered`.
     fn parts(self: Pin<&mut Self>) -> (*mut Node, &mut bool) {
         // SAFETY: nothing is moved out of the waiter; the node stays where it
         // is, which is what the pin promises.
         let this = unsafe { self.get_unchecked_mut() };
-        (this.node.get(), &mut this.registered)
+        (this.node.get().cast::<Node>(), &mut this.registered)
     }
 
     /// Appends this waiter at the tail of `queue`.
@@ -305,8 +312,10 @@ impl Waiter {
         // so it stays live and in place until `poll_notified`, `cancel` or
         // `withdraw` unregisters it; the future that owns it calls `cancel`
         // in its `Drop`. Inside the critical section.
+        // The node is written whole, initialising it (its old contents, if
+        // any, hold no waker: nothing is lost by not dropping them).
         queue.with_list(|list| unsafe {
-            (*node).state = State::Queued;
+            node.write(Node::new(State::Queued));
             list.queued.push_back(node);
         });
         *registered = true;
