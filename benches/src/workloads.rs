@@ -412,7 +412,10 @@ struct MutexHandoff<M> {
 /// Two tasks hand one mutex back and forth: each holds it across a yield
 /// (so the other queues up), stamps the time and releases; the other,
 /// on acquiring, adds `now - stamp`. Only acquisitions that follow the
-/// other task's release count; one op is one hand-off.
+/// other task's release count; a task that gets the lock back after its
+/// own release (a lock that lets it barge ahead of the woken waiter)
+/// releases it again at once without a new stamp, so the waiter's latency
+/// runs from the release that woke it. One op is one hand-off.
 pub fn mutex_handoff<M: AsyncMutex>(rt: Rt) -> Runner {
     Box::new(move |env, iters| {
         let sh = Arc::new(MutexHandoff {
@@ -442,6 +445,14 @@ pub fn mutex_handoff<M: AsyncMutex>(rt: Rt) -> Runner {
                         if sh.count.load(Relaxed) >= sh.target {
                             sh.owner.store(me, Relaxed);
                             break;
+                        }
+                        if who == me {
+                            // Barged back in ahead of the woken waiter: let
+                            // it have the lock (its latency still runs from
+                            // the release that woke it).
+                            drop(g);
+                            rt.yield_now().await;
+                            continue;
                         }
                         *g += 1;
                         rt.yield_now().await;
