@@ -35,6 +35,27 @@ static GLOBAL: CountingAlloc = CountingAlloc;
 /// A turnstile row slower than this times its fastest peer fails `--quick`.
 const MAX_RATIO: f64 = 2.0;
 
+/// The row being measured and when it started, for the watchdog.
+static CURRENT: std::sync::Mutex<Option<(String, Instant)>> = std::sync::Mutex::new(None);
+
+fn now_measuring(id: &str) {
+    *CURRENT.lock().unwrap() = Some((id.to_string(), Instant::now()));
+}
+
+/// Exits the process if one row takes longer than `limit` (a workload that
+/// livelocks must not eat CI's time budget).
+fn watchdog(limit: Duration) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(1));
+        if let Some((id, since)) = &*CURRENT.lock().unwrap() {
+            if since.elapsed() > limit {
+                eprintln!("report: row {id} still running after {limit:?}; giving up");
+                std::process::exit(3);
+            }
+        }
+    });
+}
+
 struct Mode {
     uncontended: Config,
     contended: Config,
@@ -182,6 +203,7 @@ fn main() -> ExitCode {
     }
     let keep = |id: &str| only.as_deref().is_none_or(|o| id.contains(o));
 
+    watchdog(Duration::from_secs(if quick { 60 } else { 600 }));
     let started = Instant::now();
     let load_before = loadavg();
     let env = Env::new();
@@ -192,6 +214,7 @@ fn main() -> ExitCode {
         if !keep(&row.id) {
             continue;
         }
+        now_measuring(&row.id);
         let t0 = Instant::now();
         let cfg = match row.section {
             Section::Uncontended => &mode.uncontended,
@@ -232,6 +255,7 @@ fn main() -> ExitCode {
         if !keep(row.id) {
             continue;
         }
+        now_measuring(row.id);
         let t0 = Instant::now();
         let mut results: Vec<_> = row
             .contestants
@@ -257,6 +281,7 @@ fn main() -> ExitCode {
         if !keep(&format!("alloc_{}", row.id)) && only.is_some() {
             continue;
         }
+        now_measuring(&format!("alloc_{}", row.id));
         allocs.push(AllocRes {
             id: row.id,
             results: row
@@ -277,6 +302,7 @@ fn main() -> ExitCode {
             if ratio <= MAX_RATIO {
                 continue;
             }
+            now_measuring(&res.id);
             // Re-measure turnstile and that peer twice, with more samples:
             // a busy machine can make one short sample look like a regression.
             let best = best.name;
@@ -329,6 +355,7 @@ fn main() -> ExitCode {
             }
         }
     }
+    *CURRENT.lock().unwrap() = None;
     let elapsed = started.elapsed();
     let load_after = loadavg();
     let timed: Vec<RowRes> = timed.into_iter().map(|(r, _)| r).collect();
