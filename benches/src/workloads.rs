@@ -84,27 +84,66 @@ fn timed(ops: u64, f: impl FnOnce()) -> Timing {
 // Uncontended: one thread, futures polled once with a no-op waker.
 // ---------------------------------------------------------------------------
 
+/// Where an uncontended contestant's primitive lives: 64 cache-line-aligned
+/// slots covering a page, one per call (sample), in a scattered order.
+///
+/// A single fixed address can be unlucky: when the primitive's offset in
+/// its page matches the offset of the future's fields on the stack, x86's
+/// store-to-load forwarding sees false dependencies ("4K aliasing"), and
+/// one contestant measured 3-5x slower for that reason alone. Rotating the
+/// address makes those placements a minority of the samples, which the
+/// median ignores.
+struct Slots<T> {
+    slots: Vec<Line<T>>,
+    next: usize,
+}
+
+#[repr(align(64))]
+struct Line<T>(T);
+
+impl<T> Slots<T> {
+    const N: usize = 64;
+    fn new(make: impl Fn() -> T) -> Self {
+        Slots {
+            slots: (0..Self::N).map(|_| Line(make())).collect(),
+            next: 0,
+        }
+    }
+    /// The next slot (stride 37, co-prime with 64: every slot in turn).
+    fn next(&mut self) -> &T {
+        self.next = (self.next + 37) % Self::N;
+        &self.slots[self.next].0
+    }
+}
+
 /// `lock()` polled once + increment + unlock.
 pub fn mutex_uncontended<M: AsyncMutex>() -> Runner {
-    let m = M::create(0);
+    let mut slots = Slots::new(|| M::create(0));
     Box::new(move |_, iters| {
+        let m = slots.next();
+        let before = *ready(m.acquire());
         let t = timed(iters, || {
             for _ in 0..iters {
-                *ready(black_box(&m).acquire()) += 1;
+                *ready(black_box(m).acquire()) += 1;
             }
         });
-        assert!(*ready(m.acquire()) >= iters, "counter not incremented");
+        assert_eq!(
+            *ready(m.acquire()),
+            before + iters,
+            "counter not incremented"
+        );
         t
     })
 }
 
 /// A thread lock's lock + increment + unlock (std, `try_lock`, `lock_blocking`).
 pub fn lock_uncontended<L: BlockingLock>() -> Runner {
-    let l = L::create();
+    let mut slots = Slots::new(L::create);
     Box::new(move |_, iters| {
+        let l = slots.next();
         timed(iters, || {
             for _ in 0..iters {
-                black_box(&l).with(|v| *v += 1);
+                black_box(l).with(|v| *v += 1);
             }
         })
     })
@@ -112,11 +151,12 @@ pub fn lock_uncontended<L: BlockingLock>() -> Runner {
 
 /// `read()` polled once + unlock.
 pub fn rwlock_read_uncontended<L: AsyncRwLock>() -> Runner {
-    let l = L::create(1);
+    let mut slots = Slots::new(|| L::create(1));
     Box::new(move |_, iters| {
+        let l = slots.next();
         timed(iters, || {
             for _ in 0..iters {
-                black_box(*ready(black_box(&l).read()));
+                black_box(*ready(black_box(l).read()));
             }
         })
     })
@@ -124,11 +164,12 @@ pub fn rwlock_read_uncontended<L: AsyncRwLock>() -> Runner {
 
 /// `write()` polled once + increment + unlock.
 pub fn rwlock_write_uncontended<L: AsyncRwLock>() -> Runner {
-    let l = L::create(0);
+    let mut slots = Slots::new(|| L::create(0));
     Box::new(move |_, iters| {
+        let l = slots.next();
         timed(iters, || {
             for _ in 0..iters {
-                *ready(black_box(&l).write()) += 1;
+                *ready(black_box(l).write()) += 1;
             }
         })
     })
@@ -136,14 +177,15 @@ pub fn rwlock_write_uncontended<L: AsyncRwLock>() -> Runner {
 
 /// A thread reader-writer lock's read (`write == false`) or write, uncontended.
 pub fn rw_blocking_uncontended<L: BlockingRwLock>(write: bool) -> Runner {
-    let l = L::create();
+    let mut slots = Slots::new(L::create);
     Box::new(move |_, iters| {
+        let l = slots.next();
         timed(iters, || {
             for _ in 0..iters {
                 if write {
-                    black_box(&l).write();
+                    black_box(l).write();
                 } else {
-                    black_box(black_box(&l).read());
+                    black_box(black_box(l).read());
                 }
             }
         })
@@ -152,11 +194,12 @@ pub fn rw_blocking_uncontended<L: BlockingRwLock>(write: bool) -> Runner {
 
 /// `acquire(1)` polled once + release (semaphore of 1 permit).
 pub fn semaphore_uncontended<S: AsyncSemaphore>() -> Runner {
-    let s = S::create(1);
+    let mut slots = Slots::new(|| S::create(1));
     Box::new(move |_, iters| {
+        let s = slots.next();
         let t = timed(iters, || {
             for _ in 0..iters {
-                let out = ready(black_box(&s).acquire_n(1));
+                let out = ready(black_box(s).acquire_n(1));
                 assert!(S::granted(&out));
             }
         });
@@ -167,11 +210,12 @@ pub fn semaphore_uncontended<S: AsyncSemaphore>() -> Runner {
 
 /// `notify` with nobody waiting, then `wait` ready on its first poll.
 pub fn signal_uncontended<S: Signal>() -> Runner {
-    let s = S::create();
+    let mut slots = Slots::new(S::create);
     Box::new(move |_, iters| {
+        let s = slots.next();
         timed(iters, || {
             for _ in 0..iters {
-                let s = black_box(&s);
+                let s = black_box(s);
                 s.notify();
                 ready(s.wait());
             }
@@ -397,6 +441,29 @@ impl Clock {
     }
 }
 
+/// The latencies of one call, gathered from the tasks: the timing's
+/// `measured` is their median times their count, so that a row's ns/op is
+/// the median hand-off (a preempted worker's rare millisecond hand-offs
+/// would dominate a mean on a shared machine).
+#[derive(Default)]
+struct Latencies(std::sync::Mutex<Vec<u64>>);
+
+impl Latencies {
+    fn add(&self, mut mine: Vec<u64>) {
+        self.0.lock().unwrap().append(&mut mine);
+    }
+    fn timing(&self, wall: Duration) -> Timing {
+        let mut v = std::mem::take(&mut *self.0.lock().unwrap());
+        v.sort_unstable();
+        let median = v.get(v.len() / 2).copied().unwrap_or(0);
+        Timing {
+            wall,
+            measured: Duration::from_nanos(median * v.len() as u64),
+            ops: v.len() as u64,
+        }
+    }
+}
+
 struct MutexHandoff<M> {
     m: M,
     clock: Clock,
@@ -404,7 +471,7 @@ struct MutexHandoff<M> {
     stamp: AtomicU64,
     /// Which task released last (1 or 2; 0 before the first release).
     owner: AtomicUsize,
-    total: AtomicU64,
+    lats: Latencies,
     count: AtomicU64,
     target: u64,
 }
@@ -423,7 +490,7 @@ pub fn mutex_handoff<M: AsyncMutex>(rt: Rt) -> Runner {
             clock: Clock(Instant::now()),
             stamp: AtomicU64::new(0),
             owner: AtomicUsize::new(0),
-            total: AtomicU64::new(0),
+            lats: Latencies::default(),
             count: AtomicU64::new(0),
             target: iters,
         });
@@ -433,13 +500,14 @@ pub fn mutex_handoff<M: AsyncMutex>(rt: Rt) -> Runner {
             (1..=2).map(|me| {
                 let sh = sh.clone();
                 async move {
+                    let mut lats = Vec::with_capacity(sh.target as usize / 2 + 1);
                     loop {
                         let mut g = sh.m.acquire().await;
                         let now = sh.clock.now();
                         let who = sh.owner.load(Relaxed);
                         if who != 0 && who != me {
                             let stamp = sh.stamp.load(Relaxed);
-                            sh.total.fetch_add(now.saturating_sub(stamp), Relaxed);
+                            lats.push(now.saturating_sub(stamp));
                             sh.count.fetch_add(1, Relaxed);
                         }
                         if sh.count.load(Relaxed) >= sh.target {
@@ -460,14 +528,11 @@ pub fn mutex_handoff<M: AsyncMutex>(rt: Rt) -> Runner {
                         sh.stamp.store(sh.clock.now(), Relaxed);
                         drop(g);
                     }
+                    sh.lats.add(lats);
                 }
             }),
         );
-        Timing {
-            wall: start.elapsed(),
-            measured: Duration::from_nanos(sh.total.load(Relaxed)),
-            ops: sh.count.load(Relaxed),
-        }
+        sh.lats.timing(start.elapsed())
     })
 }
 
@@ -477,7 +542,7 @@ struct SignalHandoff<S> {
     clock: Clock,
     stamp_a: AtomicU64,
     stamp_b: AtomicU64,
-    total: AtomicU64,
+    lats: Latencies,
 }
 
 /// Two tasks ping-pong through two signals: stamp, notify; the woken side
@@ -491,35 +556,33 @@ pub fn signal_handoff<S: Signal>(rt: Rt) -> Runner {
             clock: Clock(Instant::now()),
             stamp_a: AtomicU64::new(0),
             stamp_b: AtomicU64::new(0),
-            total: AtomicU64::new(0),
+            lats: Latencies::default(),
         });
         let start = Instant::now();
         let (p, q) = (sh.clone(), sh.clone());
         let ping = async move {
+            let mut lats = Vec::with_capacity(rounds as usize);
             for _ in 0..rounds {
                 p.stamp_a.store(p.clock.now(), Relaxed);
                 p.a.notify();
                 p.b.wait().await;
-                let d = p.clock.now().saturating_sub(p.stamp_b.load(Relaxed));
-                p.total.fetch_add(d, Relaxed);
+                lats.push(p.clock.now().saturating_sub(p.stamp_b.load(Relaxed)));
             }
+            p.lats.add(lats);
         };
         let pong = async move {
+            let mut lats = Vec::with_capacity(rounds as usize);
             for _ in 0..rounds {
                 q.a.wait().await;
-                let d = q.clock.now().saturating_sub(q.stamp_a.load(Relaxed));
-                q.total.fetch_add(d, Relaxed);
+                lats.push(q.clock.now().saturating_sub(q.stamp_a.load(Relaxed)));
                 q.stamp_b.store(q.clock.now(), Relaxed);
                 q.b.notify();
             }
+            q.lats.add(lats);
         };
         let tasks: [Pin<Box<dyn Future<Output = ()> + Send>>; 2] = [Box::pin(ping), Box::pin(pong)];
         env.run_tasks(rt, tasks);
-        Timing {
-            wall: start.elapsed(),
-            measured: Duration::from_nanos(sh.total.load(Relaxed)),
-            ops: 2 * rounds,
-        }
+        sh.lats.timing(start.elapsed())
     })
 }
 
@@ -533,7 +596,7 @@ pub fn latch_handoff(rt: Rt) -> Runner {
         clock: Clock,
         stamp_a: AtomicU64,
         stamp_b: AtomicU64,
-        total: AtomicU64,
+        lats: Latencies,
     }
     Box::new(move |env, iters| {
         let rounds = iters.div_ceil(2) as usize;
@@ -543,35 +606,33 @@ pub fn latch_handoff(rt: Rt) -> Runner {
             clock: Clock(Instant::now()),
             stamp_a: AtomicU64::new(0),
             stamp_b: AtomicU64::new(0),
-            total: AtomicU64::new(0),
+            lats: Latencies::default(),
         });
         let start = Instant::now();
         let (p, q) = (sh.clone(), sh.clone());
         let ping = async move {
+            let mut lats = Vec::with_capacity(rounds);
             for i in 0..rounds {
                 p.stamp_a.store(p.clock.now(), Relaxed);
                 p.a[i].count_down();
                 p.b[i].wait().await;
-                let d = p.clock.now().saturating_sub(p.stamp_b.load(Relaxed));
-                p.total.fetch_add(d, Relaxed);
+                lats.push(p.clock.now().saturating_sub(p.stamp_b.load(Relaxed)));
             }
+            p.lats.add(lats);
         };
         let pong = async move {
+            let mut lats = Vec::with_capacity(rounds);
             for i in 0..rounds {
                 q.a[i].wait().await;
-                let d = q.clock.now().saturating_sub(q.stamp_a.load(Relaxed));
-                q.total.fetch_add(d, Relaxed);
+                lats.push(q.clock.now().saturating_sub(q.stamp_a.load(Relaxed)));
                 q.stamp_b.store(q.clock.now(), Relaxed);
                 q.b[i].count_down();
             }
+            q.lats.add(lats);
         };
         let tasks: [Pin<Box<dyn Future<Output = ()> + Send>>; 2] = [Box::pin(ping), Box::pin(pong)];
         env.run_tasks(rt, tasks);
-        Timing {
-            wall: start.elapsed(),
-            measured: Duration::from_nanos(sh.total.load(Relaxed)),
-            ops: 2 * rounds as u64,
-        }
+        sh.lats.timing(start.elapsed())
     })
 }
 

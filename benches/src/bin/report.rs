@@ -629,7 +629,7 @@ Reference contestants (std's blocking locks, turnstile's other forms, peers' mod
         "Own timing loop (`benches/src/measure.rs`): each contestant is warmed up for {} ms (which also sizes its samples), then {} samples of about {} ms each for the uncontended rows and {} samples of about {} ms for the others; the samples of a row are interleaved (sample k of every contestant before sample k+1 of any), so a change in the machine's load falls on all contestants of a row alike. \
 The figure is the median of the samples; the spread columns give the fastest and slowest sample and the interquartile range over the median. \
 Every task row runs on executors with pinned worker counts ({WORKERS} tokio workers; smol's `Executor` on {WORKERS} threads of its own), and the thread rows on exactly 2 threads. \
-The uncontended rows poll each future once with a no-op waker (it must be ready).\n",
+The uncontended rows poll each future once with a no-op waker (it must be ready), and each sample puts the primitive at another of 64 cache-line slots of a page: at a few page offsets (where the primitive aliases the future's fields on the stack) a contestant measures 3-5x slower for that reason alone, and rotating the address leaves those to a minority of samples, which the median ignores.\n",
         mode.uncontended.warm_up.as_millis(),
         mode.uncontended.samples,
         mode.uncontended.sample_time.as_millis(),
@@ -770,7 +770,7 @@ A ratio between two contestants whose spreads overlap is a tie.\n",
         if section == Section::Latency {
             let _ = writeln!(
                 w,
-                "Two tasks hand a primitive back and forth; each hand-off is timed from a stamp taken just before the release (`drop(guard)`, `notify_one`, `count_down`) to the moment the woken task runs with what it waited for, and the figure is the mean per hand-off. The mutex rows hold the lock across one yield before releasing, so that the other task is queued; an acquisition that follows the task's own release is not counted.\n"
+                "Two tasks hand a primitive back and forth; each hand-off is timed from a stamp taken just before the release (`drop(guard)`, `notify_one`, `count_down`) to the moment the woken task runs with what it waited for, and a sample's figure is its median hand-off (a worker thread preempted by the machine's other load makes rare hand-offs take milliseconds, which would swamp a mean); the table gives the median over the samples. The mutex rows hold the lock across one yield before releasing, so that the other task is queued; a task that gets the lock back after its own release (a lock that lets it barge ahead of the woken waiter) lets go again at once, and the waiter's latency runs from the release that woke it.\n"
             );
         }
         for r in rows {
