@@ -478,9 +478,9 @@ fn print_compact(timed: &[RowRes], fair: &[FairRes], allocs: &[AllocRes]) {
         for (name, _, runs) in &f.results {
             let w = runs.iter().map(|x| x.max_wait).max().unwrap_or(0);
             let r = runs.iter().map(|x| x.max_run).max().unwrap_or(0);
-            let o = runs.iter().map(|x| x.overlap).min().unwrap_or(0);
+            let o = runs.iter().map(|x| x.overlap).max().unwrap_or(0);
             println!(
-                "fairness {name:<27} longest wait {w:>6}  longest run {r:>6}  (overlap >= {o})"
+                "fairness {name:<27} longest wait {w:>6}  longest run {r:>6}  (both running: up to {o})"
             );
         }
     }
@@ -516,6 +516,20 @@ fn repo_root() -> PathBuf {
         .parent()
         .expect("workspace root")
         .to_path_buf()
+}
+
+/// The smallest non-zero step of `Instant::now()` seen in a tight loop.
+fn clock_step_ns() -> u64 {
+    let mut best = u64::MAX;
+    for _ in 0..20_000 {
+        let a = Instant::now();
+        let mut b = Instant::now();
+        while b == a {
+            b = Instant::now();
+        }
+        best = best.min((b - a).as_nanos() as u64);
+    }
+    best
 }
 
 fn machine() -> Vec<(&'static str, String)> {
@@ -570,6 +584,10 @@ fn machine() -> Vec<(&'static str, String)> {
             ),
         ),
         ("date", cmd("date", &["-u", "+%Y-%m-%d %H:%M UTC"])),
+        (
+            "clock",
+            format!("`Instant::now()` steps of at least {} ns", clock_step_ns()),
+        ),
     ]
 }
 
@@ -770,7 +788,7 @@ A ratio between two contestants whose spreads overlap is a tie.\n",
         if section == Section::Latency {
             let _ = writeln!(
                 w,
-                "Two tasks hand a primitive back and forth; each hand-off is timed from a stamp taken just before the release (`drop(guard)`, `notify_one`, `count_down`) to the moment the woken task runs with what it waited for, and a sample's figure is its median hand-off (a worker thread preempted by the machine's other load makes rare hand-offs take milliseconds, which would swamp a mean); the table gives the median over the samples. The mutex rows hold the lock across one yield before releasing, so that the other task is queued; a task that gets the lock back after its own release (a lock that lets it barge ahead of the woken waiter) lets go again at once, and the waiter's latency runs from the release that woke it.\n"
+                "Two tasks hand a primitive back and forth; each hand-off is timed from a stamp taken just before the release (`drop(guard)`, `notify_one`, `count_down`) to the moment the woken task runs with what it waited for, and a sample's figure is its median hand-off (a worker thread preempted by the machine's other load makes rare hand-offs take milliseconds, which would swamp a mean); the table gives the median over the samples. Each hand-off is the difference of two clock reads, so it is only as fine as the clock's step (in the machine table): per-sample medians land on a few values, which is why these rows' spreads can read as 0 %. The mutex rows hold the lock across one yield before releasing, so that the other task is queued; a task that gets the lock back after its own release (a lock that lets it barge ahead of the woken waiter) lets go again at once, and the waiter's latency runs from the release that woke it.\n"
             );
         }
         for r in rows {
@@ -813,13 +831,13 @@ A ratio between two contestants whose spreads overlap is a tie.\n",
             "Two threads each take the lock {} times as fast as they can (async locks through `block_on(lock())`), {} runs. \
 **Longest wait**: the most acquisitions by the other thread between one thread asking for the lock and getting it. \
 **Longest run**: the most consecutive acquisitions by one thread while both threads were running. \
-Median over the runs, and the worst run; the last column is how many acquisitions fell in the window where both threads were running (the smallest over the runs), the window both counts look at.\n",
+Median over the runs, and the worst run; the last column is how many acquisitions fell in the window where both threads were running (median over the runs), the window both counts look at. On a busy machine the two threads often share one core, so a thread can lose the lock for a whole scheduler slice; the counts then say as much about the scheduler as about the lock.\n",
             mode.fair_ops, mode.fair_runs
         );
         for f in fair {
             let _ = writeln!(
                 w,
-                "**{}**\n\n| contestant | longest wait (median / worst) | longest run (median / worst) | both running (acquisitions) |\n|---|---:|---:|---:|",
+                "**{}**\n\n| contestant | longest wait (median / worst) | longest run (median / worst) | both running (acquisitions, median) |\n|---|---:|---:|---:|",
                 f.title
             );
             for (name, kind, runs) in &f.results {
@@ -836,7 +854,7 @@ Median over the runs, and the worst run; the last column is how many acquisition
                     let m = kind_mark(*kind);
                     format!("{m}{name}{m}")
                 };
-                let overlap = runs.iter().map(|x| x.overlap).min().unwrap_or(0);
+                let overlap = med(|x| x.overlap).0;
                 let _ = writeln!(w, "| {name} | {wm} / {ww} | {rm} / {rw} | {overlap} |");
             }
             let _ = writeln!(w);
@@ -996,11 +1014,16 @@ fn chart(path: &Path, title: &str, rows: &[&RowRes]) -> Result<(), Box<dyn std::
                     BLACK.stroke_width(1),
                 )))?;
                 let label = if *ratio > CAP {
-                    format!("{ratio:.1}× (cut)")
+                    format!("{ratio:.1}× cut")
                 } else {
                     format!("{ratio:.2}×")
                 };
-                let lx = if *ratio > CAP { CAP * 0.82 } else { end + 0.03 };
+                // Near or past the cap the label goes inside the bar.
+                let lx = if *ratio > CAP * 0.85 {
+                    end - 0.5
+                } else {
+                    end + 0.03
+                };
                 chart.draw_series(std::iter::once(Text::new(
                     label,
                     (lx, y + 0.85),
