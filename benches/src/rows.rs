@@ -588,15 +588,15 @@ pub fn alloc_rows() -> Vec<AllocRow> {
 pub const REASONS: &[(&str, &str)] = &[
     (
         "mutex_uncontended",
-        "inlining-sensitive, not yet fixed: the same loop measured about 5 ns when instantiated in a small crate and 15-25 ns in the harness (same code, other inlining; peers are instantiated alike). The non-`#[inline]` `RawMutex` `Acquire::poll`/`cancel` on the future's path are the first suspects",
+        "not yet explained: the same loop measured about 5 ns in one small test binary and 14-25 ns in the harness, with or without fat LTO (so not cross-crate inlining; peers are built alike). Suspect: codegen-dependent stalls on the freshly written future's fields (e.g. store-to-load forwarding when fields written separately are read back together in the fast path)",
     ),
     (
         "rwlock_write_uncontended",
-        "not investigated; probably the same inlining sensitivity as the uncontended Mutex row",
+        "not investigated; possibly the same as the uncontended Mutex row",
     ),
     (
         "semaphore_uncontended",
-        "not investigated; probably the same inlining sensitivity as the uncontended Mutex row",
+        "not investigated; possibly the same as the uncontended Mutex row",
     ),
     (
         "mutex_wakeup_tokio",
