@@ -12,7 +12,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::shim::{const_fn, AtomicUsize, Ordering::*};
-use crate::wait::{WaitQueue, Waiter};
+use crate::wait::{InlineWaitQueue, Waiter};
 
 /// A count-down latch: tasks [`wait`](Self::wait) until the count, set at
 /// creation, has been [counted down](Self::count_down) to zero. Then the
@@ -40,7 +40,7 @@ use crate::wait::{WaitQueue, Waiter};
 /// ```
 pub struct Latch {
     count: AtomicUsize,
-    queue: WaitQueue,
+    queue: InlineWaitQueue,
 }
 
 impl Latch {
@@ -57,7 +57,7 @@ impl Latch {
         pub const fn new(count: usize) -> Self {
             Self {
                 count: AtomicUsize::new(count),
-                queue: WaitQueue::new(),
+                queue: InlineWaitQueue::new(),
             }
         }
     }

@@ -47,7 +47,9 @@
 //! futures are `!Unpin`, pin them as `.await` does, and no wait allocates).
 //! In the bare tier the list itself is inline in the primitive; in the `alloc`
 //! and `std` tiers it is boxed by the primitive's first contended wait, once
-//! in its life, so an uncontended primitive stays small. The wait list is
+//! in its life, so an uncontended primitive stays small (except a
+//! [`Latch`]'s, which is inline in every tier: a latch is usually waited on
+//! once, and its first wait must not allocate either). The wait list is
 //! guarded by
 //! [`critical-section`](https://docs.rs/critical-section), whose
 //! implementation your firmware (or HAL) provides; wakers are never run inside

@@ -41,7 +41,7 @@ enum State {
 
 type Node = list::Node<State>;
 
-struct List {
+pub(crate) struct List {
     /// The waiters still waiting, oldest first; every linked node is
     /// `Queued`.
     queued: list::List<State>,
@@ -184,61 +184,62 @@ impl WaitQueue {
     /// Makes sure at least `n` waiters are notified, oldest first. Returns
     /// how many this call notified.
     pub(crate) fn notify(&self, n: usize) -> usize {
-        self.notify_from_head(n, false)
+        notify_from_head(self.installed(), n, false)
     }
 
     /// Notifies `n` more waiters that were not notified yet, oldest first,
     /// however many are notified already.
     pub(crate) fn notify_additional(&self, n: usize) {
-        self.notify_from_head(n, true);
+        notify_from_head(self.installed(), n, true);
     }
 
-    /// Unlinks waiters from the head and collects their wakers, at most
-    /// [`WAKE_BATCH`] per critical section, waking each batch after leaving
-    /// it ([`list::in_rounds`]: if a wake panics, the remaining waiters are
-    /// still notified and woken before the panic goes on). `additional`:
-    /// stop after `n` waiters notified by this call; otherwise stop once `n`
-    /// waiters in all hold a notification. Returns how many waiters this call
-    /// notified.
-    fn notify_from_head(&self, n: usize, additional: bool) -> usize {
-        let Some(shared) = self.installed() else {
-            // Nobody ever registered here: nobody to notify.
-            return 0;
-        };
-        // How many this call may still notify (`notify_additional` only).
-        let mut remaining = n;
-        let mut notified = 0;
-        list::in_rounds(|wakers| {
-            shared.with_list(|list| {
-                let done = |list: &List, remaining: usize| {
-                    list.queued.is_empty()
-                        || if additional {
-                            remaining == 0
-                        } else {
-                            list.notified >= n
-                        }
-                };
-                for _ in 0..WAKE_BATCH {
-                    if done(list, remaining) {
-                        return false;
+}
+
+/// Unlinks waiters from the head and collects their wakers, at most
+/// [`WAKE_BATCH`] per critical section, waking each batch after leaving
+/// it ([`list::in_rounds`]: if a wake panics, the remaining waiters are
+/// still notified and woken before the panic goes on). `additional`:
+/// stop after `n` waiters notified by this call; otherwise stop once `n`
+/// waiters in all hold a notification. Returns how many waiters this call
+/// notified.
+fn notify_from_head(shared: Option<&Shared>, n: usize, additional: bool) -> usize {
+    let Some(shared) = shared else {
+        // Nobody ever registered here: nobody to notify.
+        return 0;
+    };
+    // How many this call may still notify (`notify_additional` only).
+    let mut remaining = n;
+    let mut notified = 0;
+    list::in_rounds(|wakers| {
+        shared.with_list(|list| {
+            let done = |list: &List, remaining: usize| {
+                list.queued.is_empty()
+                    || if additional {
+                        remaining == 0
+                    } else {
+                        list.notified >= n
                     }
-                    let node = list.queued.head();
-                    // SAFETY: `node` is the linked head; linked nodes are live
-                    // (a waiter unlinks itself before its memory goes away).
-                    unsafe {
-                        list.queued.unlink(node);
-                        (*node).state = State::Notified { additional };
-                        wakers.push((*node).waker.take());
-                    }
-                    list.notified += 1;
-                    notified += 1;
-                    remaining = remaining.saturating_sub(1);
+            };
+            for _ in 0..WAKE_BATCH {
+                if done(list, remaining) {
+                    return false;
                 }
-                !done(list, remaining)
-            })
-        });
-        notified
-    }
+                let node = list.queued.head();
+                // SAFETY: `node` is the linked head; linked nodes are live
+                // (a waiter unlinks itself before its memory goes away).
+                unsafe {
+                    list.queued.unlink(node);
+                    (*node).state = State::Notified { additional };
+                    wakers.push((*node).waker.take());
+                }
+                list.notified += 1;
+                notified += 1;
+                remaining = remaining.saturating_sub(1);
+            }
+            !done(list, remaining)
+        })
+    });
+    notified
 }
 
 #[cfg(feature = "alloc")]
@@ -252,6 +253,82 @@ impl Drop for WaitQueue {
             // the primitive), so nothing refers to it.
             drop(unsafe { alloc::boxed::Box::from_raw(ptr) });
         }
+    }
+}
+
+/// How a [`Waiter`] reaches its queue's list: a [`WaitQueue`] (boxed on its
+/// first registration in the `alloc` tiers) or an [`InlineWaitQueue`].
+pub(crate) trait Queue {
+    /// Runs `f` on the list under its lock, making the list first if need
+    /// be.
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R;
+    fn notify(&self, n: usize) -> usize;
+    fn notify_additional(&self, n: usize);
+}
+
+impl Queue for WaitQueue {
+    #[inline]
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
+        WaitQueue::with_list(self, f)
+    }
+    #[inline]
+    fn notify(&self, n: usize) -> usize {
+        WaitQueue::notify(self, n)
+    }
+    #[inline]
+    fn notify_additional(&self, n: usize) {
+        WaitQueue::notify_additional(self, n)
+    }
+}
+
+/// A [`WaitQueue`] whose list is always inline, in every tier: for a
+/// primitive whose first contended wait may well be its only one (a
+/// [`Latch`](crate::Latch) is opened once), where boxing the list on first
+/// use would cost an allocation per wait in practice. Larger than a
+/// `WaitQueue` in the `alloc` tiers (the list and its lock, not one
+/// pointer); the same type in the bare tier.
+#[cfg(feature = "alloc")]
+pub(crate) struct InlineWaitQueue {
+    shared: Shared,
+}
+#[cfg(not(feature = "alloc"))]
+pub(crate) type InlineWaitQueue = WaitQueue;
+
+// SAFETY: as for `WaitQueue`: the list and its nodes are only touched under
+// its lock, and the wakers moved in and out of nodes are `Send`.
+#[cfg(feature = "alloc")]
+unsafe impl Send for InlineWaitQueue {}
+// SAFETY: as for `Send`: all shared access goes through `with_list`.
+#[cfg(feature = "alloc")]
+unsafe impl Sync for InlineWaitQueue {}
+
+#[cfg(feature = "alloc")]
+impl InlineWaitQueue {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { shared: Shared::new() }
+        }
+    }
+
+    /// As [`WaitQueue::notify`].
+    pub(crate) fn notify(&self, n: usize) -> usize {
+        notify_from_head(Some(&self.shared), n, false)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Queue for InlineWaitQueue {
+    #[inline]
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
+        self.shared.with_list(f)
+    }
+    #[inline]
+    fn notify(&self, n: usize) -> usize {
+        InlineWaitQueue::notify(self, n)
+    }
+    #[inline]
+    fn notify_additional(&self, n: usize) {
+        notify_from_head(Some(&self.shared), n, true);
     }
 }
 
@@ -305,7 +382,7 @@ impl Waiter {
     }
 
     /// Appends this waiter at the tail of `queue`.
-    pub(crate) fn register(self: Pin<&mut Self>, queue: &WaitQueue) {
+    pub(crate) fn register(self: Pin<&mut Self>, queue: &impl Queue) {
         let (node, registered) = self.parts();
         debug_assert!(!*registered, "waiter registered twice");
         // SAFETY: the node is not linked (`registered` is false) and is pinned,
@@ -324,7 +401,7 @@ impl Waiter {
     /// `Ready` (and unregistered) once notified; otherwise stores the waker.
     pub(crate) fn poll_notified(
         self: Pin<&mut Self>,
-        queue: &WaitQueue,
+        queue: &impl Queue,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let (node, registered) = self.parts();
@@ -366,7 +443,7 @@ impl Waiter {
 
     /// Unregisters. Returns the notification held, if any (`Some(additional)`,
     /// its kind), and drops the waker outside the critical section.
-    fn leave(self: Pin<&mut Self>, queue: &WaitQueue) -> Option<bool> {
+    fn leave(self: Pin<&mut Self>, queue: &impl Queue) -> Option<bool> {
         let (node, registered) = self.parts();
         if !*registered {
             return None;
@@ -402,7 +479,7 @@ impl Waiter {
     /// Unregisters, passing on a notification received and not consumed, of
     /// the same kind: one from `notify_additional` wakes one more waiter, one
     /// from `notify` makes sure one waiter is notified.
-    pub(crate) fn cancel(self: Pin<&mut Self>, queue: &WaitQueue) {
+    pub(crate) fn cancel(self: Pin<&mut Self>, queue: &impl Queue) {
         match self.leave(queue) {
             Some(true) => queue.notify_additional(1),
             Some(false) => {
@@ -414,7 +491,7 @@ impl Waiter {
 
     /// Unregisters, dropping a received notification; returns whether there
     /// was one.
-    pub(crate) fn withdraw(self: Pin<&mut Self>, queue: &WaitQueue) -> bool {
+    pub(crate) fn withdraw(self: Pin<&mut Self>, queue: &impl Queue) -> bool {
         self.leave(queue).is_some()
     }
 }

@@ -31,7 +31,10 @@
 //!
 //! The box keeps an uncontended primitive one word per queue (a `Mutex<()>`
 //! is two words); it is made once in the primitive's life, by its first
-//! waiter, and freed with the primitive. The futures are `!Unpin` in every
+//! waiter, and freed with the primitive. The `Latch` is the exception: an
+//! `InlineWaitQueue` keeps its list inline in every tier, because a latch is
+//! usually waited on once, so a box made by its first wait would be an
+//! allocation per wait in practice. The futures are `!Unpin` in every
 //! tier, as they hold the node.
 //!
 //! # The `WaitQueue` interface
@@ -104,7 +107,7 @@ mod data;
 mod intrusive;
 mod list;
 pub(crate) use data::{DataQueue, DataWaiter, Left, Locked};
-pub(crate) use intrusive::{WaitQueue, Waiter};
+pub(crate) use intrusive::{InlineWaitQueue, WaitQueue, Waiter};
 
 #[cfg(feature = "std")]
 pub(crate) mod block;
