@@ -600,21 +600,78 @@ pub const REASONS: &[(&str, &str)] = &[
     ),
     (
         "mutex_wakeup_tokio",
-        "not investigated; a candidate: each turnstile wait allocates an event-listener node (see the allocation table) where maitake-sync's waits allocate nothing; re-measure once the zero-allocation wait layer lands",
+        "not investigated (waits no longer allocate); the woken waiter takes the wait list's lock once more to collect its notification, and the release goes through the wake rounds",
     ),
     (
         "mutex_wakeup_smol",
-        "not investigated; a candidate: each turnstile wait allocates an event-listener node (see the allocation table) where maitake-sync's waits allocate nothing; re-measure once the zero-allocation wait layer lands",
+        "not investigated (waits no longer allocate); bimodal from run to run on this machine (1.7x-3.6x), as is the wake-up of a task on smol's other worker",
     ),
     (
         "semaphore_64_tasks_weighted_tokio",
         "more instructions per hand-off than futures-intrusive's fair semaphore (callgrind: about 1.6x per op, mostly the wait list's lock, list walk and wake, plus one compare-exchange per grant)",
     ),
     (
-        "barrier_8_tasks_tokio",
-        "each waiting task allocates one event-listener node and takes the list lock twice per generation (tokio's barrier: no allocation, one lock)",
+        "semaphore_64_tasks_weighted_smol",
+        "as on tokio: more instructions per hand-off than futures-intrusive's fair semaphore",
+    ),
+    (
+        "semaphore_64_tasks_w1_tokio",
+        "as in the weighted rows: more instructions per hand-off than futures-intrusive's fair semaphore (the wait list's lock, list walk and wake, plus one compare-exchange per grant)",
+    ),
+    (
+        "mutex_2_threads",
+        "not investigated; varies 1.6x-2.3x from run to run on this 2-core machine, where the two threads often share one core",
     ),
 ];
+
+/// The quick mode's ratio ceiling per row, where a row is known to sit
+/// above the default (`DEFAULT_RATIO_LIMIT`, 2x the fastest peer) today:
+/// (row id, ceiling, what was measured). A ratchet, like firmware/size.sh's:
+/// a row that gets slower than its ceiling fails CI; lower the ceiling when
+/// the row gets faster, and delete the entry once the row is under 2x.
+pub const RATIO_LIMITS: &[(&str, f64, &str)] = &[
+    (
+        "mutex_uncontended",
+        3.0,
+        "1.87x-2.05x futures in quick runs on 2026-12-06",
+    ),
+    (
+        "mutex_2_threads",
+        3.5,
+        "1.6x-2.3x in quick runs on 2026-12-06",
+    ),
+    (
+        "semaphore_64_tasks_weighted_tokio",
+        3.5,
+        "1.96x-2.11x (quick), 3.08x (full run, quiet)",
+    ),
+    (
+        "semaphore_64_tasks_weighted_smol",
+        3.5,
+        "1.63x-1.81x (quick), 2.88x (full run, quiet)",
+    ),
+    (
+        "semaphore_64_tasks_w1_tokio",
+        3.5,
+        "2.16x-2.42x in quick runs on 2026-12-06",
+    ),
+    (
+        "mutex_wakeup_smol",
+        5.0,
+        "1.74x-3.60x, bimodal, in quick runs on 2026-12-06",
+    ),
+];
+
+/// The quick mode's ratio ceiling for rows not in [`RATIO_LIMITS`].
+pub const DEFAULT_RATIO_LIMIT: f64 = 2.0;
+
+/// The quick mode's ratio ceiling for row `id`.
+pub fn ratio_limit(id: &str) -> f64 {
+    RATIO_LIMITS
+        .iter()
+        .find(|(row, _, _)| *row == id)
+        .map_or(DEFAULT_RATIO_LIMIT, |&(_, limit, _)| limit)
+}
 
 /// Which rows have no genuine peer, and why (printed under the tables).
 pub const NO_PEER: &[(&str, &str)] = &[
