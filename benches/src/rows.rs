@@ -587,20 +587,16 @@ pub fn alloc_rows() -> Vec<AllocRow> {
 /// "reason not yet investigated".
 pub const REASONS: &[(&str, &str)] = &[
     (
-        "mutex_uncontended",
-        "not yet explained: the same loop measured about 5 ns in one small test binary and 14-25 ns in the harness, with or without fat LTO (so not cross-crate inlining; peers are built alike). Suspect: codegen-dependent stalls on the freshly written future's fields (e.g. store-to-load forwarding when fields written separately are read back together in the fast path)",
-    ),
-    (
-        "rwlock_write_uncontended",
-        "not investigated; possibly the same as the uncontended Mutex row",
-    ),
-    (
-        "semaphore_uncontended",
-        "not investigated; possibly the same as the uncontended Mutex row",
-    ),
-    (
         "mutex_wakeup_tokio",
         "not investigated (waits no longer allocate); the woken waiter takes the wait list's lock once more to collect its notification, and the release goes through the wake rounds",
+    ),
+    (
+        "notify_wakeup_tokio",
+        "not investigated; the woken waiter collects its notification under the wait list's lock (embassy-sync's Signal: one waker slot, no list)",
+    ),
+    (
+        "notify_wakeup_smol",
+        "not investigated; as on tokio",
     ),
     (
         "mutex_wakeup_smol",
