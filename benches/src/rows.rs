@@ -588,19 +588,19 @@ pub fn alloc_rows() -> Vec<AllocRow> {
 pub const REASONS: &[(&str, &str)] = &[
     (
         "mutex_wakeup_tokio",
-        "not investigated (waits no longer allocate); the woken waiter takes the wait list's lock once more to collect its notification, and the release goes through the wake rounds",
+        "the lock is unfair (barging): the releasing task takes the lock back before the woken waiter runs and must let go of it again, as futures' and async-lock's do; maitake-sync and tokio hand the lock straight to the waiter (FIFO), which costs throughput in the contended rows. The woken waiter no longer takes the wait list's lock",
     ),
     (
         "notify_wakeup_tokio",
-        "not investigated; the woken waiter collects its notification under the wait list's lock (embassy-sync's Signal: one waker slot, no list)",
+        "the notify takes the wait list's lock (a std mutex) and goes through the wake rounds; embassy-sync's Signal has one waker slot and no list. The woken waiter takes no lock",
     ),
     (
         "notify_wakeup_smol",
-        "not investigated; as on tokio",
+        "as on tokio",
     ),
     (
         "mutex_wakeup_smol",
-        "not investigated (waits no longer allocate); bimodal from run to run on this machine (1.7x-3.6x), as is the wake-up of a task on smol's other worker",
+        "the lock is unfair (barging): the releasing task takes the lock back, lets go and yields before the woken waiter can run; every barging lock in the row (futures, async-lock, embassy-sync, futures-intrusive) measures 2.2x-3.9x maitake-sync's FIFO hand-off on smol. Bimodal from run to run on this machine",
     ),
     (
         "semaphore_64_tasks_weighted_tokio",
