@@ -37,23 +37,13 @@ impl<M: Deref<Target = Mutex<T>>, T: ?Sized> LockInner<M, T> {
         // SAFETY: `acquire` is re-pinned at once and never moved; `mutex` is
         // not structurally pinned (it is only read and finally taken out).
         let this = unsafe { self.get_unchecked_mut() };
-        // Taken out for the fast path, so that on success it is returned
-        // from a register: read back from the future after the acquiring
-        // compare-exchange (which the compiler may not reorder it across),
-        // it costs a store-to-load delay on every uncontended lock. Nothing
-        // in `try_fresh` panics or registers, so nothing is left for `Drop`
-        // to cancel while it is out.
         let mutex = this
             .mutex
-            .take()
+            .as_ref()
             .expect("turnstile-sync: lock future polled after it completed");
-        if this.acquire.try_fresh(&mutex.raw) {
-            return Poll::Ready(mutex);
-        }
-        let mutex = this.mutex.insert(mutex);
         // SAFETY: `this.acquire` is inside the pinned future.
         let acquire = unsafe { Pin::new_unchecked(&mut this.acquire) };
-        match acquire.poll_slow(&mutex.raw, cx) {
+        match acquire.poll(&mutex.raw, cx) {
             Poll::Ready(()) => Poll::Ready(this.mutex.take().expect("checked above")),
             Poll::Pending => Poll::Pending,
         }

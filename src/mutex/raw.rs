@@ -238,20 +238,19 @@ impl Acquire {
         }
     }
 
-    /// The fast path, inlined into the caller: a fresh future on a free
-    /// lock is one compare-exchange. A future that returned `Pending` is
-    /// always registered, so "not registered" means "fresh". `true`: the
-    /// caller now holds the lock; otherwise call
-    /// [`poll_slow`](Self::poll_slow).
-    #[inline(always)]
-    pub(crate) fn try_fresh(&self, raw: &RawMutex) -> bool {
-        !self.waiter.is_registered() && self.lost == 0 && raw.try_lock()
+    /// Polls for the lock; `Ready` means the caller now holds it.
+    #[inline]
+    pub(crate) fn poll(self: Pin<&mut Self>, raw: &RawMutex, cx: &mut Context<'_>) -> Poll<()> {
+        // The fast path, inlined into the caller: a fresh future on a free
+        // lock is one compare-exchange.
+        if !self.waiter.is_registered() && self.lost == 0 && raw.try_lock() {
+            return Poll::Ready(());
+        }
+        self.poll_slow(raw, cx)
     }
 
-    /// Polls for the lock after [`try_fresh`](Self::try_fresh) failed (or
-    /// on a later poll); `Ready` means the caller now holds it.
     #[cold]
-    pub(crate) fn poll_slow(self: Pin<&mut Self>, raw: &RawMutex, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_slow(self: Pin<&mut Self>, raw: &RawMutex, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: `waiter` is re-pinned at once and never moved; the other
         // fields are plain data that are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };

@@ -61,16 +61,12 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
         // SAFETY: nothing is moved; `sem` is not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
         if !this.waiter.is_registered() {
-            // Taken out for the fast path, so that on success it is returned
-            // from a register: read back from the future after the acquiring
-            // compare-exchange (which the compiler may not reorder it
-            // across), it costs a store-to-load delay on every uncontended
-            // acquire. `take_now` neither panics nor registers.
-            if let Some(sem) = this.sem.take() {
+            if let Some(sem) = &this.sem {
                 if sem.take_now(this.n) {
-                    return Poll::Ready(Ok(sem));
+                    if let Some(sem) = this.sem.take() {
+                        return Poll::Ready(Ok(sem));
+                    }
                 }
-                this.sem = Some(sem);
             }
         }
         // SAFETY: the future is pinned (we were called through `Pin`), and
