@@ -15,11 +15,8 @@
 //! first registration (once per primitive, never per wait), so that a
 //! primitive's queue is one word (see [`WaitQueue`]).
 //!
-//! A notified node is unlinked at once and counted in `Shared::notified`, so
-//! the list holds exactly the waiters still waiting, in arrival order. The
-//! notifier's last touch of the node is an atomic flag (`Entry::done`), so a
-//! woken waiter collects its notification without taking the lock: the
-//! wake-up path takes the list's lock once, in the notifier.
+//! A notified node is unlinked at once and counted in `List::notified`, so the
+//! list holds exactly the waiters still waiting, in arrival order.
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
@@ -28,7 +25,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use super::list::{self, RawLock, WAKE_BATCH};
-use crate::shim::{const_fn, AtomicBool, AtomicUsize, Ordering::*};
+use crate::shim::const_fn;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -42,36 +39,21 @@ enum State {
     Notified { additional: bool },
 }
 
-/// A node's payload.
-struct Entry {
-    /// Written only under the lock while the node is linked; once `done` is
-    /// set, only by its owner.
-    state: State,
-    /// Set (Release) by the notifier after it has unlinked the node, written
-    /// `state` and taken the waker, all under the lock: its last access to
-    /// the node. From then on only the owner touches the node, so an owner
-    /// that reads it set (Acquire) reads and resets the node without the
-    /// lock. Reset by the owner.
-    done: AtomicBool,
+type Node = list::Node<State>;
+
+pub(crate) struct List {
+    /// The waiters still waiting, oldest first; every linked node is
+    /// `Queued`.
+    queued: list::List<State>,
+    /// Nodes in state `Notified`.
+    notified: usize,
 }
 
-type Node = list::Node<Entry>;
-
-/// The waiters still waiting, oldest first; every linked node is `Queued`.
-type List = list::List<Entry>;
-
-/// The list, its lock and the count of notified waiters.
-pub(crate) struct Shared {
+/// The list and its lock.
+struct Shared {
     lock: RawLock,
     /// May only be accessed inside `with_list`.
     list: UnsafeCell<List>,
-    /// Nodes notified (`done`) whose owners have not consumed the
-    /// notification yet. Raised under the lock before the node's `done` is
-    /// set; lowered by the owner, with or without the lock, after it has
-    /// seen `done`: so it never underflows. Read under the lock by `notify`
-    /// ("make sure `n` are notified"); a consumption racing that read is
-    /// ordered after the notify, as if it came later.
-    notified: AtomicUsize,
 }
 
 impl Shared {
@@ -79,8 +61,10 @@ impl Shared {
         const fn new() -> Self {
             Self {
                 lock: RawLock::new(),
-                list: UnsafeCell::new(list::List::new()),
-                notified: AtomicUsize::new(0),
+                list: UnsafeCell::new(List {
+                    queued: list::List::new(),
+                    notified: 0,
+                }),
             }
         }
     }
@@ -156,20 +140,18 @@ impl WaitQueue {
         }
     }
 
-    /// The list, made first if this is the queue's first registration.
+    /// Runs `f` on the list under its lock (see [`Shared::with_list`]),
+    /// making the list first if this is the queue's first registration.
     #[inline]
-    fn shared(&self) -> &Shared {
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
         #[cfg(feature = "alloc")]
-        {
-            match self.installed() {
-                Some(shared) => shared,
-                None => self.install(),
-            }
-        }
+        let shared = match self.installed() {
+            Some(shared) => shared,
+            None => self.install(),
+        };
         #[cfg(not(feature = "alloc"))]
-        {
-            &self.shared
-        }
+        let shared = &self.shared;
+        shared.with_list(f)
     }
 
     #[cfg(feature = "alloc")]
@@ -230,35 +212,27 @@ fn notify_from_head(shared: Option<&Shared>, n: usize, additional: bool) -> usiz
     let mut notified = 0;
     list::in_rounds(|wakers| {
         shared.with_list(|list| {
-            // Relaxed loads of the count: under the lock every raise is seen
-            // (raises are made under it); a lowering not seen yet is a
-            // consumption ordered after this notify (see `Shared::notified`).
             let done = |list: &List, remaining: usize| {
-                list.is_empty()
+                list.queued.is_empty()
                     || if additional {
                         remaining == 0
                     } else {
-                        shared.notified.load(Relaxed) >= n
+                        list.notified >= n
                     }
             };
             for _ in 0..WAKE_BATCH {
                 if done(list, remaining) {
                     return false;
                 }
-                let node = list.head();
-                // Relaxed: the Release store of `done` below publishes it to
-                // the owner, whose lowering is thus ordered after it.
-                shared.notified.fetch_add(1, Relaxed);
+                let node = list.queued.head();
                 // SAFETY: `node` is the linked head; linked nodes are live
                 // (a waiter unlinks itself before its memory goes away).
                 unsafe {
-                    list.unlink(node);
-                    (*node).state.state = State::Notified { additional };
+                    list.queued.unlink(node);
+                    (*node).state = State::Notified { additional };
                     wakers.push((*node).waker.take());
-                    // Release: publishes the writes above to an owner that
-                    // looks without the lock. Our last access to the node.
-                    (*node).state.done.store(true, Release);
                 }
+                list.notified += 1;
                 notified += 1;
                 remaining = remaining.saturating_sub(1);
             }
@@ -285,14 +259,25 @@ impl Drop for WaitQueue {
 /// How a [`Waiter`] reaches its queue's list: a [`WaitQueue`] (boxed on its
 /// first registration in the `alloc` tiers) or an [`InlineWaitQueue`].
 pub(crate) trait Queue {
-    /// The list, made first if need be.
-    fn shared(&self) -> &Shared;
+    /// Runs `f` on the list under its lock, making the list first if need
+    /// be.
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R;
+    fn notify(&self, n: usize) -> usize;
+    fn notify_additional(&self, n: usize);
 }
 
 impl Queue for WaitQueue {
     #[inline]
-    fn shared(&self) -> &Shared {
-        WaitQueue::shared(self)
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
+        WaitQueue::with_list(self, f)
+    }
+    #[inline]
+    fn notify(&self, n: usize) -> usize {
+        WaitQueue::notify(self, n)
+    }
+    #[inline]
+    fn notify_additional(&self, n: usize) {
+        WaitQueue::notify_additional(self, n)
     }
 }
 
@@ -334,8 +319,16 @@ impl InlineWaitQueue {
 #[cfg(feature = "alloc")]
 impl Queue for InlineWaitQueue {
     #[inline]
-    fn shared(&self) -> &Shared {
-        &self.shared
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
+        self.shared.with_list(f)
+    }
+    #[inline]
+    fn notify(&self, n: usize) -> usize {
+        InlineWaitQueue::notify(self, n)
+    }
+    #[inline]
+    fn notify_additional(&self, n: usize) {
+        notify_from_head(Some(&self.shared), n, true);
     }
 }
 
@@ -398,40 +391,11 @@ impl Waiter {
         // in its `Drop`. Inside the critical section.
         // The node is written whole, initialising it (its old contents, if
         // any, hold no waker: nothing is lost by not dropping them).
-        queue.shared().with_list(|list| unsafe {
-            node.write(Node::new(Entry {
-                state: State::Queued,
-                done: AtomicBool::new(false),
-            }));
-            list.push_back(node);
+        queue.with_list(|list| unsafe {
+            node.write(Node::new(State::Queued));
+            list.queued.push_back(node);
         });
         *registered = true;
-    }
-
-    /// If the waiter has been notified, consumes the notification without
-    /// the lock and unregisters: `Some(additional)`, its kind. `None`: not
-    /// notified, or a notification under way in another critical section
-    /// and not seen yet (the lock-taking paths see it).
-    #[inline]
-    fn take_notified(node: *mut Node, registered: &mut bool, shared: &Shared) -> Option<bool> {
-        // SAFETY: registered, so the node is live; `done` is atomic.
-        // Acquire: pairs with the Release in `notify_from_head`, after which
-        // the node is ours alone, so we read and reset it without the lock.
-        if !unsafe { (*node).state.done.load(Acquire) } {
-            return None;
-        }
-        // SAFETY: as just said: notified, unlinked, and ours alone.
-        let entry = unsafe { &mut (*node).state };
-        let State::Notified { additional } = entry.state else {
-            unreachable!("notified waiter not in state Notified")
-        };
-        entry.state = State::Idle;
-        // Relaxed: the node is ours alone from here on.
-        entry.done.store(false, Relaxed);
-        // Relaxed: ordered after the notifier's raise by the Acquire above.
-        shared.notified.fetch_sub(1, Relaxed);
-        *registered = false;
-        Some(additional)
     }
 
     /// `Ready` (and unregistered) once notified; otherwise stores the waker.
@@ -445,23 +409,17 @@ impl Waiter {
             *registered,
             "turnstile-sync: polled a waiter that is not registered"
         );
-        let shared = queue.shared();
-        if Self::take_notified(node, registered, shared).is_some() {
-            return Poll::Ready(());
-        }
         let mut fresh: Option<Waker> = None;
         loop {
             // `Some(poll)`: done; `None`: a new waker must be cloned first.
-            let (outcome, old) = shared.with_list(|_list| {
+            let (outcome, old) = queue.with_list(|list| {
                 // SAFETY: the node is registered, so it is live; inside the
                 // critical section nobody else touches it.
                 let node = unsafe { &mut *node };
-                match node.state.state {
+                match node.state {
                     State::Notified { .. } => {
-                        node.state.state = State::Idle;
-                        // Relaxed: under the lock, and the node is ours.
-                        node.state.done.store(false, Relaxed);
-                        shared.notified.fetch_sub(1, Relaxed);
+                        node.state = State::Idle;
+                        list.notified -= 1;
                         (Some(Poll::Ready(())), None)
                     }
                     State::Queued => match node.store_waker(cx.waker(), &mut fresh) {
@@ -484,38 +442,30 @@ impl Waiter {
     }
 
     /// Unregisters. Returns the notification held, if any (`Some(additional)`,
-    /// its kind), and drops the waker outside the critical section. A
-    /// notified waiter leaves without taking the lock.
-    fn leave(self: Pin<&mut Self>, shared: &Shared) -> Option<bool> {
+    /// its kind), and drops the waker outside the critical section.
+    fn leave(self: Pin<&mut Self>, queue: &impl Queue) -> Option<bool> {
         let (node, registered) = self.parts();
         if !*registered {
             return None;
         }
-        if let Some(additional) = Self::take_notified(node, registered, shared) {
-            return Some(additional);
-        }
-        let (notified, waker) = shared.with_list(|list| {
+        let (notified, waker) = queue.with_list(|list| {
             // SAFETY: registered, so live; inside the critical section.
-            let state = unsafe { (*node).state.state };
+            let state = unsafe { (*node).state };
             match state {
                 State::Queued => {
                     // SAFETY: linked (Queued), inside the critical section.
-                    unsafe { list.unlink(node) };
+                    unsafe { list.queued.unlink(node) };
                     // SAFETY: as above.
                     let waker = unsafe {
-                        (*node).state.state = State::Idle;
+                        (*node).state = State::Idle;
                         (*node).waker.take()
                     };
                     (None, waker)
                 }
                 State::Notified { additional } => {
                     // SAFETY: as above; a notified node holds no waker.
-                    unsafe {
-                        (*node).state.state = State::Idle;
-                        // Relaxed: under the lock, and the node is ours.
-                        (*node).state.done.store(false, Relaxed);
-                    }
-                    shared.notified.fetch_sub(1, Relaxed);
+                    unsafe { (*node).state = State::Idle };
+                    list.notified -= 1;
                     (Some(additional), None)
                 }
                 State::Idle => unreachable!("registered waiter in state Idle"),
@@ -530,16 +480,19 @@ impl Waiter {
     /// the same kind: one from `notify_additional` wakes one more waiter, one
     /// from `notify` makes sure one waiter is notified.
     pub(crate) fn cancel(self: Pin<&mut Self>, queue: &impl Queue) {
-        let shared = queue.shared();
-        if let Some(additional) = self.leave(shared) {
-            notify_from_head(Some(shared), 1, additional);
+        match self.leave(queue) {
+            Some(true) => queue.notify_additional(1),
+            Some(false) => {
+                queue.notify(1);
+            }
+            None => {}
         }
     }
 
     /// Unregisters, dropping a received notification; returns whether there
     /// was one.
     pub(crate) fn withdraw(self: Pin<&mut Self>, queue: &impl Queue) -> bool {
-        self.leave(queue.shared()).is_some()
+        self.leave(queue).is_some()
     }
 }
 
