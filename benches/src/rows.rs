@@ -649,7 +649,7 @@ pub const RATIO_LIMITS: &[(&str, f64, &str)] = &[
     (
         "semaphore_64_tasks_w1_tokio",
         7.0,
-        "bimodal: 1.9x-2.4x, or 5.3x-5.75x when the 2 workers contend on the wait list's lock (a std mutex that then spins and parks); one quick run of 11 on 2026-12-06 measured 5.72x, 5.48x, 5.65x and failed at the old 3.5x ceiling with unchanged code",
+        "bimodal: 1.9x-2.4x, or 5.3x-5.75x (5.34x in one full run), perhaps when the 2 workers contend on the wait list's lock (not proven); one quick run of 11 on 2026-12-06 measured 5.72x, 5.48x, 5.65x and failed at the old 3.5x ceiling with unchanged code",
     ),
     (
         "mutex_wakeup_smol",
