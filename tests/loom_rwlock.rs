@@ -384,3 +384,115 @@ fn upgraded_release_vs_queued_writer_and_reader() {
         assert_eq!(assert_usable(l), 2);
     });
 }
+
+/// Model 11. A reader's fast path races a writer that takes the free lock
+/// and releases it, while a second writer queues. The reader may load a
+/// free word, then add its count after the first writer got in: a
+/// *transient reader*, counted while it holds nothing, until it takes its
+/// count back. Proves the write unlock keeps its count, the queued writer
+/// that found it counted is woken when it leaves (no lost wakeup), the
+/// reader never reads beside a writer, and the word ends at rest.
+#[test]
+fn transient_reader_vs_writer_release_and_queued_writer() {
+    model(4, || {
+        let l = Arc::new(RwLock::new(0usize));
+        let first = {
+            let l = l.clone();
+            thread::spawn(move || {
+                if let Some(mut held) = l.try_write() {
+                    bump(&mut held);
+                }
+            })
+        };
+        let queued = {
+            let l = l.clone();
+            thread::spawn(move || bump(&mut write_now(&l)))
+        };
+        if let Some(guard) = l.try_read() {
+            assert!(*guard <= 2);
+        }
+        first.join().unwrap();
+        queued.join().unwrap();
+        let value = assert_usable(&l);
+        assert!(value == 1 || value == 2, "value {value}");
+    });
+}
+
+/// Model 12. A reader's fast path races a writer that takes the free lock
+/// and downgrades it, and an upgradable reader that upgrades. A transient
+/// reader may be counted while the write lock is downgraded (the count then
+/// holds it and the downgraded reader) or while the upgrade waits for the
+/// readers to leave. Proves the downgrade keeps the transient count, the
+/// upgrade is woken when the transient reader leaves, and the word ends at
+/// rest.
+#[test]
+fn transient_reader_vs_downgrade_and_upgrade() {
+    model(3, || {
+        let l = Arc::new(RwLock::new(0usize));
+        let downgrader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                if let Some(mut held) = l.try_write() {
+                    bump(&mut held);
+                    let down = RwLockWriteGuard::downgrade(held);
+                    assert!(*down >= 1);
+                }
+            })
+        };
+        let upgrader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                if let Some(u) = l.try_upgradable_read() {
+                    let mut w = loom::future::block_on(RwLockUpgradableReadGuard::upgrade(u));
+                    bump(&mut w);
+                }
+            })
+        };
+        if let Some(guard) = l.try_read() {
+            assert!(*guard <= 2);
+        }
+        downgrader.join().unwrap();
+        upgrader.join().unwrap();
+        assert!(assert_usable(&l) <= 2);
+    });
+}
+
+/// Model 13. A write release starts a read phase for a queued reader while
+/// a writer is queued behind it, and a reader refused by that writer (on
+/// 64-bit targets counted for an instant, then taken back) races the phase
+/// on a third thread. Proves the refused reader's take-back never strands
+/// anyone: the phase ends (the writer gets in) whether it lands before the
+/// phase's reader took its notification, after it entered, or after it
+/// left, and the word ends at rest. (In the one window where the phase's
+/// reader took its notification but had not entered, the take-back may end
+/// the phase, so the reader may see the queued writer's value too.)
+#[test]
+fn refused_reader_vs_read_phase() {
+    loom::lazy_static! {
+        static ref L: RwLock<usize> = RwLock::new(0);
+    }
+    model(3, || {
+        let l: &'static RwLock<usize> = &L;
+        let mut held = l.try_write().unwrap();
+        let mut r = Box::pin(l.read());
+        assert!(poll_once(&mut r).is_pending());
+        let mut w = Box::pin(l.write());
+        assert!(poll_once(&mut w).is_pending());
+        let tr = thread::spawn(move || {
+            let (guard, _) = drive(r);
+            assert!(*guard >= 1);
+        });
+        let tw = thread::spawn(move || bump(&mut drive(w).0));
+        let refused = thread::spawn(move || {
+            if let Some(guard) = l.try_read() {
+                assert_eq!(*guard, 2, "a new reader passed the queued writer");
+            }
+        });
+        bump(&mut held);
+        drop(held);
+        tr.join().unwrap();
+        tw.join().unwrap();
+        refused.join().unwrap();
+        assert_eq!(assert_usable(l), 2);
+    });
+}

@@ -681,6 +681,50 @@ fn readers_queued_during_a_write_go_in_together() {
     assert_usable(&lock);
 }
 
+/// A reader refused during a read phase (a writer queued before it) does
+/// not end the phase before the readers it let in have entered: they still
+/// go in before the writer. (On 64-bit targets a refused read counts itself
+/// for an instant; taking that back must not act as the phase's last reader
+/// leaving.)
+#[test]
+fn a_refused_reader_does_not_end_a_read_phase_before_its_readers_enter() {
+    let (wr, ww, wl) = (
+        CountingWaker::new(),
+        CountingWaker::new(),
+        CountingWaker::new(),
+    );
+    let lock = RwLock::new(0);
+    let mut held = lock.try_write().unwrap();
+    let mut read = pin!(lock.read());
+    assert_pending(read.as_mut(), wr.waker());
+    let mut write = pin!(lock.write());
+    assert_pending(write.as_mut(), ww.waker());
+    *held = 1;
+    drop(held);
+    assert_eq!(wr.count(), 1, "the queued reader was not let in");
+
+    // Refused: the writer queued before them. Neither may end the phase.
+    assert!(lock.try_read().is_none());
+    let mut late = pin!(lock.read());
+    assert_pending(late.as_mut(), wl.waker());
+    assert_eq!(ww.count(), 0, "a refused reader ended the read phase");
+    assert_pending(write.as_mut(), ww.waker());
+
+    let guard = assert_ready(read.as_mut(), wr.waker());
+    assert_eq!(*guard, 1);
+    drop(guard);
+    assert_eq!(
+        ww.count(),
+        1,
+        "the phase's reader left without waking the writer"
+    );
+    let mut guard = assert_ready(write.as_mut(), ww.waker());
+    *guard = 2;
+    drop(guard);
+    assert_eq!(*assert_ready(late.as_mut(), wl.waker()), 2);
+    assert_usable(&lock);
+}
+
 /// A task that writes in a loop cannot starve a queued reader: after its
 /// release, its next `write()` waits for the reader's phase.
 #[test]

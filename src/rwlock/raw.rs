@@ -21,24 +21,43 @@
 //! | 7+`W` ..             | readers          | plain read guards                                              |
 //!
 //! `W` = `(usize::BITS - 7) / 2`: 28 bits on 64-bit targets, 12 on 32-bit,
-//! and the readers get the rest (29 and 13 bits: [`MAX_READERS`] is
-//! 536 870 911 and 8 191). Both counts are checked before they are
-//! incremented, in a compare-exchange loop, and overflowing either panics
-//! with the word unchanged.
+//! and the readers get the rest (29 and 13 bits). On 32-bit targets
+//! [`MAX_READERS`] fills the readers' field (8 191); on 64-bit ones it is
+//! half of it (268 435 455), the other half being headroom for the read fast
+//! path's speculative increments (below). Both counts are checked before
+//! they are incremented (but for that fast path, which checks the word its
+//! increment replaced and takes the increment back), and overflowing either
+//! panics with the word as it was.
 //!
-//! `0` is unlocked and quiet. A `read` that finds no writer holding or
-//! queued is one load and one compare-exchange `state → state + ONE_READER`
-//! (so also with other readers inside, the common read-mostly case; std's
-//! futex RwLock does the same) and its release one `fetch_sub`; an
-//! uncontended `write` is one compare-exchange `0 → WRITER` and its release
-//! one compare-exchange `WRITER → 0`. None touches a wait queue. (A
-//! `fetch_add` for the read would not fail when other readers race it, but
-//! on a full count it would carry out of the word before any check: until
-//! undone, the word would say that no reader is inside, and a writer could
-//! get in. On a free lock the load costs something over the blind exchange
-//! `0 → ONE_READER` this used to be: 1–2 ns in a loop that reads right after
-//! its previous release, on the machine measured; with a reader inside, that
-//! exchange always failed and a second one followed.)
+//! `0` is unlocked and quiet. An uncontended `write` is one compare-exchange
+//! `0 → WRITER` and its release one compare-exchange `WRITER → 0`; a `read`'s
+//! release is one `fetch_sub`. None touches a wait queue.
+//!
+//! A `read` that finds no writer holding or queued takes the lock in one
+//! read-modify-write, also with other readers inside (the common read-mostly
+//! case). On 64-bit targets it is a `fetch_add` of `ONE_READER`, with no load
+//! before it: it cannot fail when other readers race it, and it costs less
+//! than the load and compare-exchange std's futex RwLock uses (about 1 ns
+//! per uncontended read on the machine measured). If the word it replaced
+//! says the reader may not enter (a writer holds or waits, an upgrade waits,
+//! or the count is full), the reader takes its increment back and goes to
+//! the slow path. Until then it is a *transient reader*: counted, holding
+//! nothing, for a few instructions. Every writer-side step treats it as a
+//! reader inside (a writer or an upgrade waits for it; a write release or a
+//! downgrade keeps its count), and taking the increment back does what the
+//! last reader to leave does (`last_reader_left`), so nothing waits on it
+//! longer than that, with one exception: it was never in a read phase, so it
+//! does not end one while readers notified for it have not taken their
+//! notifications (they enter it or end it); otherwise it wakes the queued
+//! readers to end it, or ends it if there are none (*Fair phases*). (A
+//! reader of the phase that took its notification and is about to enter can
+//! still find the phase ended by it, as by any reader leaving, and waits for
+//! the next.) The increment is checked only on the word it replaced, so a
+//! full count could carry out of the word if more increments were in flight
+//! at once than the headroom above [`MAX_READERS`] (2^28): more threads than
+//! any operating system runs. On 32-bit targets that headroom
+//! would be 8 192 threads, so there a `read` stays a load and a
+//! compare-exchange `state → state + ONE_READER`, checked before it is made.
 //!
 //! # Watchers
 //!
@@ -144,10 +163,25 @@ const WRITERS_MASK: usize = MAX_WAITING_WRITERS << FLAG_BITS;
 const READER_SHIFT: u32 = FLAG_BITS + WRITERS_BITS;
 const ONE_READER: usize = 1 << READER_SHIFT;
 
-/// The most plain readers the lock can count at once.
-pub(crate) const MAX_READERS: usize = usize::MAX >> READER_SHIFT;
+/// Whether a plain read takes the lock with a speculative `fetch_add` (on
+/// 64-bit targets) rather than a checked compare-exchange: see *State word*.
+const SPECULATIVE_READ: bool = cfg!(target_pointer_width = "64");
+/// The most plain readers the lock can count at once: the readers' field,
+/// or half of it where the other half is headroom for speculative reads.
+pub(crate) const MAX_READERS: usize = if SPECULATIVE_READ {
+    usize::MAX >> (READER_SHIFT + 1)
+} else {
+    usize::MAX >> READER_SHIFT
+};
 /// Every word with a full reader count is at least this.
 const READERS_FULL: usize = MAX_READERS << READER_SHIFT;
+
+/// Whether a fresh plain reader may enter on `state`: no writer holds or
+/// waits, no upgrade waits, and the count has room.
+#[inline(always)]
+const fn readable(state: usize) -> bool {
+    state & (WRITER | UPGRADING | WRITERS_MASK) == 0 && state < READERS_FULL
+}
 
 #[inline(always)]
 const fn readers(state: usize) -> usize {
@@ -322,24 +356,24 @@ impl RawRwLock {
     // ---- readers -------------------------------------------------------------
 
     /// Takes a read lock if no writer holds or waits for the lock (and no
-    /// upgrade waits): one compare-exchange from the word as loaded, whether
-    /// or not readers are inside. Panics, leaving the word unchanged, if the
+    /// upgrade waits): one read-modify-write, whether or not readers are
+    /// inside (see *State word*). Panics, leaving the word unchanged, if the
     /// reader count is full.
     #[inline]
     pub(crate) fn try_read(&self) -> bool {
+        if SPECULATIVE_READ {
+            // Acquire: pairs with the Release of the write unlock that freed
+            // the lock (the readers' read-modify-writes since continue its
+            // release sequence), so the reader sees the writer's writes.
+            let prev = self.state.fetch_add(ONE_READER, Acquire);
+            return readable(prev) || self.leave_transient_read();
+        }
         // Relaxed: only a guess at the word for the exchange below, which
         // checks it; nothing is read through it.
         let state = self.state.load(Relaxed);
-        // The other marks (parked readers, a read phase, the upgradable
-        // reader) do not stop a new reader. Below `READERS_FULL` the count
-        // has room, so the increment cannot carry out of the word: the
-        // overflow check stays before any change (the slow path panics).
-        if state & (WRITER | UPGRADING | WRITERS_MASK) == 0 && state < READERS_FULL {
-            // Acquire on success: pairs with the Release of the write unlock
-            // that freed the lock (the readers' read-modify-writes since
-            // continue its release sequence), so the reader sees the
-            // writer's writes. Relaxed on failure: the slow path reads the
-            // state it returns.
+        if readable(state) {
+            // Orderings: Acquire on success, as for the `fetch_add`. Relaxed
+            // on failure: the slow path reads the state it returns.
             match self
                 .state
                 .compare_exchange(state, state + ONE_READER, Acquire, Relaxed)
@@ -349,6 +383,41 @@ impl RawRwLock {
             }
         }
         self.try_read_slow(state, false)
+    }
+
+    /// `try_read`'s answer after its `fetch_add` found that it may not enter
+    /// (a *transient reader*, see *State word*): takes the increment back,
+    /// doing what the last reader to leave does for whoever saw it counted,
+    /// then tries the slow path. The count it added is at most
+    /// `MAX_READERS` plus the increments in flight, inside the field.
+    #[cold]
+    fn leave_transient_read(&self) -> bool {
+        // Release: as in `read_unlock_n` (nothing was read, but it costs
+        // nothing here). The Acquire for a waiter's registration is in the
+        // read-modify-writes of the steps below, as for a real last reader.
+        let prev = self.state.fetch_sub(ONE_READER, Release);
+        // Nobody waits for the count to drop while a writer holds the lock
+        // (an upgrade is pending only while none does): its release
+        // notifies whoever is next.
+        if readers(prev) == 1 && prev & WRITER == 0 {
+            if prev & (READ_PHASE | UPGRADING) == READ_PHASE {
+                // The last reader of a read phase ends it, but this one was
+                // never in it. Readers notified for the phase that have not
+                // taken their notifications end it or enter it. If there is
+                // none, the release that started it may not have notified
+                // yet (then notifying here does it), or the phase's readers
+                // came and left while this one was counted, so none of them
+                // ended it: then the readers queued now, which are not
+                // entitled to it, are woken to end it, and if there is none,
+                // it ends here.
+                if !self.readers.has_notified() {
+                    self.wake_readers_for_phase();
+                }
+            } else if prev & (UPGRADING | WRITERS_MASK) != 0 {
+                self.last_reader_left();
+            }
+        }
+        self.try_read_slow(self.state.load(Relaxed), false)
     }
 
     /// Takes the upgradable read lock if no writer holds or waits for the
@@ -407,7 +476,8 @@ impl RawRwLock {
                 if upgradable {
                     state | UPGRADABLE
                 } else {
-                    if readers(state) == MAX_READERS {
+                    // `>=`: transient readers may count past the maximum.
+                    if readers(state) >= MAX_READERS {
                         reader_overflow();
                     }
                     state + ONE_READER
@@ -518,10 +588,13 @@ impl RawRwLock {
     }
 
     /// Notifies every queued reader for the read phase a write release just
-    /// started. If there was none, ends the phase (nobody is coming to end
-    /// it).
+    /// started (or a transient reader found waiting for its readers). If
+    /// there was none, and no reader notified earlier still holds its
+    /// notification, ends the phase: nobody is coming to end it. (A reader
+    /// that holds one enters the phase or, finding it is not its own, ends
+    /// it; see *Fair phases*.)
     fn wake_readers_for_phase(&self) {
-        if self.readers.notify(usize::MAX) == 0 {
+        if self.readers.notify(usize::MAX) == 0 && !self.readers.has_notified() {
             self.end_read_phase();
         }
     }
@@ -701,7 +774,8 @@ impl RawRwLock {
     pub(crate) fn downgrade_upgradable(&self) {
         let mut state = self.state.load(Relaxed);
         loop {
-            if readers(state) == MAX_READERS {
+            // `>=`: transient readers may count past the maximum.
+            if readers(state) >= MAX_READERS {
                 reader_overflow();
             }
             let next = settle_gen(state & !(UPGRADABLE | READERS_PARKED)) + ONE_READER;
@@ -836,9 +910,9 @@ impl RawRwLock {
         };
         let mut state = self.state.load(Relaxed);
         loop {
-            debug_assert!(state & WRITER != 0 && readers(state) == 0);
-            // No reader can be counted while WRITER is set, so
-            // `+ ONE_READER` cannot overflow. A READ_PHASE left set (an
+            debug_assert!(state & WRITER != 0);
+            // Only transient readers can be counted while WRITER is set, so
+            // `+ ONE_READER` stays inside the field. A READ_PHASE left set (an
             // upgrade may pass one) and not restarted here ends when the
             // readers now counted leave (`last_reader_left`) or, downgraded
             // to upgradable, when that lock is released
@@ -906,7 +980,7 @@ impl RawRwLock {
             if state & WRITER != 0 {
                 panic!("turnstile-sync: add_readers on a write-locked RwLock");
             }
-            if MAX_READERS - readers(state) < n {
+            if MAX_READERS.saturating_sub(readers(state)) < n {
                 reader_overflow();
             }
             // Acquire: as for a reader. Relaxed on failure: retry.
@@ -957,7 +1031,7 @@ impl<const K: u8> Acquire<K> {
     }
 
     /// The fast path, inlined into the caller: a fresh future on a free
-    /// lock (a reader's also with readers inside) is one compare-exchange.
+    /// lock (a reader's also with readers inside) is one read-modify-write.
     /// A future that returned `Pending` is
     /// always registered, so "not registered" means "fresh". `true`: the
     /// caller now holds the lock. Nothing is registered if this panics (on

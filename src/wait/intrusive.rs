@@ -193,6 +193,14 @@ impl WaitQueue {
         notify_from_head(self.installed(), n, true);
     }
 
+    /// Whether a waiter was notified and has not yet taken its notification
+    /// (in `poll_notified`) or given it up (`withdraw`, `cancel`). A
+    /// snapshot, taken under the list's lock.
+    pub(crate) fn has_notified(&self) -> bool {
+        self.installed()
+            .is_some_and(|shared| shared.with_list(|list| list.notified != 0))
+    }
+
 }
 
 /// Unlinks waiters from the head and collects their wakers, at most
