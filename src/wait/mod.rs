@@ -49,6 +49,9 @@
 //!   have not yet consumed their notification count toward `n`.
 //!   `notify(usize::MAX)` notifies every waiter. It returns how many waiters
 //!   this call notified (the RwLock learns from a 0 that nobody was queued).
+//! - `WaitQueue::has_notified()` says whether a waiter holds a notification
+//!   it has not consumed yet (a snapshot under the list's lock: the RwLock's
+//!   read phases ask it).
 //! - `WaitQueue::notify_additional(n)` notifies `n` *more* waiters, from the
 //!   head, that had not been notified, however many are notified already
 //!   (as event-listener's `notify_additional`). `notify(1)` twice may notify one
