@@ -23,6 +23,9 @@
 mod loom_common;
 use loom_common::{drive, model, poll_once};
 
+use std::future::Future;
+use std::pin::Pin;
+
 use loom::sync::Arc;
 use loom::thread;
 use turnstile_sync::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
@@ -77,6 +80,25 @@ fn assert_usable(l: &RwLock<usize>) -> usize {
             .expect("try_upgrade refused"),
     );
     value
+}
+
+/// The write lock of `l`, taken, with a reader and then a writer queued
+/// behind it (each polled once, pending): the start of every model of a
+/// read phase.
+#[allow(clippy::type_complexity)]
+fn write_held_then_reader_and_writer_queued(
+    l: &'static RwLock<usize>,
+) -> (
+    RwLockWriteGuard<'static, usize>,
+    Pin<Box<impl Future<Output = RwLockReadGuard<'static, usize>>>>,
+    Pin<Box<impl Future<Output = RwLockWriteGuard<'static, usize>>>>,
+) {
+    let held = l.try_write().unwrap();
+    let mut r = Box::pin(l.read());
+    assert!(poll_once(&mut r).is_pending());
+    let mut w = Box::pin(l.write());
+    assert!(poll_once(&mut w).is_pending());
+    (held, r, w)
 }
 
 /// Model 1. A reader and a writer race on a free lock, each through the
@@ -244,11 +266,7 @@ fn cancelled_reader_vs_read_phase() {
     }
     model(5, || {
         let l: &'static RwLock<usize> = &L;
-        let mut held = l.try_write().unwrap();
-        let mut r = Box::pin(l.read());
-        assert!(poll_once(&mut r).is_pending());
-        let mut w = Box::pin(l.write());
-        assert!(poll_once(&mut w).is_pending());
+        let (mut held, r, w) = write_held_then_reader_and_writer_queued(l);
         let tr = thread::spawn(move || drop(r));
         let tw = thread::spawn(move || bump(&mut drive(w).0));
         bump(&mut held);
@@ -332,11 +350,7 @@ fn read_phase_with_only_a_late_reader() {
     }
     model(4, || {
         let l: &'static RwLock<usize> = &L;
-        let mut held = l.try_write().unwrap();
-        let mut stale = Box::pin(l.read());
-        assert!(poll_once(&mut stale).is_pending());
-        let mut w = Box::pin(l.write());
-        assert!(poll_once(&mut w).is_pending());
+        let (mut held, stale, w) = write_held_then_reader_and_writer_queued(l);
         drop(stale);
         let tw = thread::spawn(move || bump(&mut drive(w).0));
         let tr = thread::spawn(move || {
@@ -473,11 +487,7 @@ fn refused_reader_vs_read_phase() {
     }
     model(3, || {
         let l: &'static RwLock<usize> = &L;
-        let mut held = l.try_write().unwrap();
-        let mut r = Box::pin(l.read());
-        assert!(poll_once(&mut r).is_pending());
-        let mut w = Box::pin(l.write());
-        assert!(poll_once(&mut w).is_pending());
+        let (mut held, r, w) = write_held_then_reader_and_writer_queued(l);
         let tr = thread::spawn(move || {
             let (guard, _) = drive(r);
             assert!(*guard >= 1);
