@@ -185,8 +185,9 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Panics
     ///
-    /// If the lock already counts the maximum number of readers (2³⁰ − 1 on
-    /// 64-bit targets, 2¹⁴ − 1 on 32-bit ones). The count is never wrapped.
+    /// If the lock already counts the maximum number of readers (2²⁸ − 1,
+    /// 268 435 455, on 64-bit targets; 2¹³ − 1, 8 191, on 32-bit ones). The
+    /// count is never wrapped.
     ///
     /// # Examples
     ///
