@@ -396,8 +396,8 @@ fn upgraded_release_vs_queued_writer_and_reader() {
 }
 
 /// Model 11. A reader's fast path races a writer that takes the free lock
-/// and releases it, while a second writer queues. The reader may load a
-/// free word, then add its count after the first writer got in: a
+/// and releases it, while a second writer queues. The reader's
+/// `fetch_add` may land while the first writer holds the lock: a
 /// *transient reader*, counted while it holds nothing, until it takes its
 /// count back. Proves the write unlock keeps its count, the queued writer
 /// that found it counted is woken when it leaves (no lost wakeup), the
