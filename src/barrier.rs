@@ -215,76 +215,64 @@ impl Barrier {
                 "turnstile-sync: a generation is under way"
             );
             debug_assert!(locked.is_empty(), "released waiters left queued");
-            let _ = self
-                .queue
-                .update_word(|g| Some(g.wrapping_add(k) & DataQueue::MAX_WORD));
+            let next = self.generation(locked).wrapping_add(k) & DataQueue::MAX_WORD;
+            self.queue.set_word(locked, next);
         });
     }
 
-    /// The generation counter. Call it under the queue's lock: only lock
-    /// holders change it (the spare word's own Relaxed accesses need no more,
-    /// the lock orders them).
+    /// The generation counter, read under the queue's lock (`locked`): only
+    /// lock holders change it.
     #[inline]
-    fn generation(&self) -> usize {
-        match self.queue.update_word(|_| None) {
-            Ok(generation) | Err(generation) => generation,
-        }
+    fn generation(&self, locked: &mut Locked<'_>) -> usize {
+        self.queue.word(locked)
     }
 
-    /// Arrives, under the queue's lock: returns `Ok(true)` if this arrival
+    /// Arrives, under the queue's lock: returns `true` if this arrival
     /// completed the generation (the caller is its leader, and the waiters
-    /// it released are all finished when this returns), `Ok(false)` if it
-    /// was counted and `waiter` parked with `waker`, and `Err(())` if it was
-    /// not the last arrival but came without a waker: clone one (outside the
-    /// lock) and call again.
-    fn arrive(
-        &self,
-        mut waiter: Pin<&mut DataWaiter>,
-        waker: &mut Option<core::task::Waker>,
-    ) -> Result<bool, ()> {
-        let mut unused = None;
-        let outcome = self.queue.with_rounds(
+    /// it released are all finished when this returns), `false` if it was
+    /// counted and `waiter` queued, parked with `waker` if it came with one
+    /// (if not, the caller polls `waiter` next, which stores one). A waker
+    /// it did not keep is dropped after the lock is released.
+    fn arrive(&self, mut waiter: Pin<&mut DataWaiter>, waker: Option<core::task::Waker>) -> bool {
+        let (leader, unused) = self.queue.with_rounds(
             |locked| {
-            let generation = self.generation();
-            let more = self.finish_released(locked, generation);
-            // Relaxed: under the queue's lock (see the field).
-            let arrived = self.arrived.load(Relaxed);
-            if arrived + 1 == self.n {
-                // The leader: release the generation. Its waiters become the
-                // released prefix; finish as many as this critical section
-                // may.
-                self.arrived.store(0, Relaxed);
-                let next = (generation + 1) & DataQueue::MAX_WORD;
-                let _ = self.queue.update_word(|_| Some(next));
-                unused = waker.take();
-                (Ok(true), self.finish_released(locked, next))
-            } else if let Some(w) = waker.take() {
-                self.arrived.store(arrived + 1, Relaxed);
-                waiter.as_mut().push_back(locked, generation);
-                // Just pushed behind the current generation's live
-                // arrivals, so still queued: `park` keeps the waker.
-                let parked = waiter.as_mut().park(locked, w);
-                debug_assert!(parked.is_ok(), "a fresh waiter was finished");
-                unused = parked.err();
-                (Ok(false), more)
-            } else {
-                (Err(()), more)
-            }
+                let generation = self.generation(locked);
+                let more = self.finish_released(locked);
+                // Relaxed: under the queue's lock (see the field).
+                let arrived = self.arrived.load(Relaxed);
+                if arrived + 1 == self.n {
+                    // The leader: release the generation. Its waiters become
+                    // the released prefix; finish as many as this critical
+                    // section may.
+                    self.arrived.store(0, Relaxed);
+                    let next = (generation + 1) & DataQueue::MAX_WORD;
+                    self.queue.set_word(locked, next);
+                    ((true, waker), self.finish_released(locked))
+                } else {
+                    self.arrived.store(arrived + 1, Relaxed);
+                    waiter.as_mut().push_back(locked, generation);
+                    // Just pushed behind the current generation's live
+                    // arrivals, so still queued: `park` keeps the waker.
+                    let unused = waker.and_then(|w| waiter.as_mut().park(locked, w).err());
+                    debug_assert!(unused.is_none(), "a fresh waiter was finished");
+                    ((false, unused), more)
+                }
             },
             // Released waiters the first critical section had no room for,
             // in rounds that run even if a waker panics (see
             // `DataQueue::with_rounds`).
-            |locked| self.finish_released(locked, self.generation()),
+            |locked| self.finish_released(locked),
         );
         // Outside the lock: dropping a waker runs waker code.
         drop(unused);
-        outcome
+        leader
     }
 
     /// Under the queue's lock: finishes released waiters from the head (those
-    /// whose word is not `generation`, the current one), as many as this
-    /// critical section may. Returns whether some are left.
-    fn finish_released(&self, locked: &mut Locked<'_>, generation: usize) -> bool {
+    /// whose word is not the current generation), as many as this critical
+    /// section may. Returns whether some are left.
+    fn finish_released(&self, locked: &mut Locked<'_>) -> bool {
+        let generation = self.generation(locked);
         while let Some(&mut arrived_in) = locked.head_data() {
             if arrived_in == generation {
                 // The rest of the list arrived in the current generation.
@@ -302,8 +290,8 @@ impl Barrier {
     /// time.
     fn finish_all_released(&self) {
         self.queue.with_rounds(
-            |locked| ((), self.finish_released(locked, self.generation())),
-            |locked| self.finish_released(locked, self.generation()),
+            |locked| ((), self.finish_released(locked)),
+            |locked| self.finish_released(locked),
         );
     }
 }
@@ -396,33 +384,33 @@ impl Future for BarrierWait<'_> {
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         let barrier = this.barrier;
 
-        match this.phase {
-            Phase::Start => {
-                if barrier.n == 1 {
-                    // Every arrival completes its generation and nobody
-                    // ever waits: nothing to count.
-                    this.phase = Phase::Done;
-                    return Poll::Ready(BarrierWaitResult { leader: true });
-                }
-                // The last arrival needs no waker: guess from a snapshot
-                // whether to clone one (outside the lock) before arriving.
-                // Relaxed: only a guess; `arrive` decides under the lock.
-                let mut waker =
-                    (barrier.arrived.load(Relaxed) + 1 != barrier.n).then(|| cx.waker().clone());
-                let leader = loop {
-                    match barrier.arrive(waiter.as_mut(), &mut waker) {
-                        Ok(leader) => break leader,
-                        Err(()) => waker = Some(cx.waker().clone()),
-                    }
-                };
-                if leader {
-                    this.phase = Phase::Done;
-                    Poll::Ready(BarrierWaitResult { leader: true })
-                } else {
-                    this.phase = Phase::Arrived;
-                    Poll::Pending
-                }
+        if let Phase::Start = this.phase {
+            if barrier.n == 1 {
+                // Every arrival completes its generation and nobody ever
+                // waits: nothing to count.
+                this.phase = Phase::Done;
+                return Poll::Ready(BarrierWaitResult { leader: true });
             }
+            // The last arrival needs no waker: guess from a snapshot whether
+            // to clone one (outside the lock) before arriving. Relaxed: only
+            // a guess; `arrive` decides under the lock.
+            let waker =
+                (barrier.arrived.load(Relaxed) + 1 != barrier.n).then(|| cx.waker().clone());
+            let parked = waker.is_some();
+            if barrier.arrive(waiter.as_mut(), waker) {
+                this.phase = Phase::Done;
+                return Poll::Ready(BarrierWaitResult { leader: true });
+            }
+            this.phase = Phase::Arrived;
+            if parked {
+                return Poll::Pending;
+            }
+            // Queued without a waker (the guess was wrong): the poll below
+            // stores one, cloned outside the lock, unless the generation was
+            // released meanwhile.
+        }
+        match this.phase {
+            Phase::Start => unreachable!("turnstile-sync: the barrier future arrived above"),
             Phase::Arrived => match waiter.poll(&barrier.queue, cx) {
                 Poll::Ready(_released) => {
                     this.phase = Phase::Done;
@@ -459,7 +447,7 @@ impl Barrier {
             .leave(
                 &self.queue,
                 |locked, left| {
-                    let generation = self.generation();
+                    let generation = self.generation(locked);
                     let withdrawn = match left {
                         Left::Queued(arrived_in) if arrived_in == generation => {
                             // Relaxed: under the queue's lock (see the field).
@@ -470,9 +458,9 @@ impl Barrier {
                         }
                         Left::Queued(_) | Left::Done(..) => false,
                     };
-                    (withdrawn, self.finish_released(locked, generation))
+                    (withdrawn, self.finish_released(locked))
                 },
-                |locked| self.finish_released(locked, self.generation()),
+                |locked| self.finish_released(locked),
             )
             // Not registered: it was told of its release already.
             .unwrap_or(false)

@@ -191,6 +191,27 @@ impl DataQueue {
         }
     }
 
+    /// The spare word, read inside this queue's lock (`_locked`, from this
+    /// queue's [`with`](Self::with) or [`with_rounds`](Self::with_rounds),
+    /// says it is held). With [`set_word`](Self::set_word), for a user whose every
+    /// change of the word is made under the lock: then plain loads and
+    /// stores do (Relaxed, as in `update_word`; the lock orders them).
+    #[inline]
+    pub(crate) fn word(&self, _locked: &mut Locked<'_>) -> usize {
+        // Under the lock the list is installed (`with_rounds` installed it
+        // before taking the lock), so this is its word.
+        self.shared().word.load(Relaxed)
+    }
+
+    /// Sets the spare word to `word` (at most [`MAX_WORD`](Self::MAX_WORD))
+    /// inside the queue's lock: see [`word`](Self::word).
+    #[inline]
+    pub(crate) fn set_word(&self, _locked: &mut Locked<'_>, word: usize) {
+        debug_assert!(word <= Self::MAX_WORD);
+        // Installed, as in `word`.
+        self.shared().word.store(word, Relaxed);
+    }
+
     #[cfg(not(feature = "alloc"))]
     #[inline]
     fn shared(&self) -> &Shared {
