@@ -121,14 +121,16 @@ fn run_rounds(round: &mut dyn FnMut(&mut WakeBatch) -> bool) {
 
     impl Drop for Rounds<'_> {
         fn drop(&mut self) {
-            // After a normal return `more` is false and this does nothing;
-            // if a wake unwound out of `run`, it finishes the rounds.
+            // Only while unwinding (a normal return forgets the guard): a
+            // wake unwound out of `run`, and this finishes the rounds.
             self.run();
         }
     }
 
     let mut rounds = Rounds { round, more: true };
     rounds.run();
+    // Done: its `Drop`, for unwinding only, would find nothing to do.
+    core::mem::forget(rounds);
 }
 
 /// One waiter's list node. `S` is the queue's per-node state.
