@@ -16,7 +16,7 @@
 #![cfg(loom)]
 
 mod loom_common;
-use loom_common::{drive, model};
+use loom_common::{drive, model, poll_once};
 
 use loom::sync::Arc;
 use loom::thread;
@@ -75,6 +75,32 @@ fn semaphore_watcher_and_waiter_vs_release() {
         let a = thread::spawn(move || drop(drive(sa.acquire()).0.unwrap()));
         s.add_permits(1);
         a.join().unwrap();
+        w.join().unwrap();
+        assert_eq!(s.available_permits(), 1);
+    });
+}
+
+/// Model 4. A release while a waiter queues hands its permit straight to
+/// the waiter, not through the state word; here the waiter (A) is
+/// cancelled while the guard is dropped, and W watches for one permit. If A
+/// left first, the permit the release had in hand goes into the word, and
+/// W must hear of it; if A was served first, its cancel gives the permit
+/// back, and W must hear of that. Either way W finishes and the permit
+/// ends free.
+#[test]
+fn semaphore_watcher_vs_hand_off_to_a_cancelled_waiter() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(1);
+    }
+    model(3, || {
+        let s: &'static Semaphore = &S;
+        let held = s.try_acquire().unwrap();
+        let mut a = Box::pin(s.acquire());
+        assert!(poll_once(&mut a).is_pending());
+        let w = thread::spawn(move || drive(s.wait_available(1)).0.unwrap());
+        let c = thread::spawn(move || drop(a));
+        drop(held);
+        c.join().unwrap();
         w.join().unwrap();
         assert_eq!(s.available_permits(), 1);
     });

@@ -604,7 +604,7 @@ pub const REASONS: &[(&str, &str)] = &[
     ),
     (
         "semaphore_64_tasks_weighted_tokio",
-        "more instructions per hand-off than futures-intrusive's fair semaphore (callgrind: about 1.6x per op, mostly the wait list's lock, list walk and wake, plus one compare-exchange per grant)",
+        "more instructions per hand-off than futures-intrusive's fair semaphore (callgrind, one tokio worker, all weight 1: 1.7x the whole program's instructions per op), mostly two critical sections on the wait list's lock per hand-off (one to queue, one to hand the permit over) and the wake rounds around them; with two workers those critical sections also contend",
     ),
     (
         "semaphore_64_tasks_weighted_smol",
@@ -612,7 +612,7 @@ pub const REASONS: &[(&str, &str)] = &[
     ),
     (
         "semaphore_64_tasks_w1_tokio",
-        "as in the weighted rows: more instructions per hand-off than futures-intrusive's fair semaphore (the wait list's lock, list walk and wake, plus one compare-exchange per grant)",
+        "as in the weighted rows: more instructions per hand-off than futures-intrusive's fair semaphore (two critical sections on the wait list's lock per hand-off, and the wake rounds). Bimodal from run to run on this machine, as is tokio's own semaphore",
     ),
     (
         "mutex_2_threads",

@@ -9,13 +9,13 @@ use core::task::{Context, Poll};
 
 #[cfg(feature = "alloc")]
 use crate::shim::Arc;
-use crate::shim::Ordering::{Relaxed, Release};
+use crate::shim::Ordering::Relaxed;
 use crate::wait::{DataWaiter, Left};
 
 #[cfg(feature = "alloc")]
 use super::SemaphoreGuardArc;
 use super::{
-    check_request, Closed, Semaphore, SemaphoreGuard, TryAcquireError, GRANTED, PERMIT_SHIFT,
+    check_request, Closed, Semaphore, SemaphoreGuard, TryAcquireError, GRANTED,
     WATCHED,
 };
 
@@ -126,10 +126,10 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
             let parked = sem.queue.with_rounds(
                 |locked| {
                     waiter.as_mut().push_back(locked, n);
-                    let more = sem.settle(locked);
+                    let more = sem.settle(locked, 0);
                     (waiter.as_mut().park(locked, waker), more)
                 },
-                |locked| sem.settle(locked),
+                |locked| sem.settle(locked, 0),
             );
             match parked {
                 // Parked: whoever finishes us wakes this waker.
@@ -177,13 +177,10 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
                     Left::Done(GRANTED, _) => n,
                     Left::Done(_, still_needed) => n - still_needed,
                 };
-                if held != 0 {
-                    // Release, as in `release`; the settle below takes them.
-                    sem.state.fetch_add(held << PERMIT_SHIFT, Release);
-                }
-                ((), sem.settle(locked))
+                // The settle hands them on, or puts them in the word.
+                ((), sem.settle(locked, held))
             },
-            |locked| sem.settle(locked),
+            |locked| sem.settle(locked, 0),
         );
         // Permits given back may be free now: let the watchers look, after
         // the lock is released (waker code runs here). Relaxed: a load after

@@ -10,8 +10,12 @@
 //! | 3..   | permits  | free permits, owned by nobody                            |
 //!
 //! Uncontended `acquire` is one compare-exchange (permits down, both flags
-//! clear) and a release one `fetch_add`. A release that finds `QUEUED` takes
-//! the queue's lock and *settles* the queue.
+//! clear) and a release a load and a `fetch_add`. A release that finds
+//! `QUEUED` set, in its load or in the word its `fetch_add` returns, takes
+//! the queue's lock and *settles* the queue. In the first case its permits
+//! never enter the word: the settle hands them straight to the waiters (they
+//! are *in hand*), so while waiters queue, releases leave the word alone and
+//! the cores that read it keep their copy of it.
 //!
 //! # The queue and settling
 //!
@@ -20,8 +24,10 @@
 //! exactly when the queue is not empty: every critical section that changes
 //! the queue ends by settling it, which
 //!
-//! 1. gives free permits to the head waiter, moving them out of the word one
-//!    compare-exchange at a time; a head that has all it needs is granted and
+//! 1. gives the permits in hand, then free permits, to the head waiter,
+//!    moving free ones out of the word one compare-exchange at a time, and
+//!    putting permits in hand that nobody can take now into the word with
+//!    one `fetch_add`; a head that has all it needs is granted and
 //!    the next one is served; a head that needs more keeps what it got (in
 //!    its node) and stops the walk — the permits are *kept for it*, so a
 //!    large request is never starved by a stream of small ones;
@@ -36,7 +42,7 @@
 //! against [`Semaphore::MAX_PERMITS`]).
 //!
 //! A waiter that leaves the queue (its future dropped) gives back what it had
-//! been given and settles in the same critical section, so the waiters behind
+//! been given, in hand, and settles in the same critical section, so the waiters behind
 //! a cancelled head are served at once. A closed semaphore settles by
 //! finishing every waiter with `Closed`; such a waiter gives back what it had
 //! been given when it sees that.
@@ -313,13 +319,7 @@ impl Semaphore {
         self.queue
             .update_word(|total| (n <= Self::MAX_PERMITS - total).then(|| total + n))
             .map_err(|total| Self::MAX_PERMITS - total)?;
-        // Release: whoever takes these permits (an Acquire read-modify-write,
-        // directly or through the queue's settling) sees what we did before
-        // adding them.
-        let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
-        if state & (QUEUED | WATCHED) != 0 {
-            self.release_slow(state);
-        }
+        self.release(n);
         Ok(())
     }
 
@@ -411,7 +411,7 @@ impl Semaphore {
         // lets go of the lock).
         let state = self.state.fetch_or(CLOSED, Release);
         if state & (QUEUED | WATCHED) != 0 {
-            self.release_slow(state);
+            self.release_slow(state, 0);
         }
     }
 

@@ -59,11 +59,20 @@ impl Semaphore {
                 .is_ok()
     }
 
-    /// Returns `n` permits (a guard's drop, a cancelled grant).
+    /// Returns `n` permits (a guard's drop, `add_permits`, a waiter that
+    /// learnt of a close giving back what had been set aside for it).
     #[inline]
     pub(super) fn release(&self, n: usize) {
         if n == 0 {
             return;
+        }
+        // Relaxed: a guess. Only a holder of the queue's lock changes
+        // `QUEUED`, and the settle under it decides.
+        let state = self.state.load(Relaxed);
+        if state & QUEUED != 0 {
+            // Waiters queue: the permits go straight to them, never into
+            // the word, which then stays unwritten while the queue is busy.
+            return self.release_slow(state, n);
         }
         // Release: the next holder of these permits sees what we did while
         // holding them (it takes them with an Acquire read-modify-write, or
@@ -71,82 +80,104 @@ impl Semaphore {
         // release sequence).
         let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
         if state & (QUEUED | WATCHED) != 0 {
-            self.release_slow(state);
+            self.release_slow(state, 0);
         }
     }
 
-    /// After a change that may serve someone (permits added, the
-    /// semaphore closed), `state` being the word before it: settle the
-    /// queue, then let the watchers look.
+    /// After a change that may serve someone (permits added, the semaphore
+    /// closed), `state` being the word before it, or with `in_hand` permits
+    /// (not in the word) for the queue when `state` showed `QUEUED`: settle
+    /// the queue, then let the watchers look.
     #[cold]
     #[inline(never)]
-    pub(super) fn release_slow(&self, state: usize) {
-        if state & QUEUED != 0 {
-            self.settle_all(|_| ());
+    pub(super) fn release_slow(&self, state: usize, in_hand: usize) {
+        if state & QUEUED != 0 || in_hand != 0 {
+            self.queue.with_rounds(
+                |locked| ((), self.settle(locked, in_hand)),
+                |locked| self.settle(locked, 0),
+            );
         }
+        // Permits in hand that nobody needed went into the word during the
+        // settle: look again. Relaxed: a load after that read-modify-write
+        // reads it or a later value, as in `cancel`; permits handed to a
+        // waiter never became free, and a watcher need not hear of them.
+        let state = if in_hand != 0 {
+            self.state.load(Relaxed)
+        } else {
+            state
+        };
         if state & WATCHED != 0 {
             self.wake_watchers();
         }
     }
 
-    /// Runs `first` and then [`settle`](Self::settle) under the queue's lock,
-    /// and keeps settling, one bounded critical section at a time, while it
-    /// says there is more to do; a waker that panics does not stop it (see
-    /// [`DataQueue::with_rounds`]).
-    fn settle_all(&self, first: impl FnOnce(&mut Locked<'_>)) {
-        self.queue.with_rounds(
-            |locked| {
-                first(locked);
-                ((), self.settle(locked))
-            },
-            |locked| self.settle(locked),
-        );
-    }
-
-    /// Hands the free permits to the waiters, oldest first, under the
+    /// Hands `in_hand` permits (given back while waiters queue, never in the
+    /// word), then the free permits, to the waiters, oldest first, under the
     /// queue's lock (see the module docs). Returns whether it stopped only
-    /// because the wake batch was full, with waiters left.
+    /// because the wake batch was full, with waiters left; what is left in
+    /// hand then is in the word.
     ///
     /// Permits leave the word only as they are given to a waiter, each
     /// transfer one compare-exchange, so the word always shows every free
     /// permit: [`add_permits`](Self::add_permits) checks `MAX_PERMITS`
     /// against the true count even while a settle runs.
-    pub(super) fn settle(&self, locked: &mut Locked<'_>) -> bool {
+    pub(super) fn settle(&self, locked: &mut Locked<'_>, mut in_hand: usize) -> bool {
         // Relaxed: every decision below is confirmed by a compare-exchange
         // on the value it was made from.
         let mut state = self.state.load(Relaxed);
         loop {
             let serving = !locked.is_empty() && locked.has_room();
-            let need = locked.head_data().map_or(0, |need| *need);
             if serving && state & CLOSED != 0 {
                 locked.finish_head(SHUT);
                 continue;
             }
-            let free = state >> PERMIT_SHIFT;
+            // No overflow: permits in hand and free ones are both part of
+            // the total, which is at most `MAX_PERMITS`.
+            let free = (state >> PERMIT_SHIFT) + in_hand;
             if serving && free != 0 {
-                let given = free.min(need);
-                // Acquire on success: pairs with the Release of the releases
-                // that freed these permits; the waiter given them learns of
-                // it under this lock, so it sees what the releasers did.
-                // Relaxed on failure: look again.
-                match self.state.compare_exchange(
-                    state,
-                    state - (given << PERMIT_SHIFT),
-                    Ordering::Acquire,
-                    Relaxed,
-                ) {
-                    Ok(_) => {
-                        state -= given << PERMIT_SHIFT;
-                        let left = locked.head_data().expect("the head is still there");
-                        *left -= given;
-                        if *left == 0 {
-                            locked.finish_head(GRANTED);
+                // Only now: the head is usually another task's future, whose
+                // memory another core may hold.
+                let left = locked.head_data().expect("the head is there");
+                let given = free.min(*left);
+                // What the permits in hand do not cover comes from the word.
+                let from_word = given.saturating_sub(in_hand);
+                if from_word != 0 {
+                    // Acquire on success: pairs with the Release of the
+                    // releases that freed these permits; the waiter given
+                    // them learns of it under this lock, so it sees what the
+                    // releasers did. Relaxed on failure: look again.
+                    match self.state.compare_exchange(
+                        state,
+                        state - (from_word << PERMIT_SHIFT),
+                        Ordering::Acquire,
+                        Relaxed,
+                    ) {
+                        Ok(_) => state -= from_word << PERMIT_SHIFT,
+                        Err(now) => {
+                            state = now;
+                            continue;
                         }
-                        // A head that still needs more keeps what it got:
-                        // nobody may take permits ahead of it.
                     }
-                    Err(now) => state = now,
                 }
+                // Permits in hand need no ordering of their own: whoever
+                // gave them back holds this lock, and the waiter learns of
+                // the grant after it.
+                in_hand -= given - from_word;
+                *left -= given;
+                if *left == 0 {
+                    locked.finish_head(GRANTED);
+                }
+                // A head that still needs more keeps what it got: nobody
+                // may take permits ahead of it.
+                continue;
+            }
+            if in_hand != 0 {
+                // Nobody to give them to now (or no room left in this
+                // critical section): into the word, then settle on from
+                // there. Release, as in `release`.
+                state = self.state.fetch_add(in_hand << PERMIT_SHIFT, Release)
+                    + (in_hand << PERMIT_SHIFT);
+                in_hand = 0;
                 continue;
             }
             // Nothing more to hand out now: make `QUEUED` say whether anyone
