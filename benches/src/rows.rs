@@ -604,7 +604,7 @@ pub const REASONS: &[(&str, &str)] = &[
     ),
     (
         "semaphore_64_tasks_weighted_tokio",
-        "more instructions per hand-off than futures-intrusive's fair semaphore (callgrind, one tokio worker, all weight 1: 1.7x the whole program's instructions per op), mostly two critical sections on the wait list's lock per hand-off (one to queue, one to hand the permit over) and the wake rounds around them; with two workers those critical sections also contend",
+        "more instructions per hand-off than futures-intrusive's fair semaphore, mostly two critical sections on the wait list's lock per hand-off (one to queue, one to hand the permit over) and the wake rounds around them; with two workers those critical sections also contend",
     ),
     (
         "semaphore_64_tasks_weighted_smol",

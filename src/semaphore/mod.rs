@@ -42,10 +42,10 @@
 //! against [`Semaphore::MAX_PERMITS`]).
 //!
 //! A waiter that leaves the queue (its future dropped) gives back what it had
-//! been given, in hand, and settles in the same critical section, so the waiters behind
-//! a cancelled head are served at once. A closed semaphore settles by
-//! finishing every waiter with `Closed`; such a waiter gives back what it had
-//! been given when it sees that.
+//! been given, in hand, and settles in the same critical section, so the
+//! waiters behind a cancelled head are served at once. A closed semaphore
+//! settles by finishing every waiter with `Closed`; such a waiter gives back
+//! what it had been given when it sees that.
 //!
 //! # The total and the ceiling
 //!
