@@ -56,10 +56,11 @@ impl WakeBatch {
     #[inline]
     pub(super) fn wake_all(&mut self) {
         while self.next < self.len {
-            // SAFETY: `next < len`, so that slot is initialised and not yet
+            // SAFETY: `next < len <= WAKE_BATCH` (`push` is the only writer
+            // of `len`), so the slot is in bounds, initialised and not yet
             // taken; advancing `next` first means it is never read twice,
             // even if `wake` panics.
-            let waker = unsafe { self.wakers[self.next].assume_init_read() };
+            let waker = unsafe { self.wakers.get_unchecked(self.next).assume_init_read() };
             self.next += 1;
             waker.wake();
         }
@@ -115,6 +116,9 @@ fn run_rounds(round: &mut dyn FnMut(&mut WakeBatch) -> bool) {
                 self.more = false;
                 self.more = (self.round)(&mut wakers);
                 wakers.wake_all();
+                // All woken: its `Drop`, for unwinding only, would find
+                // nothing to do.
+                core::mem::forget(wakers);
             }
         }
     }
