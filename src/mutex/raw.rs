@@ -89,13 +89,25 @@ impl RawMutex {
     /// Takes the lock if it is free and nobody is starving.
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
+        match self.take_quiet() {
+            Ok(()) => true,
+            Err(state) => self.try_lock_slow(state),
+        }
+    }
+
+    /// The uncontended case alone: one compare-exchange `0 → LOCKED`, which
+    /// fails (with the word it found) if anything but a free, quiet lock
+    /// is seen. The lock futures' fast path: their slow path takes a free
+    /// lock that is not quiet as [`try_lock`](Self::try_lock) would, so
+    /// every `lock().await` inlines only this.
+    #[inline(always)]
+    fn take_quiet(&self) -> Result<(), usize> {
         // Acquire on success: pairs with the Release of the unlock that freed
         // the lock, so the critical section sees the previous one's writes.
         // Relaxed on failure: nothing is read through a failed attempt.
-        match self.state.compare_exchange(0, LOCKED, Acquire, Relaxed) {
-            Ok(_) => true,
-            Err(state) => self.try_lock_slow(state),
-        }
+        self.state
+            .compare_exchange(0, LOCKED, Acquire, Relaxed)
+            .map(drop)
     }
 
     #[cold]
@@ -246,9 +258,11 @@ impl Acquire {
     /// Polls for the lock; `Ready` means the caller now holds it.
     #[inline]
     pub(crate) fn poll(self: Pin<&mut Self>, raw: &RawMutex, cx: &mut Context<'_>) -> Poll<()> {
-        // The fast path, inlined into the caller: a fresh future on a free
-        // lock is one compare-exchange.
-        if !self.waiter.is_registered() && self.lost == 0 && raw.try_lock() {
+        // The fast path, inlined into the caller: a fresh future on a free,
+        // quiet lock is one compare-exchange. Anything else, including a
+        // free lock with a flag set that `try_lock` would barge past, is
+        // decided by the slow path.
+        if !self.waiter.is_registered() && self.lost == 0 && raw.take_quiet().is_ok() {
             return Poll::Ready(());
         }
         self.poll_slow(raw, cx)
