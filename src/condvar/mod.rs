@@ -1,4 +1,4 @@
-//! [`Condvar`]: a condition variable for [`Mutex`] guards.
+//! [`Condvar`]: a condition variable for [`Mutex`](crate::Mutex) guards.
 //!
 //! There is no state word: the condition lives in the mutex-protected value,
 //! and the condvar is only its wait queue. The wait layer's protocol maps

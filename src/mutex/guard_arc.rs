@@ -29,7 +29,7 @@ use super::{MappedMutexGuardArc, Mutex};
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuardArc<T: ?Sized> {
     mutex: Arc<Mutex<T>>,
-    /// As in [`MutexGuard`]: the auto traits are set below.
+    /// As in [`MutexGuard`](super::MutexGuard): the auto traits are set below.
     _not_auto: PhantomData<*mut T>,
 }
 
