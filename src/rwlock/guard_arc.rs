@@ -34,8 +34,9 @@ use super::{erase, lock_of, AcquireInner, MappedRwLockReadGuardArc, MappedRwLock
 pub struct RwLockReadGuardArc<T: ?Sized> {
     /// The read-locked lock, from `Arc::into_raw` (the guard owns that
     /// strong count), erased to a pointer to `T` for covariance as in
-    /// [`RwLockReadGuard`](super::RwLockReadGuard): only cast back to read the value, release the
-    /// read lock and give the count back. The auto traits are set below.
+    /// [`RwLockReadGuard`](super::RwLockReadGuard): only cast back to read
+    /// the value, release the read lock and give the count back. The auto
+    /// traits are set below.
     lock: NonNull<T>,
 }
 
