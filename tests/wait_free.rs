@@ -13,8 +13,20 @@ use std::pin::pin;
 use common::{assert_pending, assert_ready, CountingWaker};
 use turnstile_sync::{Closed, Mutex, RwLock, RwLockWriteGuard, Semaphore};
 
+/// The watchers' queues are shared by every primitive in the process (a few
+/// shards, by address), so a watched release in one test may wake a watcher
+/// of another test running beside it: a spurious wakeup the design allows,
+/// after which the watcher looks again. These tests count wakeups exactly,
+/// so they run one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that failed while holding it poisons it; the others still run.
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn wait_unlocked_is_ready_on_a_free_mutex_and_takes_nothing() {
+    let _serial = serial();
     let mutex = Mutex::new(0);
     let w = CountingWaker::new();
     assert_ready(pin!(mutex.wait_unlocked()).as_mut(), w.waker());
@@ -24,6 +36,7 @@ fn wait_unlocked_is_ready_on_a_free_mutex_and_takes_nothing() {
 
 #[test]
 fn wait_unlocked_resolves_on_release() {
+    let _serial = serial();
     let mutex = Mutex::new(0);
     let holder = mutex.try_lock().unwrap();
     let w = CountingWaker::new();
@@ -41,6 +54,7 @@ fn wait_unlocked_resolves_on_release() {
 /// notified and never polled again.
 #[test]
 fn a_dormant_watcher_never_takes_a_waiters_wakeup() {
+    let _serial = serial();
     let mutex = Mutex::new(0);
     let mut holder = mutex.try_lock().unwrap();
     let ww = CountingWaker::new();
@@ -63,6 +77,7 @@ fn a_dormant_watcher_never_takes_a_waiters_wakeup() {
 /// waiter, past a watcher.
 #[test]
 fn a_passed_on_wakeup_skips_the_watcher() {
+    let _serial = serial();
     let mutex = Mutex::new(0);
     let holder = mutex.try_lock().unwrap();
     let (wa, wb, ww) = (
@@ -86,6 +101,7 @@ fn a_passed_on_wakeup_skips_the_watcher() {
 
 #[test]
 fn a_watcher_does_not_count_for_fairness() {
+    let _serial = serial();
     let mutex = Mutex::new(0);
     let holder = mutex.try_lock().unwrap();
     let w = CountingWaker::new();
@@ -102,6 +118,7 @@ fn a_watcher_does_not_count_for_fairness() {
 
 #[test]
 fn dropped_watcher_leaves_nothing() {
+    let _serial = serial();
     let mutex = Mutex::new(0);
     let holder = mutex.try_lock().unwrap();
     let w = CountingWaker::new();
@@ -123,6 +140,7 @@ fn dropped_watcher_leaves_nothing() {
 
 #[test]
 fn wait_write_unlocked_ignores_readers_and_waits_for_the_writer() {
+    let _serial = serial();
     let lock = RwLock::new(0);
     let w = CountingWaker::new();
     assert_ready(pin!(lock.wait_write_unlocked()).as_mut(), w.waker());
@@ -146,6 +164,7 @@ fn wait_write_unlocked_ignores_readers_and_waits_for_the_writer() {
 /// taken or held up.
 #[test]
 fn a_dormant_rwlock_watcher_holds_no_one_back() {
+    let _serial = serial();
     let lock = RwLock::new(0);
     let mut writer = lock.try_write().unwrap();
     let ww = CountingWaker::new();
@@ -171,6 +190,7 @@ fn a_dormant_rwlock_watcher_holds_no_one_back() {
 
 #[test]
 fn downgrade_wakes_the_rwlock_watcher() {
+    let _serial = serial();
     let lock = RwLock::new(0);
     let writer = lock.try_write().unwrap();
     let w = CountingWaker::new();
@@ -199,6 +219,7 @@ fn downgrade_wakes_the_rwlock_watcher() {
 
 #[test]
 fn wait_available_waits_for_n_and_takes_nothing() {
+    let _serial = serial();
     let sem = Semaphore::new(3);
     let w = CountingWaker::new();
     assert_eq!(
@@ -222,6 +243,7 @@ fn wait_available_waits_for_n_and_takes_nothing() {
 /// watcher never receives (or delays) the grant.
 #[test]
 fn a_watcher_never_takes_a_grant() {
+    let _serial = serial();
     let sem = Semaphore::new(0);
     let (ww, wa) = (CountingWaker::new(), CountingWaker::new());
     let mut watcher = pin!(sem.wait_available(1));
@@ -241,6 +263,7 @@ fn a_watcher_never_takes_a_grant() {
 /// needs them, the watcher sees them.
 #[test]
 fn permits_given_back_by_a_cancelled_head_wake_the_watcher() {
+    let _serial = serial();
     let sem = Semaphore::new(0);
     let (ww, wa) = (CountingWaker::new(), CountingWaker::new());
     let mut a = Box::pin(sem.acquire_many(3));
@@ -260,6 +283,7 @@ fn permits_given_back_by_a_cancelled_head_wake_the_watcher() {
 
 #[test]
 fn wait_available_fails_on_close() {
+    let _serial = serial();
     let sem = Semaphore::new(0);
     let w = CountingWaker::new();
     let mut watcher = pin!(sem.wait_available(1));
