@@ -423,11 +423,7 @@ unsafe impl Sync for DataWaiter {}
 impl DataWaiter {
     const_fn! {
     pub(crate) const fn new() -> Self {
-        Self {
-            node: UnsafeCell::new(core::mem::MaybeUninit::uninit()),
-            registered: false,
-            _pinned: core::marker::PhantomPinned,
-        }
+        list::unregistered!(Self)
     }
     }
 

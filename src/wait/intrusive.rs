@@ -366,11 +366,7 @@ unsafe impl Sync for Waiter {}
 
 impl Waiter {
     pub(crate) const fn new() -> Self {
-        Self {
-            node: UnsafeCell::new(MaybeUninit::uninit()),
-            registered: false,
-            _pinned: PhantomPinned,
-        }
+        list::unregistered!(Self)
     }
 
     #[inline]

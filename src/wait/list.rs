@@ -12,6 +12,29 @@ use core::mem::MaybeUninit;
 use core::ptr;
 use core::task::Waker;
 
+/// An unregistered waiter: a struct with a `node:
+/// UnsafeCell<MaybeUninit<_>>`, a `registered: bool` and a `PhantomPinned`,
+/// built with only `registered` written (`false`).
+///
+/// Not a struct literal, because with one the compiler fills the
+/// uninitialised node with zeros (it builds the literal as a constant, and
+/// gives the constant's undefined bytes a value): three or four stores on
+/// every fast path, each of which the fast path's locked instruction then
+/// waits for. A future that never waits never needs its node.
+macro_rules! unregistered {
+    ($waiter:ty) => {{
+        let mut waiter = core::mem::MaybeUninit::<$waiter>::uninit();
+        // SAFETY: `registered` is the one field that must hold a value: the
+        // node is a `MaybeUninit`, so it may be uninitialised, and
+        // `PhantomPinned` has no bytes.
+        unsafe {
+            (&raw mut (*waiter.as_mut_ptr()).registered).write(false);
+            waiter.assume_init()
+        }
+    }};
+}
+pub(super) use unregistered;
+
 /// How many wakers one critical section collects before leaving it to wake
 /// them: bounds the time spent with interrupts masked, without a heap.
 pub(super) const WAKE_BATCH: usize = 8;
