@@ -77,11 +77,13 @@ const RELEASED: u8 = 0;
 /// ready for the next round ("generation"). Exactly one task of each
 /// generation is told it is the leader.
 ///
-/// Like [`std::sync::Barrier`], with a future for async code, and
-/// cancel-safe: a `wait` future dropped before its generation is released
-/// takes its arrival back, so the barrier never releases a generation with fewer than `n`
-/// live waiters and never elects a leader that is not waiting. `const`, so
-/// it can be a `static`; no heap in the bare tier.
+/// Like [`std::sync::Barrier`][std-Barrier], with a future for async code,
+/// and cancel-safe: a `wait` future dropped before its generation is
+/// released takes its arrival back, so the barrier never releases a
+/// generation with fewer than `n` live waiters and never elects a leader that
+/// is not waiting. `const`, so it can be a `static`; no heap in the bare tier.
+///
+/// [std-Barrier]: https://doc.rust-lang.org/std/sync/struct.Barrier.html
 ///
 /// # Examples
 ///

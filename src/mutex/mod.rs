@@ -31,11 +31,13 @@ pub use watch::WaitUnlocked;
 
 /// An async mutual-exclusion lock.
 ///
-/// Like [`std::sync::Mutex`], but [`lock`](Self::lock) is a future that
-/// suspends the task instead of blocking the thread, and the guard may be held
-/// across `.await`. It works the same in every tier: `const`-constructible for
-/// a `static`, no heap in the bare tier, blocking variants with `std`,
-/// `Arc`-owned guards with `alloc`.
+/// Like [`std::sync::Mutex`][std-Mutex], but [`lock`](Self::lock) is a
+/// future that suspends the task instead of blocking the thread, and the
+/// guard may be held across `.await`. It works the same in every tier:
+/// `const`-constructible for a `static`, no heap in the bare tier, blocking
+/// variants with `std`, `Arc`-owned guards with `alloc`.
+///
+/// [std-Mutex]: https://doc.rust-lang.org/std/sync/struct.Mutex.html
 ///
 /// # Fairness
 ///

@@ -37,13 +37,15 @@ pub use timeout::UpgradeTimeoutArc;
 /// *upgradable* reader that reads alongside the plain readers and can later
 /// become the writer without letting another writer in first.
 ///
-/// Like [`std::sync::RwLock`], but every acquire is a future that suspends
-/// the task instead of blocking the thread, and the guards may be held across
-/// `.await`. It works the same in every tier: `const`-constructible for a
-/// `static`, no heap in the bare tier, blocking variants with `std`,
-/// `Arc`-owned guards with `alloc`. Uncontended, a read or a write is one
-/// atomic read-modify-write to acquire and one to release; so is a read while
-/// other readers are inside.
+/// Like [`std::sync::RwLock`][std-RwLock], but every acquire is a future
+/// that suspends the task instead of blocking the thread, and the guards may
+/// be held across `.await`. It works the same in every tier:
+/// `const`-constructible for a `static`, no heap in the bare tier, blocking
+/// variants with `std`, `Arc`-owned guards with `alloc`. Uncontended, a read
+/// or a write is one atomic read-modify-write to acquire and one to release;
+/// so is a read while other readers are inside.
+///
+/// [std-RwLock]: https://doc.rust-lang.org/std/sync/struct.RwLock.html
 ///
 /// # Fairness: phases
 ///
