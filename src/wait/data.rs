@@ -423,7 +423,7 @@ unsafe impl Sync for DataWaiter {}
 impl DataWaiter {
     const_fn! {
     pub(crate) const fn new() -> Self {
-        list::unregistered!(Self)
+        list::unregistered!(DataWaiter)
     }
     }
 

@@ -366,7 +366,7 @@ unsafe impl Sync for Waiter {}
 
 impl Waiter {
     pub(crate) const fn new() -> Self {
-        list::unregistered!(Self)
+        list::unregistered!(Waiter)
     }
 
     #[inline]

@@ -12,21 +12,31 @@ use core::mem::MaybeUninit;
 use core::ptr;
 use core::task::Waker;
 
-/// An unregistered waiter: a struct with a `node:
-/// UnsafeCell<MaybeUninit<_>>`, a `registered: bool` and a `PhantomPinned`,
+/// An unregistered waiter of type `$waiter`, a struct whose fields are
+/// exactly `node: UnsafeCell<MaybeUninit<_>>`, `registered: bool` and
+/// `_pinned: PhantomPinned` (a field added to it stops this from compiling),
 /// built with only `registered` written (`false`).
 ///
-/// Not a struct literal, because with one the compiler fills the
-/// uninitialised node with zeros (it builds the literal as a constant, and
-/// gives the constant's undefined bytes a value): three or four stores on
-/// every fast path, each of which the fast path's locked instruction then
-/// waits for. A future that never waits never needs its node.
+/// Not a struct literal, because with one the compiler writes the
+/// uninitialised node as zeros: three 16-byte stores in the Mutex's
+/// `lock()`, on every fast path, which the fast path's locked instruction
+/// then waits for. A future that never waits never needs its node.
 macro_rules! unregistered {
-    ($waiter:ty) => {{
+    ($waiter:ident) => {{
+        // The field list the SAFETY argument below relies on.
+        #[allow(dead_code)]
+        fn fields(waiter: &$waiter) {
+            let $waiter {
+                node: _,
+                registered: _,
+                _pinned: _,
+            } = waiter;
+        }
         let mut waiter = core::mem::MaybeUninit::<$waiter>::uninit();
         // SAFETY: `registered` is the one field that must hold a value: the
         // node is a `MaybeUninit`, so it may be uninitialised, and
-        // `PhantomPinned` has no bytes.
+        // `PhantomPinned` has no bytes. `fields` above checks that there is
+        // no other field.
         unsafe {
             (&raw mut (*waiter.as_mut_ptr()).registered).write(false);
             waiter.assume_init()
