@@ -41,7 +41,7 @@ use core::cell::UnsafeCell;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::list::{self, RawLock, WakeBatch, WAKE_BATCH};
+use super::list::{self, RawLock, Round, WakeBatch, WAKE_BATCH};
 use crate::shim::{const_fn, AtomicBool, AtomicUsize, Ordering::*};
 
 /// A waiter's state, in its node.
@@ -286,9 +286,32 @@ impl DataQueue {
         first: impl FnOnce(&mut Locked<'_>) -> (R, bool),
         mut then: impl FnMut(&mut Locked<'_>) -> bool,
     ) -> R {
-        let shared = self.shared();
         let mut first = Some(first);
         let mut result = None;
+        self.rounds(&mut as_round(|locked| match first.take() {
+            Some(first) => {
+                let (r, more) = first(locked);
+                result = Some(r);
+                more
+            }
+            None => then(locked),
+        }));
+        match result {
+            Some(r) => r,
+            // `rounds` runs the first round before it can return.
+            None => unreachable!("turnstile-sync: the first round did not run"),
+        }
+    }
+
+    /// The body of [`with_rounds`](Self::with_rounds): runs `round` in
+    /// critical sections as long as it says there is more to do, waking what
+    /// each one finished after it. Not generic, and `round` is called through
+    /// `dyn`, so every queue operation shares one copy of the locking and the
+    /// rounds (firmware flash), at the cost of an indirect call per critical
+    /// section on paths that queue or wake anyway.
+    #[inline(never)]
+    fn rounds(&self, round: &mut dyn for<'a> Round<Locked<'a>>) {
+        let shared = self.shared();
         // The batch lives in `in_rounds`, so the critical section only fills
         // it and nothing is moved out of it. Most critical sections
         // (registering, parking) finish nobody.
@@ -302,22 +325,17 @@ impl DataQueue {
                     wakers,
                     finished: 0,
                 };
-                match first.take() {
-                    Some(first) => {
-                        let (r, more) = first(&mut locked);
-                        result = Some(r);
-                        more
-                    }
-                    None => then(&mut locked),
-                }
+                round.round(&mut locked)
             })
         });
-        match result {
-            Some(r) => r,
-            // `in_rounds` runs the first round before it can return.
-            None => unreachable!("turnstile-sync: the first round did not run"),
-        }
     }
+}
+
+/// `f`, with its argument's lifetimes inferred as any (a closure passed
+/// straight to `&mut dyn Round` would get one specific lifetime).
+#[inline(always)]
+fn as_round<F: FnMut(&mut Locked<'_>) -> bool>(f: F) -> F {
+    f
 }
 
 #[cfg(feature = "alloc")]

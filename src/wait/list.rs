@@ -133,9 +133,24 @@ pub(super) fn in_rounds(mut round: impl FnMut(&mut WakeBatch) -> bool) {
     run_rounds(&mut round);
 }
 
-fn run_rounds(round: &mut dyn FnMut(&mut WakeBatch) -> bool) {
+/// A closure called through `dyn` by a loop that is not generic
+/// ([`in_rounds`], `DataQueue::rounds`): `dyn Round<A>` rather than
+/// `dyn FnMut(&mut A) -> bool`, whose vtable would also link a by-value
+/// `call_once` copy of every such closure's body (firmware flash).
+pub(super) trait Round<A: ?Sized> {
+    fn round(&mut self, arg: &mut A) -> bool;
+}
+
+impl<A: ?Sized, F: FnMut(&mut A) -> bool> Round<A> for F {
+    #[inline]
+    fn round(&mut self, arg: &mut A) -> bool {
+        self(arg)
+    }
+}
+
+fn run_rounds(round: &mut dyn Round<WakeBatch>) {
     struct Rounds<'a> {
-        round: &'a mut dyn FnMut(&mut WakeBatch) -> bool,
+        round: &'a mut dyn Round<WakeBatch>,
         /// Whether another round is due.
         more: bool,
     }
@@ -147,7 +162,7 @@ fn run_rounds(round: &mut dyn FnMut(&mut WakeBatch) -> bool) {
                 // Cleared first, so that a round that itself panics (a bug:
                 // rounds only move pointers) is not run again while unwinding.
                 self.more = false;
-                self.more = (self.round)(&mut wakers);
+                self.more = self.round.round(&mut wakers);
                 wakers.wake_all();
                 // All woken: its `Drop`, for unwinding only, would find
                 // nothing to do.
