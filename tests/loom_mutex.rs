@@ -360,3 +360,36 @@ fn spurious_poll_vs_release() {
         assert_eq!(final_value(m), 3);
     });
 }
+
+/// Model 7. Model 6 with the roles swapped: the waiter polled without a
+/// wakeup is the head (A), B waits behind it for a wakeup. A's extra poll
+/// may take the lock in the moment between main's unlock and main's
+/// clearing of `CONTENDED`, and then withdraw the notification main sends
+/// to the head. So main must leave `CONTENDED` set for A's release to wake
+/// B: had it cleared the flag after A took the lock, B would be stranded
+/// (loom reports the deadlock). Proves no lost wakeup across that moment.
+#[test]
+fn spurious_poll_of_head_vs_release() {
+    loom::lazy_static! {
+        static ref M: Mutex<usize> = Mutex::new(0);
+    }
+    model(3, || {
+        let m: &'static Mutex<usize> = &M;
+        let mut held = m.try_lock().unwrap();
+        let mut a = Box::pin(m.lock());
+        let mut b = Box::pin(m.lock());
+        assert!(poll_once(&mut a).is_pending());
+        assert!(poll_once(&mut b).is_pending());
+        let ta = thread::spawn(move || match poll_once(&mut a) {
+            Poll::Ready(mut guard) => bump(&mut guard),
+            Poll::Pending => bump(&mut drive(a).0),
+        });
+        let tb = thread::spawn(move || bump(&mut drive(b).0));
+        bump(&mut held);
+        drop(held);
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(final_value(m), 3);
+    });
+}
+
