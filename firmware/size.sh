@@ -54,7 +54,12 @@ cd "$(dirname "$0")"
 # `dyn` are seen through a trait of their own (`list::Round`) rather than
 # `dyn FnMut`, whose vtable linked a second, by-value copy of each closure's
 # body: Semaphore -224, Barrier -112, all three -276.
-CEILING_MUTEX=1216
+# The Mutex's unlock is a `fetch_sub` of LOCKED, and its slow path clears
+# CONTENDED only while the lock is still free (a compare-exchange loop
+# where it was one `fetch_and`): on x86 `lock xadd` is measurably cheaper
+# than `lock cmpxchg` (issue 16's uncontended row), on Arm both are the
+# same exclusive-access loop. Raised knowingly: Mutex +12, all three +20.
+CEILING_MUTEX=1228
 # Includes +12 (and +16 for all three): the release path's call, through a
 # function pointer, to Semaphore::wait_available's watchers (issue 11 §3);
 # the watchers' own code is linked only by programs that use them.
@@ -72,7 +77,7 @@ CEILING_SEMAPHORE=2108
 # (Cloning a waker in every arrival, the leader's for nothing, would save
 # 64 bytes more but made the Barrier rows of the report 5-10 % slower.)
 CEILING_BARRIER=1532
-CEILING_ALL=4268
+CEILING_ALL=4288
 TARGET_ALL=2048
 
 if command -v llvm-size >/dev/null && command -v llvm-nm >/dev/null; then
