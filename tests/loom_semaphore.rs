@@ -475,3 +475,44 @@ fn forget_permits_vs_release_and_a_queued_waiter() {
         assert_eq!(s.forget_permits(2), 2);
     });
 }
+
+/// Model (issue 16). One-permit acquires whose fast-path subtraction can be
+/// refused: on 64-bit targets `acquire()` subtracts its permit once a load
+/// has shown it free, and gives it back if the word it replaced says
+/// otherwise (taken meanwhile, waiters queued). A and B each acquire and
+/// release the only permit while main waits for it to be free
+/// (`wait_available`) and then acquires it too. A refused subtraction
+/// leaves the permit field below zero for a moment: a watcher that looks
+/// then, or a waiter that registers then, sees no permit, and the give-back
+/// must wake or serve them (loom reports a deadlock otherwise). Proves no
+/// lost wakeup, mutual exclusion (a loom `UnsafeCell` written by every
+/// holder), and that the permit ends free (nothing lost to the dip).
+#[test]
+fn refused_fast_path_takes_vs_watcher_and_waiter() {
+    loom::lazy_static! {
+        static ref S: Semaphore = Semaphore::new(1);
+    }
+    model(2, || {
+        let s: &'static Semaphore = &S;
+        let data = Arc::new(UnsafeCell::new(0usize));
+        let holder = |d: Arc<UnsafeCell<usize>>| {
+            move || {
+                let (g, _) = drive(s.acquire());
+                let g = g.unwrap();
+                // SAFETY: the only permit is held.
+                d.with_mut(|v| unsafe { *v += 1 });
+                drop(g);
+            }
+        };
+        let ta = thread::spawn(holder(data.clone()));
+        let tb = thread::spawn(holder(data.clone()));
+        drive(s.wait_available(1)).0.unwrap();
+        holder(data.clone())();
+        ta.join().unwrap();
+        tb.join().unwrap();
+        // SAFETY: every holder is done.
+        assert_eq!(data.with(|v| unsafe { *v }), 3);
+        assert_eq!(s.available_permits(), 1);
+    });
+}
+

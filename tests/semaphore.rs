@@ -217,6 +217,28 @@ fn max_permits_oversized_requests_panic_and_leave_the_count() {
     assert_eq!(sem.available_permits(), MAX);
 }
 
+/// A one-permit `acquire()` takes its permit with a subtraction on 64-bit
+/// targets (the permit field is signed there, so that a refused take may
+/// dip below zero for a moment): at the ceiling the count must still read
+/// as positive, and at zero the acquire must queue without changing it.
+#[test]
+fn max_permits_one_permit_acquire_at_the_ceiling_and_at_zero() {
+    let w = CountingWaker::new();
+    let sem = Semaphore::new(MAX);
+    let g = assert_ready(Box::pin(sem.acquire()).as_mut(), w.waker()).unwrap();
+    assert_eq!(sem.available_permits(), MAX - 1);
+    drop(g);
+    assert_eq!(sem.available_permits(), MAX);
+    let all = sem.try_acquire_many(MAX).unwrap();
+    let mut waiting = Box::pin(sem.acquire());
+    assert_pending(waiting.as_mut(), w.waker());
+    assert_eq!(sem.available_permits(), 0);
+    drop(all);
+    assert_eq!(w.count(), 1, "the waiter is served by the release");
+    drop(granted(&mut waiting, &w, 1));
+    assert_eq!(sem.available_permits(), MAX);
+}
+
 /// MAX_PERMITS bounds the permits a semaphore can hold, so permits out in
 /// guards count too: returning them must never leave more than MAX_PERMITS
 /// free. Here `add_permits(1)` sees MAX - 1 free and accepts, although one

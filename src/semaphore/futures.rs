@@ -54,7 +54,7 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
     }
 
     /// `Ready` with the semaphore (to build the guard from) or `Closed`.
-    /// The uncontended first poll — one compare-exchange — is inline; all
+    /// The uncontended first poll — one read-modify-write — is inline; all
     /// else is out of line.
     #[inline(always)]
     fn poll_acquire(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<S, Closed>> {

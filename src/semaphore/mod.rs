@@ -9,8 +9,18 @@
 //! | 2     | `WATCHED`| a `wait_available` future may be waiting (`watch`)       |
 //! | 3..   | permits  | free permits, owned by nobody                            |
 //!
-//! Uncontended `acquire` is one compare-exchange (permits down, both flags
-//! clear) and a release a load and a `fetch_add`. A release that finds
+//! Uncontended `acquire` is a load and one read-modify-write (permits down,
+//! both flags clear), and a release a load and a `fetch_add`. The
+//! read-modify-write is a compare-exchange on the value loaded, except for a
+//! one-permit acquire on 64-bit targets, which subtracts its permit with a
+//! `fetch_sub` once the load has shown it free and nobody queued: the
+//! subtraction does not wait for the load's value as a compare-exchange
+//! must (about 1 ns on x86-64). If the word it replaced
+//! says the permit was not to be had after all (taken meanwhile, or
+//! `QUEUED` or `CLOSED` set), it is given back at once with a `fetch_add`
+//! that does a release's duties, and the acquire goes to its slow path.
+//! In that moment the permit field may dip below zero, which counts as no
+//! permit free. A release that finds
 //! `QUEUED` set, in its load or in the word its `fetch_add` returns, takes
 //! the queue's lock and *settles* the queue. In the first case its permits
 //! never enter the word: the settle hands them straight to the waiters (they
@@ -38,8 +48,8 @@
 //!    waiter could use it.
 //!
 //! Free permits stay in the word until they are given away, so the word
-//! always shows every free permit (which [`Semaphore::add_permits`] checks
-//! against [`Semaphore::MAX_PERMITS`]).
+//! shows every free permit, short only of those a refused one-permit take
+//! holds for the moment before it gives them back.
 //!
 //! A waiter that leaves the queue (its future dropped) gives back what it had
 //! been given, in hand, and settles in the same critical section, so the
@@ -91,6 +101,28 @@ use watch::WATCHED;
 const CLOSED: usize = 1;
 const QUEUED: usize = 1 << 1;
 const PERMIT_SHIFT: u32 = 3;
+
+/// The free permits a state word shows. On 64-bit targets the permit field
+/// is signed: a refused one-permit take (`Semaphore::take_now`) may leave it
+/// below zero for a moment, which counts as none free. `MAX_PERMITS` leaves
+/// the field's top bit clear, so no real count looks negative, and the dip
+/// is at most one permit per thread in that moment.
+#[inline(always)]
+const fn free(state: usize) -> usize {
+    #[cfg(target_pointer_width = "64")]
+    {
+        let permits = (state as isize) >> PERMIT_SHIFT;
+        if permits < 0 {
+            0
+        } else {
+            permits as usize
+        }
+    }
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        state >> PERMIT_SHIFT
+    }
+}
 
 /// Outcomes a waiter is finished with (see [`Locked::finish_head`](crate::wait::Locked::finish_head)).
 const GRANTED: u8 = 0;
@@ -154,12 +186,25 @@ pub struct Semaphore {
 
 impl Semaphore {
     /// The most permits a semaphore can have in all — free, set aside for a
-    /// waiter, or held in guards: `usize::MAX >> 3`. Asking for more (in
-    /// [`new`](Self::new), [`add_permits`](Self::add_permits) or
+    /// waiter, or held in guards: `usize::MAX >> 4` on 64-bit targets
+    /// (2⁶⁰ − 1), `usize::MAX >> 3` on others (2²⁹ − 1 on 32-bit ones).
+    /// Asking for more (in [`new`](Self::new),
+    /// [`add_permits`](Self::add_permits) or
     /// [`acquire_many`](Self::acquire_many)) panics, because such a request
     /// could never be granted; the count is left as it was. A semaphore made
     /// with [`with_max`](Self::with_max) has a lower ceiling of its own.
-    pub const MAX_PERMITS: usize = usize::MAX >> 3;
+    #[cfg(target_pointer_width = "64")]
+    pub const MAX_PERMITS: usize = usize::MAX >> (PERMIT_SHIFT + 1);
+    /// The most permits a semaphore can have in all — free, set aside for a
+    /// waiter, or held in guards: `usize::MAX >> 4` on 64-bit targets
+    /// (2⁶⁰ − 1), `usize::MAX >> 3` on others (2²⁹ − 1 on 32-bit ones).
+    /// Asking for more (in [`new`](Self::new),
+    /// [`add_permits`](Self::add_permits) or
+    /// [`acquire_many`](Self::acquire_many)) panics, because such a request
+    /// could never be granted; the count is left as it was. A semaphore made
+    /// with [`with_max`](Self::with_max) has a lower ceiling of its own.
+    #[cfg(not(target_pointer_width = "64"))]
+    pub const MAX_PERMITS: usize = usize::MAX >> PERMIT_SHIFT;
 
     const_fn! {
         /// Creates a semaphore with `permits` free permits.
@@ -250,7 +295,7 @@ impl Semaphore {
     #[inline]
     pub fn available_permits(&self) -> usize {
         // Relaxed: a snapshot; it orders nothing.
-        self.state.load(Relaxed) >> PERMIT_SHIFT
+        free(self.state.load(Relaxed))
     }
 
     /// Adds `n` permits, serving waiters in FIFO order.
@@ -349,7 +394,7 @@ impl Semaphore {
         // Relaxed: a guess for the compare-exchange.
         let mut state = self.state.load(Relaxed);
         let taken = loop {
-            let taken = (state >> PERMIT_SHIFT).min(n);
+            let taken = free(state).min(n);
             if state & QUEUED != 0 || taken == 0 {
                 return 0;
             }
@@ -822,7 +867,7 @@ impl fmt::Debug for Semaphore {
         // Relaxed: a snapshot for display.
         let state = self.state.load(Relaxed);
         f.debug_struct("Semaphore")
-            .field("available_permits", &(state >> PERMIT_SHIFT))
+            .field("available_permits", &free(state))
             .field("waiters", &(state & QUEUED != 0))
             .field("closed", &(state & CLOSED != 0))
             .finish()

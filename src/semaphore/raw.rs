@@ -6,7 +6,7 @@
 use crate::shim::{Ordering, Ordering::*};
 use crate::wait::Locked;
 
-use super::{Semaphore, TryAcquireError, CLOSED, GRANTED, PERMIT_SHIFT, QUEUED, SHUT, WATCHED};
+use super::{free, Semaphore, TryAcquireError, CLOSED, GRANTED, PERMIT_SHIFT, QUEUED, SHUT, WATCHED};
 
 /// The internals: the fast paths and settling.
 impl Semaphore {
@@ -23,7 +23,7 @@ impl Semaphore {
                 // Taking nothing takes nothing from anyone: no need to queue.
                 return Ok(());
             }
-            if state & QUEUED != 0 || state >> PERMIT_SHIFT < n {
+            if state & QUEUED != 0 || free(state) < n {
                 return Err(TryAcquireError::NoPermits);
             }
             // Acquire on success: pairs with the Release of the release that
@@ -46,17 +46,31 @@ impl Semaphore {
     /// means "take the slow path", which decides properly.
     #[inline(always)]
     pub(super) fn take_now(&self, n: usize) -> bool {
-        // Relaxed: a guess for the compare-exchange, which does the ordering.
+        // Relaxed: a guess for the read-modify-write, which does the
+        // ordering.
         let state = self.state.load(Relaxed);
-        n != 0
-            && state & (CLOSED | QUEUED) == 0
-            && state >> PERMIT_SHIFT >= n
-            // Acquire on success, as in `try_take`. Relaxed on failure: the
-            // slow path starts over.
-            && self
-                .state
-                .compare_exchange(state, state - (n << PERMIT_SHIFT), Ordering::Acquire, Relaxed)
-                .is_ok()
+        if n == 0 || state & (CLOSED | QUEUED) != 0 || free(state) < n {
+            return false;
+        }
+        #[cfg(target_pointer_width = "64")]
+        if n == 1 {
+            // A subtraction, not a compare-exchange: it need not wait for
+            // the load above (only the branch does, and it is predicted), so
+            // it starts at once (see the module docs). Acquire, as in
+            // `try_take`.
+            let prev = self.state.fetch_sub(1 << PERMIT_SHIFT, Ordering::Acquire);
+            if prev & (CLOSED | QUEUED) == 0 && free(prev) != 0 {
+                return true;
+            }
+            // Taken meanwhile, or waiters queued, or closed: not ours.
+            self.put_back(1);
+            return false;
+        }
+        // Acquire on success, as in `try_take`. Relaxed on failure: the slow
+        // path starts over.
+        self.state
+            .compare_exchange(state, state - (n << PERMIT_SHIFT), Ordering::Acquire, Relaxed)
+            .is_ok()
     }
 
     /// Returns `n` permits (a guard's drop, `add_permits`, a waiter that
@@ -74,10 +88,23 @@ impl Semaphore {
             // the word, which then stays unwritten while the queue is busy.
             return self.release_slow(state, n);
         }
+        self.put_back(n);
+    }
+
+    /// Puts `n` permits into the word, then does a release's duties if the
+    /// word shows waiters or watchers. A release that saw no waiters ends
+    /// here, and so does a refused one-permit take giving back what it took
+    /// (`take_now`): the give-back is an ordinary release, so a settle or a
+    /// watcher that looked while the permit was missing is answered here,
+    /// whatever the caller does next. (The refused acquire's slow path
+    /// would settle too, but nothing relies on it.)
+    #[inline]
+    fn put_back(&self, n: usize) {
         // Release: the next holder of these permits sees what we did while
         // holding them (it takes them with an Acquire read-modify-write, or
         // the queue's settling does; the word's read-modify-writes form a
-        // release sequence).
+        // release sequence). A refused take needs no ordering of its own,
+        // and gets it anyway.
         let state = self.state.fetch_add(n << PERMIT_SHIFT, Release);
         if state & (QUEUED | WATCHED) != 0 {
             self.release_slow(state, 0);
@@ -118,9 +145,10 @@ impl Semaphore {
     /// hand then is in the word.
     ///
     /// Permits leave the word only as they are given to a waiter, each
-    /// transfer one compare-exchange, so the word always shows every free
-    /// permit: [`add_permits`](Self::add_permits) checks `MAX_PERMITS`
-    /// against the true count even while a settle runs.
+    /// transfer one compare-exchange, so the word shows every free permit,
+    /// short only of one that a refused one-permit take holds for a moment
+    /// ([`take_now`](Self::take_now)): a settle that missed it is followed
+    /// by another when it is given back.
     pub(super) fn settle(&self, locked: &mut Locked<'_>, mut in_hand: usize) -> bool {
         // Relaxed: every decision below is confirmed by a compare-exchange
         // on the value it was made from.
@@ -133,12 +161,12 @@ impl Semaphore {
             }
             // No overflow: permits in hand and free ones are both part of
             // the total, which is at most `MAX_PERMITS`.
-            let free = (state >> PERMIT_SHIFT) + in_hand;
-            if serving && free != 0 {
+            let available = free(state) + in_hand;
+            if serving && available != 0 {
                 // Only now: the head is usually another task's future, whose
                 // memory another core may hold.
                 let left = locked.head_data().expect("the head is there");
-                let given = free.min(*left);
+                let given = available.min(*left);
                 // What the permits in hand do not cover comes from the word.
                 let from_word = given.saturating_sub(in_hand);
                 if from_word != 0 {

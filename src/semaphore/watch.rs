@@ -9,7 +9,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{check_request, Closed, Semaphore, CLOSED, PERMIT_SHIFT};
+use super::{check_request, free, Closed, Semaphore, CLOSED};
 use crate::shim::Ordering::{AcqRel, Acquire};
 use crate::wait::{leave_watcher, poll_watcher, watchers, Hook, Waiter};
 
@@ -99,7 +99,7 @@ impl Semaphore {
     fn available(state: usize, n: usize) -> Option<Result<(), Closed>> {
         if state & CLOSED != 0 {
             Some(Err(Closed))
-        } else if state >> PERMIT_SHIFT >= n {
+        } else if free(state) >= n {
             Some(Ok(()))
         } else {
             None
