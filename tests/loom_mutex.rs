@@ -339,26 +339,7 @@ fn spurious_poll_vs_release() {
     loom::lazy_static! {
         static ref M: Mutex<usize> = Mutex::new(0);
     }
-    model(3, || {
-        let m: &'static Mutex<usize> = &M;
-        let mut held = m.try_lock().unwrap();
-        let mut a = Box::pin(m.lock());
-        let mut b = Box::pin(m.lock());
-        assert!(poll_once(&mut a).is_pending());
-        assert!(poll_once(&mut b).is_pending());
-        let ta = thread::spawn(move || bump(&mut drive(a).0));
-        let tb = thread::spawn(move || match poll_once(&mut b) {
-            Poll::Ready(mut guard) => bump(&mut guard),
-            Poll::Pending => bump(&mut drive(b).0),
-        });
-        // Written after the other threads started: their critical sections
-        // must happen-after this one.
-        bump(&mut held);
-        drop(held);
-        ta.join().unwrap();
-        tb.join().unwrap();
-        assert_eq!(final_value(m), 3);
-    });
+    model(3, || spurious_poll_race(&M, false));
 }
 
 /// Model 7. Model 6 with the roles swapped: the waiter polled without a
@@ -373,23 +354,35 @@ fn spurious_poll_of_head_vs_release() {
     loom::lazy_static! {
         static ref M: Mutex<usize> = Mutex::new(0);
     }
-    model(3, || {
-        let m: &'static Mutex<usize> = &M;
-        let mut held = m.try_lock().unwrap();
-        let mut a = Box::pin(m.lock());
-        let mut b = Box::pin(m.lock());
-        assert!(poll_once(&mut a).is_pending());
-        assert!(poll_once(&mut b).is_pending());
-        let ta = thread::spawn(move || match poll_once(&mut a) {
-            Poll::Ready(mut guard) => bump(&mut guard),
-            Poll::Pending => bump(&mut drive(a).0),
-        });
-        let tb = thread::spawn(move || bump(&mut drive(b).0));
-        bump(&mut held);
-        drop(held);
-        ta.join().unwrap();
-        tb.join().unwrap();
-        assert_eq!(final_value(m), 3);
-    });
+    model(3, || spurious_poll_race(&M, true));
 }
 
+/// The body of models 6 and 7: A and B queue behind main, A first; one of
+/// them (A if `head_polled`, else B) is polled once without a wakeup by its
+/// thread before that thread drives it; main releases.
+fn spurious_poll_race(m: &'static Mutex<usize>, head_polled: bool) {
+    let mut held = m.try_lock().unwrap();
+    let mut a = Box::pin(m.lock());
+    let mut b = Box::pin(m.lock());
+    assert!(poll_once(&mut a).is_pending());
+    assert!(poll_once(&mut b).is_pending());
+    let waiter = |mut fut: std::pin::Pin<Box<turnstile_sync::Lock<'static, usize>>>, polled: bool| {
+        move || {
+            if polled {
+                if let Poll::Ready(mut guard) = poll_once(&mut fut) {
+                    return bump(&mut guard);
+                }
+            }
+            bump(&mut drive(fut).0);
+        }
+    };
+    let ta = thread::spawn(waiter(a, head_polled));
+    let tb = thread::spawn(waiter(b, !head_polled));
+    // Written after the other threads started: their critical sections
+    // must happen-after this one.
+    bump(&mut held);
+    drop(held);
+    ta.join().unwrap();
+    tb.join().unwrap();
+    assert_eq!(final_value(m), 3);
+}
