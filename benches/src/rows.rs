@@ -657,6 +657,11 @@ pub const RATIO_LIMITS: &[(&str, f64, &str)] = &[
         "bimodal in both turnstile (140 or 360 ns) and maitake-sync (90 or 150 ns): 1.57x-2.25x in full runs, 4.33x-5.07x in one quick run on 2026-12-06",
     ),
     (
+        "notify_wakeup_smol",
+        4.0,
+        "bimodal on smol, as the Mutex row: 1.13x-1.50x in three full runs and 2.35x in a fourth on 2026-12-07; 20 quick runs each measured 1.16x-2.16x (two above 2x) at 986fb1a and 1.27x-2.45x (one) at 3f7c7d7, with the same Notify code",
+    ),
+    (
         "mutex_wakeup_tokio",
         3.0,
         "1.39x-1.75x in full runs, 2.25x once in a quick run on 2026-12-06 (the clock's 10 ns step on an 80 ns figure)",
