@@ -31,11 +31,12 @@ mod loom_common;
 use loom_common::{drive, model, poll_once, Signal};
 
 use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use loom::sync::Arc;
 use loom::thread;
-use turnstile_sync::{Mutex, MutexGuard};
+use turnstile_sync::{Lock, Mutex, MutexGuard};
 
 /// Mirrors `HANDOFF_AFTER` in `src/mutex/raw.rs` as built under loom: how
 /// many races a woken waiter may lose before the mutex stops barging.
@@ -366,16 +367,6 @@ fn spurious_poll_race(m: &'static Mutex<usize>, head_polled: bool) {
     let mut b = Box::pin(m.lock());
     assert!(poll_once(&mut a).is_pending());
     assert!(poll_once(&mut b).is_pending());
-    let waiter = |mut fut: std::pin::Pin<Box<turnstile_sync::Lock<'static, usize>>>, polled: bool| {
-        move || {
-            if polled {
-                if let Poll::Ready(mut guard) = poll_once(&mut fut) {
-                    return bump(&mut guard);
-                }
-            }
-            bump(&mut drive(fut).0);
-        }
-    };
     let ta = thread::spawn(waiter(a, head_polled));
     let tb = thread::spawn(waiter(b, !head_polled));
     // Written after the other threads started: their critical sections
@@ -385,4 +376,17 @@ fn spurious_poll_race(m: &'static Mutex<usize>, head_polled: bool) {
     ta.join().unwrap();
     tb.join().unwrap();
     assert_eq!(final_value(m), 3);
+}
+
+/// A queued waiter's thread: polls `fut` once without a wakeup if `polled`
+/// (keeping the lock if that takes it), else drives it to completion.
+fn waiter(mut fut: Pin<Box<Lock<'static, usize>>>, polled: bool) -> impl FnOnce() + Send {
+    move || {
+        if polled {
+            if let Poll::Ready(mut guard) = poll_once(&mut fut) {
+                return bump(&mut guard);
+            }
+        }
+        bump(&mut drive(fut).0);
+    }
 }

@@ -515,4 +515,3 @@ fn refused_fast_path_takes_vs_watcher_and_waiter() {
         assert_eq!(s.available_permits(), 1);
     });
 }
-
