@@ -483,10 +483,12 @@ fn forget_permits_vs_release_and_a_queued_waiter() {
 /// release the only permit while main waits for it to be free
 /// (`wait_available`) and then acquires it too. A refused subtraction
 /// leaves the permit field below zero for a moment: a watcher that looks
-/// then, or a waiter that registers then, sees no permit, and the give-back
-/// must wake or serve them (loom reports a deadlock otherwise). Proves no
-/// lost wakeup, mutual exclusion (a loom `UnsafeCell` written by every
-/// holder), and that the permit ends free (nothing lost to the dip).
+/// then, or a waiter that registers then, sees no permit, and must still be
+/// woken or served once it is given back (a lost wakeup is a deadlock to
+/// loom); a settle that read the dipped field as unsigned would hand out
+/// permits that do not exist (two holders at once). Proves no lost wakeup,
+/// mutual exclusion (a loom `UnsafeCell` written by every holder), and that
+/// the permit ends free (nothing lost to the dip).
 #[test]
 fn refused_fast_path_takes_vs_watcher_and_waiter() {
     loom::lazy_static! {
