@@ -109,6 +109,20 @@ struct Slots<T> {
 #[repr(align(64))]
 struct Line<T>(T);
 
+/// A contended primitive alone on its own pair of cache lines (x86 fetches
+/// lines in adjacent pairs), so that no other data of the process — the
+/// runner's own counters, another contestant, a thread's state — shares its
+/// lines and slows it by chance of allocation (false sharing).
+#[repr(align(128))]
+struct Isolated<T>(T);
+
+impl<T> std::ops::Deref for Isolated<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 impl<T> Slots<T> {
     const N: usize = 64;
     fn new(make: impl Fn() -> T) -> Self {
@@ -266,13 +280,14 @@ fn on_threads(threads: u64, body: impl Fn(u64) + Sync) -> Duration {
 
 /// `THREADS` threads each doing `THREAD_OPS` lock + increment + unlock per iteration.
 pub fn lock_threads<L: BlockingLock>() -> Runner {
-    let l = L::create();
+    let l = Box::new(Isolated(L::create()));
     let mut expected = 0;
     Box::new(move |_, iters| {
+        let l: &L = &l;
         let ops = iters * THREAD_OPS;
         let wall = on_threads(THREADS, |_| {
             for _ in 0..ops {
-                black_box(&l).with(|v| *v += 1);
+                black_box(l).with(|v| *v += 1);
             }
         });
         expected += THREADS * ops;
@@ -293,9 +308,10 @@ pub fn rwlock_threads_block_on<L: AsyncRwLock>() -> Runner {
 
 /// Two threads, 95 % reads and 5 % writes (the threads write at different offsets).
 pub fn rwlock_threads<L: BlockingRwLock>() -> Runner {
-    let l = L::create();
+    let l = Box::new(Isolated(L::create()));
     let mut expected = 0;
     Box::new(move |_, iters| {
+        let l: &L = &l;
         let ops = iters * THREAD_OPS;
         let writes = AtomicU64::new(0);
         let wall = on_threads(THREADS, |t| {
@@ -303,10 +319,10 @@ pub fn rwlock_threads<L: BlockingRwLock>() -> Runner {
             let mut w = 0;
             for i in 0..ops {
                 if (i + offset).is_multiple_of(WRITE_EVERY) {
-                    black_box(&l).write();
+                    black_box(l).write();
                     w += 1;
                 } else {
-                    black_box(black_box(&l).read());
+                    black_box(black_box(l).read());
                 }
             }
             writes.fetch_add(w, Relaxed);
@@ -320,7 +336,7 @@ pub fn rwlock_threads<L: BlockingRwLock>() -> Runner {
 /// 64 tasks, each doing `ROUNDS` lock + increment + unlock per iteration;
 /// every 8th critical section yields while holding the guard.
 pub fn mutex_tasks<M: AsyncMutex>(rt: Rt) -> Runner {
-    let m = Arc::new(M::create(0));
+    let m = Arc::new(Isolated(M::create(0)));
     let mut expected = 0;
     Box::new(move |env, iters| {
         let start = Instant::now();
@@ -354,8 +370,8 @@ pub fn mutex_tasks<M: AsyncMutex>(rt: Rt) -> Runner {
 /// holding every 8th round; never more than `PERMITS` held at once.
 pub fn semaphore_tasks<S: AsyncSemaphore>(rt: Rt, weighted: bool) -> Runner {
     assert!(S::WEIGHTED || !weighted, "this semaphore takes no weights");
-    let s = Arc::new(S::create(PERMITS));
-    let in_use = Arc::new(AtomicUsize::new(0));
+    let s = Arc::new(Isolated(S::create(PERMITS)));
+    let in_use = Arc::new(Isolated(AtomicUsize::new(0)));
     Box::new(move |env, iters| {
         let start = Instant::now();
         for _ in 0..iters {
@@ -389,7 +405,7 @@ pub fn semaphore_tasks<S: AsyncSemaphore>(rt: Rt, weighted: bool) -> Runner {
 /// 8 tasks pass `GENERATIONS` generations of one barrier per iteration;
 /// one op is one generation.
 pub fn barrier_tasks<B: AsyncBarrier>(rt: Rt) -> Runner {
-    let b = Arc::new(B::create(BARRIER_TASKS as usize));
+    let b = Arc::new(Isolated(B::create(BARRIER_TASKS as usize)));
     Box::new(move |env, iters| {
         let generations = iters * GENERATIONS;
         let leaders = Arc::new(AtomicU64::new(0));
@@ -420,7 +436,7 @@ pub fn barrier_tasks<B: AsyncBarrier>(rt: Rt) -> Runner {
 /// Two threads take turns through a mutex + condvar (thread `t` waits for
 /// an even/odd counter); one op is one hand-off.
 pub fn condvar_threads<C: BlockingCondvar>() -> Runner {
-    let c = C::create();
+    let c = Box::new(Isolated(C::create()));
     Box::new(move |_, iters| {
         // The pair is reused, so every thread's parity is relative to the
         // counter at the start of this call.
@@ -665,7 +681,7 @@ pub struct Fairness {
 /// Two threads each doing `ops` lock/unlock pairs; every acquisition is
 /// logged (by thread) in acquisition order.
 pub fn fairness<L: BlockingLock>(ops: u64) -> Fairness {
-    let l = L::create();
+    let l = Isolated(L::create());
     let granted = AtomicU64::new(0);
     let log: Vec<AtomicUsize> = (0..2 * ops).map(|_| AtomicUsize::new(0)).collect();
     let waits = [AtomicU64::new(0), AtomicU64::new(0)];
