@@ -93,14 +93,16 @@ TARGET=thumbv7em-none-eabihf
 ELF=target/$TARGET/size/turnstile-size
 
 # .text of the size binary built with these features ("" = baseline).
+# A build that fails must fail the script, not measure the ELF an earlier
+# build left behind (command substitutions do not inherit `set -e`).
 text_of() {
   local features=$1 args=(--target "$TARGET" --profile size -p turnstile-size)
   [ -z "$features" ] || args+=(--features "$features")
-  cargo build -q "${args[@]}"
+  cargo build -q "${args[@]}" || return 1
   "$SIZE" -A "$ELF" | awk '$1 == ".text" { print $2 }'
 }
 
-baseline=$(text_of "")
+baseline=$(text_of "") || exit 1
 declare -A cell
 for crate in turnstile maitake embassy embassy-fair; do
   for op in mutex semaphore barrier all; do
@@ -109,7 +111,8 @@ for crate in turnstile maitake embassy embassy-fair; do
     fi
     features=$crate,$op
     [ "$op" = all ] && features=$crate,mutex,semaphore,barrier
-    cell[$crate.$op]=$(($(text_of "$features") - baseline))
+    text=$(text_of "$features") || exit 1
+    cell[$crate.$op]=$((text - baseline))
   done
 done
 
