@@ -303,39 +303,50 @@ impl Acquire {
         // SAFETY: `this.waiter` is inside the pinned `Acquire`.
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
 
-        loop {
-            if waiter.is_registered() {
-                // Polled while queued, perhaps without a wakeup (a spurious
-                // poll, e.g. from a `select!`): a free lock is free for
-                // anyone while nobody starves, this waiter included, so take
-                // it as `try_lock` would rather than stay pending behind a
-                // newcomer. In hand-off mode the starving field is non-zero
-                // and this is skipped: the lock then goes only to a notified
-                // or starving waiter, below. Relaxed: only decides whether to
-                // try; `waiter_step`'s read-modify-write does the ordering
-                // (and if the lock was taken meanwhile only sets CONTENDED,
-                // which a queued waiter has set anyway).
-                let state = raw.state.load(Relaxed);
-                if state & LOCKED == 0
-                    && state < STARVING_ONE
-                    && raw.waiter_step(false, false, false)
-                {
-                    // A notification that came meanwhile was for the release
-                    // that freed the lock; `waiter_step` set CONTENDED, so our
-                    // release notifies whoever is still queued.
-                    waiter.as_mut().withdraw(&raw.queue);
-                    return Poll::Ready(());
-                }
+        // Every way to the lock leaves the loop with whether the waiter is
+        // still queued and must withdraw (one exit: firmware flash).
+        let queued = loop {
+            // A free lock is free for anyone while nobody starves, so take
+            // it as `try_lock` would, before queueing (or staying queued):
+            // - a fresh future that missed the fast path: this second look
+            //   finds the lock free again in a good part of the cases where
+            //   the fast path found it held (or a flag set), and then takes
+            //   it without queueing, where queueing first and withdrawing
+            //   after taking the lock takes the queue's lock twice;
+            // - a queued waiter polled without a wakeup (a spurious poll,
+            //   e.g. from a `select!`), rather than stay pending behind a
+            //   newcomer. A notification that came meanwhile was for the
+            //   release that freed the lock; `waiter_step` set CONTENDED,
+            //   so our release notifies whoever is still queued.
+            // In hand-off mode the starving field is non-zero and this is
+            // skipped (no write to the word either): the lock then goes
+            // only to a notified or starving waiter, below (so a waiter
+            // that takes it here is not starving). Relaxed: only decides
+            // whether to try; `waiter_step`'s read-modify-write does the
+            // ordering, and if the lock was taken meanwhile it only sets
+            // CONTENDED, which a queued waiter has set anyway and a fresh
+            // one sets below when it queues.
+            let registered = waiter.is_registered();
+            let state = raw.state.load(Relaxed);
+            if state & LOCKED == 0 && state < STARVING_ONE && raw.waiter_step(false, false, false)
+            {
+                break registered;
+            }
+            if registered {
                 match waiter.as_mut().poll_notified(&raw.queue, cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(()) => {}
                 }
-                // Notified: the lock is ours if nobody barged in first.
+                // Notified (and so off the queue): the lock is ours if
+                // nobody barged in first.
                 if raw.waiter_step(true, this.starving, false) {
-                    this.starving = false;
-                    return Poll::Ready(());
+                    break false;
                 }
-                this.lost = this.lost.saturating_add(1);
+                // Wrapping is harmless: the count is only read while the
+                // waiter is not starving, and it starts starving (below) as
+                // soon as the count reaches `HANDOFF_AFTER`, long before a
+                // wrap; starving, it stays so until it holds the lock.
+                this.lost = this.lost.wrapping_add(1);
             }
 
             // Queue (again), then re-check: see the protocol in `wait`.
@@ -346,14 +357,19 @@ impl Acquire {
                 // Took it without a notification. One that arrived meanwhile
                 // was for this release; our own release will notify (we set
                 // CONTENDED), so dropping it loses nothing.
-                waiter.as_mut().withdraw(&raw.queue);
-                this.starving = false;
-                return Poll::Ready(());
+                break true;
             }
             this.starving |= start_starving;
             // Loop to `poll_notified`, which stores the waker (or finds a
             // notification that raced the re-check).
+        };
+        // The lock is ours: `waiter_step` took us out of the starving count
+        // if we were in it.
+        this.starving = false;
+        if queued {
+            waiter.as_mut().withdraw(&raw.queue);
         }
+        Poll::Ready(())
     }
 
     /// Called by a lock future's `Drop` before it completes: leaves the
