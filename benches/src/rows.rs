@@ -616,7 +616,7 @@ pub const REASONS: &[(&str, &str)] = &[
     ),
     (
         "mutex_2_threads",
-        "not investigated; varies 1.6x-2.3x from run to run on this 2-core machine, where the two threads often share one core",
+        "the row swings from run to run for every contestant on this 2-core machine, where the two threads often share one core, so one run's order says little. In a one-row runner (turnstile, futures and lock_blocking interleaved, 20 samples of 200 000 operations each), turnstile's median over five runs was 24-43 ns per operation against futures' 40-75, once each mutex sat on cache lines of its own (false sharing with whatever the allocator put beside it had made turnstile about 1.4x slower) and a `lock()` that misses its fast path looked at the lock once more before queueing (it was 49-59 ns without that)",
     ),
 ];
 
