@@ -342,10 +342,12 @@ impl Acquire {
                 if raw.waiter_step(true, this.starving, false) {
                     break false;
                 }
-                // Wrapping is harmless: the count is only read while the
-                // waiter is not starving, and it starts starving (below) as
-                // soon as the count reaches `HANDOFF_AFTER`, long before a
-                // wrap; starving, it stays so until it holds the lock.
+                // Wrapping is harmless: the waiter starts starving (below)
+                // as soon as the count reaches `HANDOFF_AFTER`, long before
+                // a wrap, and stays so until it holds the lock, so the count
+                // decides nothing more here; and the fast path's `lost == 0`
+                // test only meets unregistered futures, which a waiter that
+                // lost a race is not (it queues again in this same poll).
                 this.lost = this.lost.wrapping_add(1);
             }
 
