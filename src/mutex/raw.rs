@@ -288,8 +288,15 @@ impl Acquire {
         // The fast path, inlined into the caller: a fresh future on a free,
         // quiet lock is one compare-exchange. Anything else, including a
         // free lock with a flag set that `try_lock` would barge past, is
-        // decided by the slow path.
-        if !self.waiter.is_registered() && self.lost == 0 && raw.take_quiet().is_ok() {
+        // decided by the slow path. "Fresh" is "not registered": the slow
+        // path returns `Pending` only while registered, so a future polled
+        // again after losing a race is registered and goes to the slow path
+        // (where its lost races count). If a panicking waker unwinds out of
+        // the slow path between a notification and queueing again, the
+        // next poll may take this path; it is then as fair as a fresh
+        // future's, and a starving count it holds keeps the word non-zero,
+        // so the compare-exchange fails.
+        if !self.waiter.is_registered() && raw.take_quiet().is_ok() {
             return Poll::Ready(());
         }
         self.poll_slow(raw, cx)
@@ -345,9 +352,7 @@ impl Acquire {
                 // Wrapping is harmless: the waiter starts starving (below)
                 // as soon as the count reaches `HANDOFF_AFTER`, long before
                 // a wrap, and stays so until it holds the lock, so the count
-                // decides nothing more here; and the fast path's `lost == 0`
-                // test only meets unregistered futures, which a waiter that
-                // lost a race is not (it queues again in this same poll).
+                // decides nothing more after that.
                 this.lost = this.lost.wrapping_add(1);
             }
 
