@@ -281,12 +281,28 @@ impl DataQueue {
     /// to the caller: so a waiter that this call would have served is not
     /// left queued because a waker before it panicked (see
     /// [`list::in_rounds`]). Neither closure may call back into this queue.
+    #[inline]
     pub(crate) fn with_rounds<R>(
         &self,
         first: impl FnOnce(&mut Locked<'_>) -> (R, bool),
         mut then: impl FnMut(&mut Locked<'_>) -> bool,
     ) -> R {
+        // Built here, in the caller's frame, and passed on by reference: a
+        // closure passed by value is copied into the callee's frame with
+        // wide loads just after the caller's narrower stores built it (a
+        // store-forwarding stall, measured at a quarter of a `Notify`'s
+        // wait-and-notify cycle on x86).
         let mut first = Some(first);
+        self.with_rounds_in(&mut first, &mut then)
+    }
+
+    /// The body of [`with_rounds`](Self::with_rounds), out of line once per
+    /// pair of closures (firmware flash).
+    fn with_rounds_in<R>(
+        &self,
+        first: &mut Option<impl FnOnce(&mut Locked<'_>) -> (R, bool)>,
+        then: &mut impl FnMut(&mut Locked<'_>) -> bool,
+    ) -> R {
         let mut result = None;
         self.rounds(&mut as_round(|locked| match first.take() {
             Some(first) => {
