@@ -371,8 +371,9 @@ impl Acquire {
             // notification that raced the re-check).
         };
         // The lock is ours: `waiter_step` took us out of the starving count
-        // if we were in it.
-        this.starving = false;
+        // if we were in it. `this.starving` may still say so: a completed
+        // `Acquire` is never polled or cancelled again (its only owner,
+        // `LockInner`, gives up the mutex with the lock), so nobody reads it.
         if queued {
             waiter.as_mut().withdraw(&raw.queue);
         }
