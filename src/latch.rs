@@ -303,40 +303,40 @@ impl Future for LatchWait<'_> {
             this.done = true;
             return Poll::Ready(());
         }
-        loop {
-            if waiter.is_registered() {
-                // Open is final, so a waiter that sees it is done, notified
-                // or not: it does not depend on a wakeup reaching it (the
-                // notify-all that opened the latch may have been cut short
-                // by a panicking waker). The notification, if any, is
-                // dropped: nobody else needs it.
-                if latch.try_wait() {
-                    waiter.as_mut().withdraw(&latch.queue);
-                    this.done = true;
-                    return Poll::Ready(());
-                }
-                match waiter.as_mut().poll_notified(&latch.queue, cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(()) => {}
-                }
-                // Only the count-down to zero notifies, and zero is final;
-                // the Acquire load in `try_wait` sees that count-down.
-                if latch.try_wait() {
-                    this.done = true;
-                    return Poll::Ready(());
-                }
-            }
-            // Register, then re-check with a read-modify-write: see the
-            // protocol in `wait`. AcqRel: Release makes the registration
-            // visible to the count-down that reaches zero later; Acquire
-            // sees the count-downs' writes if it is zero already.
-            waiter.as_mut().register(&latch.queue);
-            if latch.count.fetch_add(0, AcqRel) == 0 {
+        if waiter.is_registered() {
+            // Open is final, so a waiter that sees it is done, notified
+            // or not: it does not depend on a wakeup reaching it (the
+            // notify-all that opened the latch may have been cut short
+            // by a panicking waker). The notification, if any, is
+            // dropped: nobody else needs it.
+            if latch.try_wait() {
                 waiter.as_mut().withdraw(&latch.queue);
                 this.done = true;
                 return Poll::Ready(());
             }
+            match waiter.as_mut().poll_notified(&latch.queue, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(()) => {}
+            }
+            // Only the count-down to zero notifies, and zero is final;
+            // the Acquire load in `try_wait` sees that count-down.
+            if latch.try_wait() {
+                this.done = true;
+                return Poll::Ready(());
+            }
         }
+        // Register, then re-check with a read-modify-write: see the
+        // protocol in `wait`. AcqRel: Release makes the registration
+        // visible to the count-down that reaches zero later; Acquire
+        // sees the count-downs' writes if it is zero already.
+        waiter.as_mut().register(&latch.queue, cx.waker());
+        if latch.count.fetch_add(0, AcqRel) == 0 {
+            waiter.as_mut().withdraw(&latch.queue);
+            this.done = true;
+            return Poll::Ready(());
+        }
+        // The node holds our waker: the count-down to zero wakes it.
+        Poll::Pending
     }
 }
 

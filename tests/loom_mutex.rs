@@ -242,15 +242,47 @@ fn try_lock_vs_unlock_vs_waiter() {
 /// than the bound allows.
 const BARGING_ROUNDS: usize = HANDOFF_AFTER + 2;
 
+/// Drives the lock future `w` to completion on this thread, as
+/// `loom_common::drive` does, and returns the guard with how many of its
+/// polls were waits and how many races it lost. A wait is a `Pending` poll
+/// that lost no race: the waiter holds no notification and needs one. A
+/// poll that loses a race queues the waiter again with this poll's waker
+/// and may return `Pending` at once; a notification that raced that
+/// re-queueing has then woken the waker already, and the next poll finds
+/// it, so such a `Pending` is counted as the lost race it is, not as a
+/// wait.
+fn drive_counting<T>(mut w: Pin<Box<Lock<'_, T>>>) -> (MutexGuard<'_, T>, usize, usize) {
+    let signal = Signal::new();
+    let waker = Waker::from(signal.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut waits = 0;
+    loop {
+        let lost_before = w.lost_races();
+        match w.as_mut().poll(&mut cx) {
+            Poll::Ready(guard) => return (guard, waits, usize::from(w.lost_races())),
+            Poll::Pending => {
+                if w.lost_races() == lost_before {
+                    waits += 1;
+                }
+                signal.wait();
+            }
+        }
+    }
+}
+
 /// Model 5a. A waiter W is queued behind main; main releases and then keeps
 /// re-locking (barging) for `BARGING_ROUNDS` rounds while W's thread drives
 /// W. Proves the hand-off path: once W has lost `HANDOFF_AFTER` races it is
 /// counted as starving, main's later `lock()`s queue behind it instead of
-/// barging, and W is served. W's thread therefore sees at most
-/// `HANDOFF_AFTER + 1` `Pending` polls (one before its first notification,
-/// one per lost race); without hand-off it could see `BARGING_ROUNDS + 1`.
-/// Also: no lost wakeup through the starving path (both sides finish), and
-/// the starving count returns to zero.
+/// barging, and W is served. W's thread therefore waits at most
+/// `HANDOFF_AFTER + 1` times (once before its first notification, once per
+/// lost race; see `drive_counting`); without hand-off it could wait
+/// `BARGING_ROUNDS + 1` times. And W loses at most `HANDOFF_AFTER + 1`
+/// races: the last one to a barger that took the lock between W's decision
+/// to start starving and the write that counts it, found when W looks at a
+/// notification from the release before. Also: no lost wakeup through the
+/// starving path (both sides finish), and the starving count returns to
+/// zero.
 #[test]
 fn starving_waiter_gets_handoff() {
     loom::lazy_static! {
@@ -262,9 +294,9 @@ fn starving_waiter_gets_handoff() {
         let mut w = Box::pin(m.lock());
         assert!(poll_once(&mut w).is_pending());
         let tw = thread::spawn(move || {
-            let (mut guard, pending) = drive(w);
+            let (mut guard, waits, lost) = drive_counting(w);
             bump(&mut guard);
-            pending
+            (waits, lost)
         });
         // Written after the other threads started: their critical sections
         // must happen-after this one.
@@ -273,10 +305,14 @@ fn starving_waiter_gets_handoff() {
         for _ in 0..BARGING_ROUNDS {
             bump(&mut lock_now(m));
         }
-        let pending = tw.join().unwrap();
+        let (waits, lost) = tw.join().unwrap();
         assert!(
-            pending <= HANDOFF_AFTER + 1,
-            "waiter was passed over: {pending} pending polls"
+            waits <= HANDOFF_AFTER + 1,
+            "waiter was passed over: it waited {waits} times"
+        );
+        assert!(
+            lost <= HANDOFF_AFTER + 1,
+            "waiter was passed over: it lost {lost} races"
         );
         assert_eq!(final_value(m), BARGING_ROUNDS + 2);
     });

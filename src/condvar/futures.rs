@@ -81,15 +81,24 @@ impl<'a, T: ?Sized, S: Future> WaitCore<'a, T, S> {
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         let queue = &this.condvar.queue;
 
-        if let Phase::Start(_) = this.phase {
+        // On the first poll the waiter has just registered with this
+        // poll's waker, so there is nothing to look for in its node yet: a
+        // notification from then on wakes that waker.
+        let started = matches!(this.phase, Phase::Start(_));
+        if started {
             // Join the queue *before* unlocking: a notify after the unlock
             // then finds this waiter (see the module docs).
-            waiter.as_mut().register(queue);
+            waiter.as_mut().register(queue, cx.waker());
             // Dropping the guard unlocks.
             this.phase = Phase::Waiting;
         }
         if let Phase::Waiting = this.phase {
-            let notified = match waiter.as_mut().poll_notified(queue, cx) {
+            let polled = if started {
+                Poll::Pending
+            } else {
+                waiter.as_mut().poll_notified(queue, cx)
+            };
+            let notified = match polled {
                 Poll::Ready(()) => true,
                 Poll::Pending => {
                     // SAFETY: `this.signal` is inside the pinned future.

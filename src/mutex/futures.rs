@@ -100,6 +100,18 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
     }
 }
 
+/// Built only with `--cfg loom`, for the models in `tests/loom_mutex.rs`:
+/// not part of the API.
+#[cfg(loom)]
+impl<T: ?Sized> Lock<'_, T> {
+    /// How many races this future has lost to barging callers after a
+    /// wakeup.
+    #[doc(hidden)]
+    pub fn lost_races(&self) -> u8 {
+        self.0.acquire.lost_races()
+    }
+}
+
 /// Terminated once it has resolved (the guard was handed out): polling it
 /// again would panic. (`futures-core` feature.)
 #[cfg(feature = "futures-core")]

@@ -282,6 +282,13 @@ impl Acquire {
         }
     }
 
+    /// For the loom models only: races lost so far (see
+    /// `tests/loom_mutex.rs`).
+    #[cfg(loom)]
+    pub(crate) fn lost_races(&self) -> u8 {
+        self.lost
+    }
+
     /// Polls for the lock; `Ready` means the caller now holds it.
     #[inline]
     pub(crate) fn poll(self: Pin<&mut Self>, raw: &RawMutex, cx: &mut Context<'_>) -> Poll<()> {
@@ -310,9 +317,9 @@ impl Acquire {
         // SAFETY: `this.waiter` is inside the pinned `Acquire`.
         let mut waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
 
-        // Every way to the lock leaves the loop with whether the waiter is
-        // still queued and must withdraw (one exit: firmware flash).
-        let queued = loop {
+        // Every way to the lock leaves the block with whether the waiter
+        // is still queued and must withdraw (one exit: firmware flash).
+        let queued = 'taken: {
             // A free lock is free for anyone while nobody starves, so take
             // it as `try_lock` would, before queueing (or staying queued):
             // - a fresh future that missed the fast path: this second look
@@ -337,7 +344,7 @@ impl Acquire {
             let state = raw.state.load(Relaxed);
             if state & LOCKED == 0 && state < STARVING_ONE && raw.waiter_step(false, false, false)
             {
-                break registered;
+                break 'taken registered;
             }
             if registered {
                 match waiter.as_mut().poll_notified(&raw.queue, cx) {
@@ -347,7 +354,7 @@ impl Acquire {
                 // Notified (and so off the queue): the lock is ours if
                 // nobody barged in first.
                 if raw.waiter_step(true, this.starving, false) {
-                    break false;
+                    break 'taken false;
                 }
                 // Wrapping is harmless: the waiter starts starving (below)
                 // as soon as the count reaches `HANDOFF_AFTER`, long before
@@ -357,18 +364,19 @@ impl Acquire {
             }
 
             // Queue (again), then re-check: see the protocol in `wait`.
-            waiter.as_mut().register(&raw.queue);
+            waiter.as_mut().register(&raw.queue, cx.waker());
             let start_starving = !this.starving && this.lost >= HANDOFF_AFTER;
             let privileged = this.starving || start_starving;
             if raw.waiter_step(privileged, this.starving, start_starving) {
                 // Took it without a notification. One that arrived meanwhile
                 // was for this release; our own release will notify (we set
                 // CONTENDED), so dropping it loses nothing.
-                break true;
+                break 'taken true;
             }
             this.starving |= start_starving;
-            // Loop to `poll_notified`, which stores the waker (or finds a
-            // notification that raced the re-check).
+            // The node holds our waker: a notification, even one that raced
+            // the re-check, wakes us, and the next poll finds it.
+            return Poll::Pending;
         };
         // The lock is ours: `waiter_step` took us out of the starving count
         // if we were in it. `this.starving` may still say so: a completed

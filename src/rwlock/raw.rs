@@ -1083,38 +1083,36 @@ impl<const K: u8> Acquire<K> {
         // fields are plain data that are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
         let queue = raw.queue(K);
-        let mut woken = false;
-        loop {
-            if this.waiter.is_registered() {
-                // SAFETY: `this.waiter` is inside the pinned `Acquire`.
-                let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
-                match waiter.poll_notified(queue, cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(()) => {}
-                }
-                // A notification says nothing about who may pass whom: the
-                // step decides from the word (a reader from its phases).
-                woken = true;
-                if this.step(raw, false, true) {
-                    return Poll::Ready(());
-                }
+        let woken = this.waiter.is_registered();
+        if woken {
+            // SAFETY: `this.waiter` is inside the pinned `Acquire`.
+            let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+            match waiter.poll_notified(queue, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(()) => {}
             }
-
-            // Queue (again), then re-check: see the protocol in `wait`.
-            // SAFETY: as above.
-            unsafe { Pin::new_unchecked(&mut this.waiter) }.register(queue);
-            if this.step(raw, true, woken) {
-                // Took it without a notification. One that arrived meanwhile
-                // was for this release: a writer's or upgrader's own release
-                // notifies the next (we hold the lock now); every other
-                // queued reader had one too.
-                // SAFETY: as above.
-                unsafe { Pin::new_unchecked(&mut this.waiter) }.withdraw(queue);
+            // A notification says nothing about who may pass whom: the
+            // step decides from the word (a reader from its phases).
+            if this.step(raw, false, true) {
                 return Poll::Ready(());
             }
-            // Loop to `poll_notified`, which stores the waker (or finds a
-            // notification that raced the re-check).
         }
+
+        // Queue (again), then re-check: see the protocol in `wait`.
+        // SAFETY: as above.
+        unsafe { Pin::new_unchecked(&mut this.waiter) }.register(queue, cx.waker());
+        if this.step(raw, true, woken) {
+            // Took it without a notification. One that arrived meanwhile
+            // was for this release: a writer's or upgrader's own release
+            // notifies the next (we hold the lock now); every other
+            // queued reader had one too.
+            // SAFETY: as above.
+            unsafe { Pin::new_unchecked(&mut this.waiter) }.withdraw(queue);
+            return Poll::Ready(());
+        }
+        // The node holds our waker: a notification, even one that raced
+        // the re-check, wakes us, and the next poll finds it.
+        Poll::Pending
     }
 
     /// Called by a lock future's `Drop` before it completes: leaves the

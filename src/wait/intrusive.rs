@@ -385,10 +385,17 @@ impl Waiter {
         (this.node.get().cast::<Node>(), &mut this.registered)
     }
 
-    /// Appends this waiter at the tail of `queue`.
-    pub(crate) fn register(self: Pin<&mut Self>, queue: &impl Queue) {
+    /// Appends this waiter at the tail of `queue`, to wake `waker` when
+    /// notified. The waker is cloned before the list's lock is taken, so a
+    /// waiter whose re-check then fails can return `Pending` at once: a
+    /// notification from then on wakes this clone, and the next poll's
+    /// `poll_notified` (one pass under the lock) finds it in the node.
+    pub(crate) fn register(self: Pin<&mut Self>, queue: &impl Queue, waker: &Waker) {
         let (node, registered) = self.parts();
         debug_assert!(!*registered, "waiter registered twice");
+        // Waker code, so outside the lock; if it panics, nothing is
+        // registered yet.
+        let waker = Some(waker.clone());
         // SAFETY: the node is not linked (`registered` is false) and is pinned,
         // so it stays live and in place until `poll_notified`, `cancel` or
         // `withdraw` unregisters it; the future that owns it calls `cancel`
@@ -396,7 +403,9 @@ impl Waiter {
         // The node is written whole, initialising it (its old contents, if
         // any, hold no waker: nothing is lost by not dropping them).
         queue.with_list(|list| unsafe {
-            node.write(Node::new(State::Queued));
+            let mut new = Node::new(State::Queued);
+            new.waker = waker;
+            node.write(new);
             list.queued.push_back(node);
         });
         *registered = true;

@@ -43,7 +43,8 @@
 //! - [`Waiter`] is one waiter's place in it; it lives inside a future and
 //!   must not move while registered (the futures are pinned before they are
 //!   polled, and every method takes `Pin<&mut Waiter>`).
-//! - `Waiter::register(q)` appends the waiter at the tail of `q`.
+//! - `Waiter::register(q, waker)` appends the waiter at the tail of `q`,
+//!   holding a clone of `waker` to wake when notified.
 //! - `WaitQueue::notify(n)` makes sure at least `n` registered waiters are
 //!   notified, taking them from the head (FIFO); waiters notified earlier that
 //!   have not yet consumed their notification count toward `n`.
@@ -75,9 +76,11 @@
 //!
 //! # The protocol every primitive follows
 //!
-//! To wait: `register`, then re-check the primitive's state with a
-//! read-modify-write that also records "there are waiters"; only if the
-//! re-check fails, `poll_notified`. To release: a read-modify-write on the
+//! To wait: `register` (with the task's waker), then re-check the
+//! primitive's state with a read-modify-write that also records "there are
+//! waiters"; if the re-check fails, return `Pending`: a notification from
+//! then on wakes the registered waker, and the next poll's `poll_notified`
+//! finds it. To release: a read-modify-write on the
 //! state that observes "there are waiters", then `notify`. Both sides touch
 //! the same atomic word, so one of the two read-modify-writes comes first:
 //! either the releaser sees the waiter's mark and notifies it (the waiter was

@@ -116,25 +116,25 @@ pub(crate) fn poll_watcher<R>(
 ) -> Poll<R> {
     let queue = watchers(addr);
     hook.arm(wake);
-    loop {
-        if waiter.is_registered() {
-            match waiter.as_mut().poll_notified(queue, cx) {
-                Poll::Pending => return Poll::Pending,
-                // Some watched release in this shard: look again.
-                Poll::Ready(()) => {}
-            }
-        }
-        if let Some(output) = look(false) {
-            return Poll::Ready(output);
-        }
-        waiter.as_mut().register(queue);
-        if let Some(output) = look(true) {
-            // Free already. The watchers' queues only have notify-alls, so a
-            // notification that arrived meanwhile is nobody else's: drop it.
-            waiter.as_mut().withdraw(queue);
-            return Poll::Ready(output);
+    if waiter.is_registered() {
+        match waiter.as_mut().poll_notified(queue, cx) {
+            Poll::Pending => return Poll::Pending,
+            // Some watched release in this shard: look again.
+            Poll::Ready(()) => {}
         }
     }
+    if let Some(output) = look(false) {
+        return Poll::Ready(output);
+    }
+    waiter.as_mut().register(queue, cx.waker());
+    if let Some(output) = look(true) {
+        // Free already. The watchers' queues only have notify-alls, so a
+        // notification that arrived meanwhile is nobody else's: drop it.
+        waiter.as_mut().withdraw(queue);
+        return Poll::Ready(output);
+    }
+    // The node holds our waker: the next watched release wakes it.
+    Poll::Pending
 }
 
 /// A watcher's `Drop`: leaves the queue of the primitive at `addr`. Nothing
