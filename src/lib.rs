@@ -211,14 +211,17 @@
 //! What that means in acquisitions depends on the executor's run queue. With
 //! two tasks taking turns (each locking and yielding while it holds the
 //! lock), the waiting task gets the lock after at most 5 acquisitions by the
-//! other on executors whose run queue is FIFO (tokio, smol, futures' local
+//! other on single-threaded executors whose run queue is FIFO (tokio's
+//! current-thread runtime, smol's executor run by one thread, futures' local
 //! pool, a plain `block_on`); on embassy-executor, which runs woken tasks in
 //! batches in reverse wake order, each lost race costs two acquisitions and
 //! the figure is 9. On multi-threaded executors the count in acquisitions
 //! has no such bound: a woken waiter whose worker thread is not running loses
 //! no race while it waits to be polled, and the holder may take the lock
 //! again meanwhile. The guarantee is the one stated in lost races. The
-//! conformance suite (`conformance/`) measures the figure on every executor.
+//! conformance suite (`conformance/`) measures the figure on every executor
+//! and checks the bound where there is one; `cargo test -p
+//! turnstile-conformance mutex_fairness_bound -- --nocapture` prints it.
 //!
 //! # Cancellation
 //!

@@ -504,8 +504,9 @@ pub async fn pipeline<E: Executor>(sp: Spawner) {
 
 /// Two tasks, each looping {lock; yield while holding; unlock}: the longest
 /// number of acquisitions by one task while the other waits, against the
-/// bound the executor's run queue gives ([`Executor::MUTEX_TURNS`]). Both
-/// tasks must get the lock on every executor.
+/// bound the executor's run queue gives ([`Executor::MUTEX_TURNS`]), and
+/// printed on every executor (seen with `--nocapture`). Both tasks must get
+/// the lock on every executor.
 pub async fn mutex_fairness_bound<E: Executor>(sp: Spawner) {
     const ITERATIONS: usize = 200;
     let mutex = Arc::new(Mutex::new(()));
@@ -533,6 +534,12 @@ pub async fn mutex_fairness_bound<E: Executor>(sp: Spawner) {
         .collect();
     join_all(tasks).await;
     let longest_wait = longest_wait.load(SeqCst);
+    // The figure itself, for every executor (bounded or not): shown with
+    // `cargo test -p turnstile-conformance mutex_fairness_bound -- --nocapture`.
+    eprintln!(
+        "on {}: a waiting task saw at most {longest_wait} acquisitions by the other",
+        E::NAME
+    );
     let log = log.lock().unwrap();
     assert_eq!(log.len(), 2 * ITERATIONS);
     assert!(log.contains(&0) && log.contains(&1));

@@ -45,6 +45,7 @@ macro_rules! on {
 
 on!(block_on, BlockOn);
 on!(smol, Smol);
+on!(smol_one_thread, SmolOneThread);
 on!(tokio_current_thread, TokioCurrentThread);
 on!(tokio_multi_thread, TokioMultiThread);
 on!(async_std, AsyncStd);
