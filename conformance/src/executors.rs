@@ -61,65 +61,45 @@ impl Executor for BlockOn {
     }
 }
 
-/// smol's executor, run by the calling thread and one more.
-pub struct Smol;
+/// smol's executor, run by the calling thread and `HELPERS` more: `Smol<1>`
+/// on two threads, `Smol<0>` on the calling thread alone, where its run
+/// queue is FIFO (and the Mutex fairness bound applies).
+pub struct Smol<const HELPERS: usize>;
 
-impl Executor for Smol {
-    const NAME: &'static str = "smol";
-    const MULTI_THREADED: bool = true;
-    const MUTEX_TURNS: Option<usize> = None;
-
-    fn run<F, Fut>(scenario: F)
-    where
-        F: FnOnce(Spawner) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        smol_run(1, scenario);
-    }
-}
-
-/// smol's executor, run by the calling thread alone: its run queue is FIFO.
-pub struct SmolOneThread;
-
-impl Executor for SmolOneThread {
-    const NAME: &'static str = "smol, one thread";
-    const MULTI_THREADED: bool = false;
-    const MUTEX_TURNS: Option<usize> = Some(5);
-
-    fn run<F, Fut>(scenario: F)
-    where
-        F: FnOnce(Spawner) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        smol_run(0, scenario);
-    }
-}
-
-/// Runs `scenario` on a smol executor run by this thread and `helpers` more.
-fn smol_run<F, Fut>(helpers: usize, scenario: F)
-where
-    F: FnOnce(Spawner) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let executor = Arc::new(smol::Executor::new());
-    let (stop, stopped) = smol::channel::bounded::<()>(1);
-    let helpers: Vec<_> = (0..helpers)
-        .map(|_| {
-            let (executor, stopped) = (executor.clone(), stopped.clone());
-            std::thread::spawn(move || {
-                // `recv` fails once `stop` is dropped: that is the signal.
-                let _stopped = smol::block_on(executor.run(stopped.recv()));
-            })
-        })
-        .collect();
-    let spawner = {
-        let executor = executor.clone();
-        Spawner::new(move |task| executor.spawn(task).detach())
+impl<const HELPERS: usize> Executor for Smol<HELPERS> {
+    const NAME: &'static str = if HELPERS == 0 {
+        "smol, one thread"
+    } else {
+        "smol"
     };
-    smol::block_on(executor.run(scenario(spawner)));
-    drop(stop); // ends the helper threads' `recv`
-    for helper in helpers {
-        helper.join().expect("smol helper thread");
+    const MULTI_THREADED: bool = HELPERS > 0;
+    const MUTEX_TURNS: Option<usize> = if HELPERS == 0 { Some(5) } else { None };
+
+    fn run<F, Fut>(scenario: F)
+    where
+        F: FnOnce(Spawner) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let executor = Arc::new(smol::Executor::new());
+        let (stop, stopped) = smol::channel::bounded::<()>(1);
+        let helpers: Vec<_> = (0..HELPERS)
+            .map(|_| {
+                let (executor, stopped) = (executor.clone(), stopped.clone());
+                std::thread::spawn(move || {
+                    // `recv` fails once `stop` is dropped: that is the signal.
+                    let _stopped = smol::block_on(executor.run(stopped.recv()));
+                })
+            })
+            .collect();
+        let spawner = {
+            let executor = executor.clone();
+            Spawner::new(move |task| executor.spawn(task).detach())
+        };
+        smol::block_on(executor.run(scenario(spawner)));
+        drop(stop); // ends the helper threads' `recv`
+        for helper in helpers {
+            helper.join().expect("smol helper thread");
+        }
     }
 }
 

@@ -44,8 +44,8 @@ macro_rules! on {
 }
 
 on!(block_on, BlockOn);
-on!(smol, Smol);
-on!(smol_one_thread, SmolOneThread);
+on!(smol, Smol<1>);
+on!(smol_one_thread, Smol<0>);
 on!(tokio_current_thread, TokioCurrentThread);
 on!(tokio_multi_thread, TokioMultiThread);
 on!(async_std, AsyncStd);
