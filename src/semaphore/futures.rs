@@ -107,7 +107,10 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
         }
     }
 
-    #[cold]
+    /// The part of [`poll_acquire_slow`](Self::poll_acquire_slow) that
+    /// queues, and that collects the outcome: inline there, its only
+    /// caller.
+    #[inline(always)]
     fn poll_slow(
         sem: &Semaphore,
         n: usize,

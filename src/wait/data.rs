@@ -281,69 +281,79 @@ impl DataQueue {
     /// to the caller: so a waiter that this call would have served is not
     /// left queued because a waker before it panicked (see
     /// [`list::in_rounds`]). Neither closure may call back into this queue.
-    #[inline]
+    ///
+    /// The first critical section is made here, inline, with `first` called
+    /// directly: it is the only one on every path that queues, parks or
+    /// serves a waiter, since one wake batch is rarely full. Only the rounds
+    /// after it go through the shared loop ([`rounds`](Self::rounds)), with
+    /// `then` called through `dyn`. (Both were: a queued-and-served semaphore
+    /// acquire then executed about a fifth more instructions, and the
+    /// firmware linked an adapter closure per call site.)
+    #[inline(always)]
     pub(crate) fn with_rounds<R>(
         &self,
         first: impl FnOnce(&mut Locked<'_>) -> (R, bool),
         mut then: impl FnMut(&mut Locked<'_>) -> bool,
     ) -> R {
-        // Built here, in the caller's frame, and passed on by reference: a
-        // closure passed by value is copied into the callee's frame with
-        // wide loads just after the caller's narrower stores built it (a
-        // store-forwarding stall, measured at a quarter of a `Notify`'s
-        // wait-and-notify cycle on x86).
-        let mut first = Some(first);
-        self.with_rounds_in(&mut first, &mut then)
-    }
-
-    /// The body of [`with_rounds`](Self::with_rounds), out of line once per
-    /// pair of closures (firmware flash).
-    fn with_rounds_in<R>(
-        &self,
-        first: &mut Option<impl FnOnce(&mut Locked<'_>) -> (R, bool)>,
-        then: &mut impl FnMut(&mut Locked<'_>) -> bool,
-    ) -> R {
-        let mut result = None;
-        self.rounds(&mut as_round(|locked| match first.take() {
-            Some(first) => {
-                let (r, more) = first(locked);
-                result = Some(r);
-                more
-            }
-            None => then(locked),
-        }));
-        match result {
-            Some(r) => r,
-            // `rounds` runs the first round before it can return.
-            None => unreachable!("turnstile-sync: the first round did not run"),
+        let mut wakers = WakeBatch::new();
+        let (result, more) = self.shared().locked(&mut wakers, first);
+        if !more {
+            // If a `wake` panics, the batch's `Drop` wakes the rest as the
+            // panic unwinds; no round is due.
+            wakers.wake_all();
+            core::mem::forget(wakers);
+            return result;
         }
+        /// Runs the rounds still due when dropped: after the first batch is
+        /// woken, or while a panicking `wake` of it unwinds.
+        struct Then<'q, 't, T: FnMut(&mut Locked<'_>) -> bool> {
+            queue: &'q DataQueue,
+            then: &'t mut T,
+        }
+        impl<T: FnMut(&mut Locked<'_>) -> bool> Drop for Then<'_, '_, T> {
+            fn drop(&mut self) {
+                self.queue.rounds(&mut as_round(&mut *self.then));
+            }
+        }
+        let then = Then {
+            queue: self,
+            then: &mut then,
+        };
+        wakers.wake_all();
+        core::mem::forget(wakers);
+        drop(then);
+        result
     }
 
-    /// The body of [`with_rounds`](Self::with_rounds): runs `round` in
-    /// critical sections as long as it says there is more to do, waking what
-    /// each one finished after it. Not generic, and `round` is called through
-    /// `dyn`, so every queue operation shares one copy of the locking and the
-    /// rounds (firmware flash), at the cost of an indirect call per critical
-    /// section on paths that queue or wake anyway.
+    /// The rounds of [`with_rounds`](Self::with_rounds) after the first:
+    /// runs `round` in critical sections as long as it says there is more to
+    /// do, waking what each one finished after it. Not generic, and `round`
+    /// is called through `dyn`, so every queue operation shares one copy of
+    /// this loop (firmware flash); it only runs when a wake batch was full.
     #[inline(never)]
     fn rounds(&self, round: &mut dyn for<'a> Round<Locked<'a>>) {
         let shared = self.shared();
         // The batch lives in `in_rounds`, so the critical section only fills
-        // it and nothing is moved out of it. Most critical sections
-        // (registering, parking) finish nobody.
-        list::in_rounds(|wakers| {
-            shared.lock.with(|| {
-                let mut locked = Locked {
-                    // SAFETY: we hold the lock, which every access to the
-                    // list takes, and the closures do not re-enter: this is
-                    // the only reference to the list.
-                    list: unsafe { &mut *shared.list.get() },
-                    wakers,
-                    finished: 0,
-                };
-                round.round(&mut locked)
+        // it and nothing is moved out of it.
+        list::in_rounds(|wakers| shared.locked(wakers, |locked| round.round(locked)));
+    }
+}
+
+impl Shared {
+    /// Runs `f` holding the lock, on the list, with `wakers` to collect the
+    /// wakers of the waiters it finishes.
+    #[inline(always)]
+    fn locked<R>(&self, wakers: &mut WakeBatch, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
+        self.lock.with(|| {
+            f(&mut Locked {
+                // SAFETY: we hold the lock, which every access to the list
+                // takes, and the closures do not re-enter: this is the only
+                // reference to the list.
+                list: unsafe { &mut *self.list.get() },
+                wakers,
+                finished: 0,
             })
-        });
+        })
     }
 }
 
@@ -537,6 +547,7 @@ impl DataWaiter {
     ///
     /// # Panics
     /// If the waiter is not registered.
+    #[inline]
     pub(crate) fn take_finished(self: Pin<&mut Self>) -> Option<(u8, usize)> {
         let (node, registered) = self.parts();
         assert!(
@@ -566,14 +577,23 @@ impl DataWaiter {
     ///
     /// # Panics
     /// If the waiter is not registered.
+    #[inline]
     pub(crate) fn poll(
         mut self: Pin<&mut Self>,
         queue: &DataQueue,
         cx: &mut Context<'_>,
     ) -> Poll<(u8, usize)> {
-        if let Some(done) = self.as_mut().take_finished() {
-            return Poll::Ready(done);
+        // Inline: a woken waiter is finished, and this is all it costs.
+        match self.as_mut().take_finished() {
+            Some(done) => Poll::Ready(done),
+            None => self.poll_locked(queue, cx),
         }
+    }
+
+    /// [`poll`](Self::poll) of a waiter not yet seen finished: looks under
+    /// the lock, and stores the waker if it is still queued.
+    #[inline(never)]
+    fn poll_locked(self: Pin<&mut Self>, queue: &DataQueue, cx: &mut Context<'_>) -> Poll<(u8, usize)> {
         let (node, registered) = self.parts();
         let mut fresh: Option<Waker> = None;
         loop {

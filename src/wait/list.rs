@@ -123,7 +123,8 @@ impl Drop for WakeBatch {
 /// waiter that the whole operation would have served is served even if a
 /// waker before it panicked (the rest of that waker's batch is woken by the
 /// batch's own `Drop`). Both intrusive queues serve their waiters through
-/// this one loop.
+/// this one loop (the data queue makes its first critical section inline,
+/// and comes here for the rest: `DataQueue::with_rounds`).
 ///
 /// The loop is not generic: `round` is called through `dyn`, so every queue
 /// operation shares one copy of it (firmware flash), at the cost of an
