@@ -263,7 +263,7 @@ impl Barrier {
             // Released waiters the first critical section had no room for,
             // in rounds that run even if a waker panics (see
             // `DataQueue::with_rounds`).
-            |locked| self.finish_released(locked),
+            self.finish_released_on(),
         );
         // Outside the lock: dropping a waker runs waker code.
         drop(unused);
@@ -288,12 +288,20 @@ impl Barrier {
         false
     }
 
+    /// The rounds after a first critical section whose wake batch was full:
+    /// finish on (`DataQueue::with_rounds`'s `then`). One closure type for
+    /// every caller, so firmware links it once.
+    #[inline]
+    fn finish_released_on(&self) -> impl FnMut(&mut Locked<'_>) -> bool + '_ {
+        move |locked| self.finish_released(locked)
+    }
+
     /// Finishes every released waiter, one bounded critical section at a
     /// time.
     fn finish_all_released(&self) {
         self.queue.with_rounds(
             |locked| ((), self.finish_released(locked)),
-            |locked| self.finish_released(locked),
+            self.finish_released_on(),
         );
     }
 }
@@ -462,7 +470,7 @@ impl Barrier {
                     };
                     (withdrawn, self.finish_released(locked))
                 },
-                |locked| self.finish_released(locked),
+                self.finish_released_on(),
             )
             // Not registered: it was told of its release already.
             .unwrap_or(false)

@@ -132,7 +132,7 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
                     let more = sem.settle(locked, 0);
                     (waiter.as_mut().park(locked, waker), more)
                 },
-                |locked| sem.settle(locked, 0),
+                sem.settle_on(),
             );
             match parked {
                 // Parked: whoever finishes us wakes this waker.
@@ -183,7 +183,7 @@ impl<S: Deref<Target = Semaphore>> AcquireInner<S> {
                 // The settle hands them on, or puts them in the word.
                 ((), sem.settle(locked, held))
             },
-            |locked| sem.settle(locked, 0),
+            sem.settle_on(),
         );
         // Permits given back may be free now: let the watchers look, after
         // the lock is released (waker code runs here). Relaxed: a load after

@@ -121,7 +121,7 @@ impl Semaphore {
         if state & QUEUED != 0 || in_hand != 0 {
             self.queue.with_rounds(
                 |locked| ((), self.settle(locked, in_hand)),
-                |locked| self.settle(locked, 0),
+                self.settle_on(),
             );
         }
         // Permits in hand that nobody needed went into the word during the
@@ -136,6 +136,16 @@ impl Semaphore {
         if state & WATCHED != 0 {
             self.wake_watchers();
         }
+    }
+
+    /// The rounds after a first critical section that settled and found
+    /// its wake batch full: settle on ([`DataQueue::with_rounds`]'s `then`).
+    /// One closure type for every caller, so firmware links it once.
+    ///
+    /// [`DataQueue::with_rounds`]: crate::wait::DataQueue::with_rounds
+    #[inline]
+    pub(super) fn settle_on(&self) -> impl FnMut(&mut Locked<'_>) -> bool + '_ {
+        move |locked| self.settle(locked, 0)
     }
 
     /// Hands `in_hand` permits (given back while waiters queue, never in the
