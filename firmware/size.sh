@@ -102,9 +102,10 @@ CEILING_SEMAPHORE=1948
 # (Cloning a waker in every arrival, the leader's for nothing, would save
 # 64 bytes more but made the Barrier rows of the report 5-10 % slower.)
 CEILING_BARRIER=1336
-# All three -4: the data queue's `with_rounds` borrows its first closure
+# All three -4: the data queue's `with_rounds` borrowed its first closure
 # from an inline shim instead of taking it by value (a store-forwarding
-# stall on x86; see wait/data.rs). And the Mutex's -24 above. Then -8: a
+# stall on x86; the shim went with the inline first critical section
+# above). And the Mutex's -24 above. Then -8: a
 # waiter registers with its waker and returns Pending after a failed
 # re-check, instead of looping to store the waker in a second pass.
 CEILING_ALL=4048

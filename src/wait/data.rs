@@ -286,9 +286,10 @@ impl DataQueue {
     /// directly: it is the only one on every path that queues, parks or
     /// serves a waiter, since one wake batch is rarely full. Only the rounds
     /// after it go through the shared loop ([`rounds`](Self::rounds)), with
-    /// `then` called through `dyn`. (Both were: a queued-and-served semaphore
-    /// acquire then executed about a fifth more instructions, and the
-    /// firmware linked an adapter closure per call site.)
+    /// `then` called through `dyn`. (The first critical section went through
+    /// that loop too, until a queued-and-served semaphore acquire was found
+    /// to execute a fifth more instructions for it, and firmware to link an
+    /// adapter closure per call site.)
     #[inline(always)]
     pub(crate) fn with_rounds<R>(
         &self,
