@@ -39,7 +39,7 @@ impl Rt {
     }
 }
 
-/// smol's executor on `WORKERS` threads of its own.
+/// smol's executor on threads of its own (`WORKERS` in the report).
 struct SmolPool {
     ex: Arc<smol::Executor<'static>>,
     stop: Option<smol::channel::Sender<()>>,
@@ -47,10 +47,10 @@ struct SmolPool {
 }
 
 impl SmolPool {
-    fn new() -> Self {
+    fn new(workers: usize) -> Self {
         let ex = Arc::new(smol::Executor::new());
         let (stop, stopped) = smol::channel::bounded::<()>(1);
-        let threads = (0..WORKERS)
+        let threads = (0..workers)
             .map(|i| {
                 let (ex, stopped) = (ex.clone(), stopped.clone());
                 std::thread::Builder::new()
@@ -92,14 +92,22 @@ impl Default for Env {
 }
 
 impl Env {
-    /// Starts both executors.
+    /// Starts both executors, with [`WORKERS`] threads each (every row of
+    /// the report).
     pub fn new() -> Self {
+        Self::with_workers(WORKERS)
+    }
+
+    /// Starts both executors with `workers` threads each: one, to count a
+    /// contestant's instructions without another core's traffic in them
+    /// (`src/bin/instructions.rs`).
+    pub fn with_workers(workers: usize) -> Self {
         Env {
             tokio: tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(WORKERS)
+                .worker_threads(workers)
                 .build()
                 .expect("tokio runtime"),
-            smol: SmolPool::new(),
+            smol: SmolPool::new(workers),
         }
     }
 

@@ -604,7 +604,7 @@ pub const REASONS: &[(&str, &str)] = &[
     ),
     (
         "semaphore_64_tasks_weighted_tokio",
-        "more of turnstile's own work per hand-off: counted with callgrind on one worker, the whole program executes about 1.4 times futures-intrusive's instructions per acquire/release of the weighted row (about 1 080 against 770), and on two workers about a third of turnstile's acquisitions of its wait list's lock find it held (counted in a scratch build), its cache line moving between the workers with the waiters' nodes; futures-intrusive takes its lock three times per hand-off to turnstile's two (both poll every waiter twice). Its fair semaphore wakes the next waiter only once the woken one has run, which keeps one worker mostly parked; a turnstile variant that did the same measured 0-10 % faster and was not kept, as it makes every later hand-off wait for a slow waiter",
+        "more of turnstile's own work per hand-off: on one tokio worker the whole program executes about 1.4 times futures-intrusive's instructions per acquire/release of this row (1 077 against 766; `valgrind --tool=callgrind` over the `instructions` binary, see benches/src/bin/instructions.rs), and on two workers the wait list's lock and the waiters' nodes move between the workers' caches; futures-intrusive takes its lock three times per hand-off to turnstile's two (both poll every waiter twice). Its fair semaphore wakes the next waiter only once the woken one has run, which keeps one worker mostly parked; a turnstile variant that did the same measured 0-10 % faster and was not kept, as it makes every later hand-off wait for a slow waiter",
     ),
     (
         "semaphore_64_tasks_weighted_smol",
